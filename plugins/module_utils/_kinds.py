@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) gdpr.azureml contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# PRIVATE to the gdpr.azureml collection: it can change at any time without notice.
+"""The kinds of objects a workspace holds: one table, data not code.
+
+Each kind names its bundle file, the field that identifies (and sorts) its objects, the
+operations that list / get / delete it (names of ``_routes``), and what it depends on. The
+export, the purge and the subject index all read this table; nothing else hard-codes kinds.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class Kind(object):
+    """One kind of object (``models``, ``runs``, ...)."""
+
+    __slots__ = ("name", "file", "id_field", "list_op", "get_op", "delete_op", "parent", "scope", "pipeline_kind")
+
+    def __init__(self, name, id_field, list_op=None, get_op=None, delete_op=None, parent=None, scope="all", pipeline_kind=None):
+        self.name = name
+        self.file = name + ".json"
+        self.id_field = id_field
+        self.list_op = list_op
+        self.get_op = get_op
+        self.delete_op = delete_op
+        self.parent = parent  # the kind whose objects this kind is listed under (one call per parent)
+        self.scope = scope  # "all": every object is listed; "requested": only the ids asked for
+        self.pipeline_kind = pipeline_kind  # the pipeline_info `kind` value, for pipeline objects
+
+    def object_id(self, obj):
+        """The identifying value of ``obj`` (the sort key of bundle files)."""
+        value = obj.get(self.id_field) if isinstance(obj, dict) else None
+        return "" if value is None else str(value)
+
+    def __repr__(self):
+        return "Kind(%r)" % self.name
+
+
+_TABLE = (
+    Kind("workspace", "id", get_op="workspaces.get", delete_op="workspaces.delete"),
+    Kind("computes", "id", list_op="computes.list", get_op="computes.get"),
+    Kind("experiments", "experimentId", list_op="experiments.list"),
+    Kind("runs", "runId", list_op="runs.list", get_op="runs.get", parent="experiments"),
+    Kind("metrics", "metricId", list_op="metrics.list", get_op="metrics.get", parent="experiments"),
+    Kind("artifacts", "artifactId", list_op="artifacts.list", parent="runs"),
+    Kind("tasks", "id", list_op="tasks.list", get_op="tasks.get"),
+    Kind("datastores", "name", list_op="datastores.list", get_op="datastores.get"),
+    Kind("models", "id", list_op="models.list", get_op="models.get", delete_op="models.delete"),
+    Kind("assets", "id", list_op="assets.list", get_op="assets.get", delete_op="assets.delete"),
+    Kind("images", "id", list_op="images.list", get_op="images.get", delete_op="images.delete"),
+    Kind("services", "id", list_op="services.list", get_op="services.get", delete_op="services.delete"),
+    Kind("pipeline_experiments", "id", get_op="pipeline_experiments.get", scope="requested", pipeline_kind="experiment"),
+    Kind("pipeline_graphs", "id", get_op="pipeline_graphs.get", scope="requested", pipeline_kind="graph"),
+    Kind("pipeline_modules", "id", get_op="pipeline_modules.get", scope="requested", pipeline_kind="module"),
+    Kind("pipeline_templates", "id", get_op="pipeline_templates.get", scope="requested", pipeline_kind="template"),
+    Kind("pipeline_datasources", "id", get_op="pipeline_datasources.get", scope="requested", pipeline_kind="datasource"),
+)
+
+KINDS = dict((k.name, k) for k in _TABLE)
+# Bundle order (also the export order of the role).
+KIND_NAMES = tuple(k.name for k in _TABLE)
+PIPELINE_KINDS = dict((k.pipeline_kind, k) for k in _TABLE if k.pipeline_kind)
+# The kinds the documented API can delete one by one, in the only safe order: a service holds
+# images and models, an image holds models (the service answers 412 otherwise).
+DELETABLE_KINDS = ("services", "images", "models", "assets")
+# What the documented API cannot delete per object (deleting the workspace is the remedy).
+UNDELETABLE_KINDS = ("experiments", "runs", "metrics", "artifacts", "datastores", "computes", "tasks") + tuple(
+    k.name for k in _TABLE if k.pipeline_kind
+)
+
+
+def kind(name):
+    """The ``Kind`` called ``name``; ``KeyError`` names the known kinds."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise KeyError("unknown kind %r; known kinds: %s" % (name, ", ".join(KIND_NAMES)))
+
+
+def delete_order(names):
+    """``names`` (deletable kinds, any order) in the order the service accepts deletes."""
+    unknown = [n for n in names if n not in DELETABLE_KINDS]
+    if unknown:
+        raise ValueError("cannot delete kind(s) %s; deletable kinds: %s" % (", ".join(unknown), ", ".join(DELETABLE_KINDS)))
+    return [n for n in DELETABLE_KINDS if n in names]
