@@ -10,17 +10,13 @@ operations that list / get / delete it (names of ``_routes``), and what it depen
 export, the purge and the subject index all read this table; nothing else hard-codes kinds.
 """
 
-from __future__ import absolute_import, division, print_function
 
-__metaclass__ = type
-
-
-class Kind(object):
+class Kind:
     """One kind of object (``models``, ``runs``, ...)."""
 
     __slots__ = ("name", "file", "id_field", "list_op", "get_op", "delete_op", "parent", "scope", "pipeline_kind")
 
-    def __init__(self, name, id_field, list_op=None, get_op=None, delete_op=None, parent=None, scope="all", pipeline_kind=None):
+    def __init__(self, name, id_field, *, list_op=None, get_op=None, delete_op=None, parent=None, scope="all", pipeline_kind=None):
         self.name = name
         self.file = name + ".json"
         self.id_field = id_field
@@ -78,7 +74,7 @@ def kind(name):
     try:
         return KINDS[name]
     except KeyError:
-        raise KeyError("unknown kind %r; known kinds: %s" % (name, ", ".join(KIND_NAMES)))
+        raise KeyError("unknown kind %r; known kinds: %s" % (name, ", ".join(KIND_NAMES))) from None
 
 
 def delete_order(names):

@@ -1,0 +1,464 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) gdpr.azureml contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE to the gdpr.azureml collection.
+# It can have breaking changes at any time. Do not use it from other collections.
+
+"""Authentication: one class per ``auth_source``, on azure-identity (imported lazily).
+
+``auto`` tries, in this order, and uses the first that is configured:
+
+1. ``token``: ``access_token`` is set;
+2. a service principal: ``client_id``, ``secret`` and ``tenant`` are all set (options or
+   their environment variables) -- the ``env`` source;
+3. ``credential_file``: ``~/.azure/credentials`` has the section ``profile`` (or ``default``)
+   with ``client_id``, ``secret`` and ``tenant``;
+4. ``cli``: the Azure CLI's login (``AzureCliCredential``), if it has one;
+5. ``msi``: the managed identity of the host (``ManagedIdentityCredential``; ``client_id``
+   selects a user-assigned identity).
+
+Each source has ``validate()`` (raises :class:`AuthError` naming the missing option and its
+environment variables), ``get_token()`` (the bearer string, cached for the module run: one
+grant per run unless the token nears expiry) and ``invalidate(token)`` (after a 401, drop the
+token and the credential so the next ``get_token()`` makes a fresh grant). ``token`` cannot be
+refreshed (``refreshable`` is False). azure-identity is only imported when a credential is
+built, so ``auth_source: token`` works without it.
+"""
+
+import configparser
+import os
+import threading
+import time
+import traceback
+
+from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import token_scope
+
+AUTH_SOURCES = ('auto', 'env', 'credential_file', 'cli', 'msi', 'token')
+
+# Environment variables of the auth options, first wins (shared/INTERFACE.md).
+AUTH_ENV = {
+    'auth_source': ('ANSIBLE_AZURE_AUTH_SOURCE',),
+    'subscription_id': ('AZURE_SUBSCRIPTION_ID',),
+    'tenant': ('AZURE_TENANT', 'AZURE_TENANT_ID'),
+    'client_id': ('AZURE_CLIENT_ID',),
+    'secret': ('AZURE_SECRET', 'AZURE_CLIENT_SECRET'),
+    'profile': ('AZURE_PROFILE',),
+    'cloud_environment': ('AZURE_CLOUD_ENVIRONMENT',),
+    'authority_host': ('AZURE_AUTHORITY_HOST',),
+    'access_token': ('AZUREML_ACCESS_TOKEN',),
+}
+
+DEFAULT_CREDENTIAL_FILE = '~/.azure/credentials'
+# Refresh a cached token this long before it expires (at most half its lifetime).
+REFRESH_MARGIN = 300
+
+
+class AuthError(Exception):
+    """Authentication cannot work: a missing option, a rejected grant, no credential found."""
+
+
+class CredentialUnavailable(AuthError):
+    """The source has no credential on this host (no CLI login, no managed identity)."""
+
+
+class MissingLibraryError(AuthError):
+    """A Python library the chosen auth_source needs is not installed."""
+
+    def __init__(self, library, reason, tb=None):
+        super().__init__(f'{library} is required {reason}')
+        self.library = library
+        self.reason = reason
+        self.traceback = tb
+
+
+def import_identity(reason='to get an Azure AD token'):
+    """Import and return ``azure.identity``; MissingLibraryError (naming the package) when absent."""
+    try:
+        import azure.identity
+    except ImportError:
+        raise MissingLibraryError('azure-identity', reason, traceback.format_exc()) from None
+    return azure.identity
+
+
+class AuthOptions:
+    """Option adapter (as community.hashi_vault's): the options, then their environment variables.
+
+    :param options: a dict (module params, plugin options); None values are unset.
+    :param environ: a mapping to read :data:`AUTH_ENV` fallbacks from, or None when the
+        caller has applied them already (AnsibleModule's ``env_fallback`` does).
+    """
+
+    def __init__(self, options, environ=None):
+        self._options = dict(options or {})
+        self._environ = environ
+
+    def get(self, name, default=None):
+        value = self._options.get(name)
+        if value in (None, '') and self._environ is not None:
+            for var in AUTH_ENV.get(name, ()):
+                if self._environ.get(var):
+                    value = self._environ[var]
+                    break
+        return default if value in (None, '') else value
+
+    @staticmethod
+    def describe(name):
+        """``client_id (option client_id or env AZURE_CLIENT_ID)``: how a user sets ``name``."""
+        envs = AUTH_ENV.get(name, ())
+        where = f"option {name}" + (f" or env {' / '.join(envs)}" if envs else '')
+        return f'{name} ({where})'
+
+    def require(self, source, *names):
+        missing = [n for n in names if not self.get(n)]
+        if missing:
+            raise AuthError(f"auth_source {source} needs {', '.join(self.describe(n) for n in missing)}")
+
+
+class AuthSource:
+    """Base class: token caching, invalidation and error wrapping around ``_build_credential``."""
+
+    name = None
+    refreshable = True
+
+    def __init__(self, options, cloud, *, ca_path=None, validate_certs=True, clock=time.time):
+        self.options = options
+        self.cloud = cloud
+        self.scope = token_scope(cloud)
+        self.ca_path = ca_path
+        self.validate_certs = validate_certs
+        self.subscription_id = None  # a subscription the source knows (credential file)
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._credential = None
+        self._token = None
+        self._refresh_at = 0
+        self._issued = []  # every token of this run (all of them stay secret)
+        self.grants = 0  # tokens obtained from Azure AD during this run
+
+    def validate(self):
+        """Raise AuthError naming what is missing; never touches the network."""
+
+    def describe(self):
+        """What authenticates, for logs and errors (never a secret)."""
+        return self.name
+
+    def _build_credential(self):
+        raise NotImplementedError
+
+    def _transport_kwargs(self):
+        if self.ca_path:
+            return {'connection_verify': self.ca_path}
+        if not self.validate_certs:
+            return {'connection_verify': False}
+        return {}
+
+    def _grant(self):
+        """Ask the credential for a token; return ``(token, expires_on)``."""
+        if self._credential is None:
+            self._credential = self._build_credential()
+        try:
+            access = self._credential.get_token(self.scope)
+        except AuthError:
+            raise
+        except Exception as exc:  # azure.core ClientAuthenticationError, azure.identity CredentialUnavailableError
+            message = (getattr(exc, 'message', None) or str(exc) or type(exc).__name__).strip().splitlines()[0]
+            error = CredentialUnavailable if type(exc).__name__ == 'CredentialUnavailableError' else AuthError
+            raise error(f'{self.describe()}: could not get a token for {self.scope}: {message}') from None
+        return access.token, access.expires_on
+
+    def get_token(self):
+        """The bearer token (without ``Bearer``); cached until it nears expiry."""
+        with self._lock:
+            now = self._clock()
+            if self._token is None or now >= self._refresh_at:
+                self.validate()
+                token, expires_on = self._grant()
+                self.grants += 1
+                lifetime = max(0, (expires_on or now) - now)
+                self._token = token
+                self._issued.append(token)
+                self._refresh_at = now + lifetime - min(REFRESH_MARGIN, lifetime / 2)
+            return self._token
+
+    def invalidate(self, token):
+        """After a 401 with ``token``: forget it (and the credential's cache) so the next call re-grants."""
+        with self._lock:
+            if token is not None and token == self._token:
+                self._token = None
+                self._credential = None
+
+    def secrets(self):
+        """Values that must never appear in output: the tokens of this run and the source's secrets."""
+        return [v for v in self._issued if v]
+
+
+class _ServicePrincipal(AuthSource):
+    """Client-secret grant shared by ``env`` and ``credential_file``."""
+
+    def _sp(self):
+        """Return ``(tenant, client_id, secret)``."""
+        raise NotImplementedError
+
+    def _build_credential(self):
+        identity = import_identity(f'for auth_source {self.name} (service principal)')
+        tenant, client_id, secret = self._sp()
+        kwargs = self._transport_kwargs()
+        override = self.options.get('authority_host')
+        kwargs['authority'] = normalize_authority(override or self.cloud.authority_host)
+        if override:
+            kwargs['disable_instance_discovery'] = True
+        return identity.ClientSecretCredential(tenant, client_id, secret, **kwargs)
+
+    def describe(self):
+        tenant, client_id, dummy = self._sp()
+        return f'{self.name} (service principal {client_id} in tenant {tenant})'
+
+    def secrets(self):
+        return super().secrets() + [v for v in (self._sp()[2],) if v]
+
+
+class EnvAuth(_ServicePrincipal):
+    """``auth_source: env``: a service principal from the options or ``AZURE_*`` variables."""
+
+    name = 'env'
+
+    def validate(self):
+        self.options.require(self.name, 'client_id', 'secret', 'tenant')
+
+    def _sp(self):
+        return self.options.get('tenant'), self.options.get('client_id'), self.options.get('secret')
+
+
+class CredentialFileAuth(_ServicePrincipal):
+    """``auth_source: credential_file``: a profile of ``~/.azure/credentials`` (INI)."""
+
+    name = 'credential_file'
+    KEYS = ('subscription_id', 'client_id', 'secret', 'tenant')
+
+    def __init__(self, options, cloud, *, credential_file=DEFAULT_CREDENTIAL_FILE, **kwargs):
+        super().__init__(options, cloud, **kwargs)
+        self.path = os.path.expanduser(credential_file)
+        self.section = options.get('profile') or 'default'
+        self._values = None
+
+    def read(self):
+        """The section's values (a dict); AuthError when the file or the section is missing."""
+        if self._values is None:
+            if not os.path.isfile(self.path):
+                raise AuthError(f'auth_source credential_file: {self.path} does not exist')
+            parser = configparser.ConfigParser(interpolation=None)
+            try:
+                parser.read(self.path, encoding='utf-8')
+            except configparser.Error as exc:
+                raise AuthError(f'auth_source credential_file: cannot parse {self.path}: {exc}') from None
+            if not parser.has_section(self.section):
+                raise AuthError(f'auth_source credential_file: {self.path} has no [{self.section}] section '
+                                f'(set {AuthOptions.describe("profile")})')
+            self._values = {k: parser.get(self.section, k, fallback='').strip() or None for k in self.KEYS}
+            self.subscription_id = self._values['subscription_id']
+        return self._values
+
+    def validate(self):
+        values = self.read()
+        missing = [k for k in ('client_id', 'secret', 'tenant') if not values.get(k)]
+        if missing:
+            raise AuthError(f"auth_source credential_file: section [{self.section}] of {self.path} lacks {', '.join(missing)}")
+
+    def usable(self):
+        """True when the file holds a complete service principal for the profile (auto's test)."""
+        try:
+            self.validate()
+        except AuthError:
+            return False
+        return True
+
+    def _sp(self):
+        values = self.read()
+        return values['tenant'], values['client_id'], values['secret']
+
+    def describe(self):
+        tenant, client_id, dummy = self._sp()
+        return f'credential_file (profile {self.section}: service principal {client_id} in tenant {tenant})'
+
+
+class CliAuth(AuthSource):
+    """``auth_source: cli``: the Azure CLI's current login."""
+
+    name = 'cli'
+
+    def _build_credential(self):
+        return import_identity('for auth_source cli').AzureCliCredential()
+
+    def describe(self):
+        return 'cli (Azure CLI login)'
+
+
+class MsiAuth(AuthSource):
+    """``auth_source: msi``: the host's managed identity; ``client_id`` picks a user-assigned one."""
+
+    name = 'msi'
+
+    def _build_credential(self):
+        identity = import_identity('for auth_source msi')
+        client_id = self.options.get('client_id')
+        kwargs = {'client_id': client_id} if client_id else {}
+        return identity.ManagedIdentityCredential(**kwargs)
+
+    def describe(self):
+        client_id = self.options.get('client_id')
+        return f'msi (user-assigned identity {client_id})' if client_id else 'msi (system-assigned identity)'
+
+
+class TokenAuth(AuthSource):
+    """``auth_source: token``: ``access_token`` used as is; a 401 means it is expired or invalid."""
+
+    name = 'token'
+    refreshable = False
+
+    def validate(self):
+        self.options.require(self.name, 'access_token')
+
+    def _grant(self):
+        return self.options.get('access_token'), None
+
+    def get_token(self):
+        with self._lock:
+            if self._token is None:
+                self.validate()
+                self._token = self.options.get('access_token')
+            return self._token
+
+    def invalidate(self, token):
+        """A static token cannot be renewed."""
+
+    def describe(self):
+        return 'token (access_token)'
+
+    def secrets(self):
+        return [v for v in (self.options.get('access_token'),) if v]
+
+
+class AutoAuth(AuthSource):
+    """``auth_source: auto``: the first configured source (see the module docstring for the order)."""
+
+    name = 'auto'
+
+    def __init__(self, options, cloud, *, credential_file=DEFAULT_CREDENTIAL_FILE, **kwargs):
+        super().__init__(options, cloud, **kwargs)
+        # The sources auto picks share its transport settings and (for tests) its clock.
+        self._kwargs = dict(kwargs, clock=self._now)
+        self._credential_file = credential_file
+        self.chosen = None  # the source that gave (or will give) the token
+        self._configured = None
+        self._reasons = []
+
+    def _now(self):
+        return self._clock()
+
+    def _select(self):
+        """The configured source, without network: token, service principal, credential file; else None."""
+        if self.options.get('access_token'):
+            return TokenAuth(self.options, self.cloud, **self._kwargs)
+        self._reasons.append('access_token is not set')
+        if all(self.options.get(n) for n in ('client_id', 'secret', 'tenant')):
+            return EnvAuth(self.options, self.cloud, **self._kwargs)
+        self._reasons.append('no service principal (client_id, secret and tenant)')
+        from_file = CredentialFileAuth(self.options, self.cloud, credential_file=self._credential_file, **self._kwargs)
+        if from_file.usable():
+            self.subscription_id = from_file.subscription_id
+            return from_file
+        self._reasons.append(f'no complete [{from_file.section}] profile in {from_file.path}')
+        return None
+
+    def _resolve(self):
+        if self._configured is None:
+            self._configured = self._select() or False
+            self.chosen = self._configured or None
+        return self._configured or None
+
+    @property
+    def refreshable(self):
+        return self.chosen is None or self.chosen.refreshable
+
+    @property
+    def grants(self):
+        return self.chosen.grants if self.chosen is not None else 0
+
+    @grants.setter
+    def grants(self, value):
+        """Counted by the chosen source."""
+
+    def validate(self):
+        source = self._resolve()
+        if source is not None:
+            source.validate()
+
+    def describe(self):
+        self._resolve()
+        return 'auto: ' + (self.chosen.describe() if self.chosen is not None else 'Azure CLI, then managed identity')
+
+    def get_token(self):
+        with self._lock:
+            if self._resolve() is None and self.chosen is None:
+                self.chosen = self._chain()
+            return self.chosen.get_token()
+
+    def _chain(self):
+        """No configured source: the Azure CLI, then the managed identity (the first with a credential)."""
+        reasons = list(self._reasons)
+        for source in (CliAuth(self.options, self.cloud, **self._kwargs), MsiAuth(self.options, self.cloud, **self._kwargs)):
+            try:
+                source.get_token()
+            except CredentialUnavailable as exc:
+                reasons.append(f'{source.name}: {str(exc).rsplit(": ", 1)[-1]}')
+                continue
+            return source
+        raise AuthError('auth_source auto found no credential: ' + '; '.join(reasons))
+
+    def invalidate(self, token):
+        if self.chosen is not None:
+            self.chosen.invalidate(token)
+
+    def secrets(self):
+        found = [self.options.get(n) for n in ('access_token', 'secret') if self.options.get(n)]
+        return found + (self.chosen.secrets() if self.chosen is not None else [])
+
+
+SOURCES = {
+    'env': EnvAuth,
+    'credential_file': CredentialFileAuth,
+    'cli': CliAuth,
+    'msi': MsiAuth,
+    'token': TokenAuth,
+    'auto': AutoAuth,
+}
+
+
+def normalize_authority(value):
+    """``login.example`` -> ``https://login.example``; AuthError unless https (azure-identity's rule)."""
+    value = str(value).strip().rstrip('/')
+    if '://' not in value:
+        value = 'https://' + value
+    if not value.lower().startswith('https://'):
+        raise AuthError(f'authority_host must be an https:// URL, got {value!r}')
+    return value
+
+
+def build_auth(options, cloud, *, auth_source=None, ca_path=None, validate_certs=True, credential_file=DEFAULT_CREDENTIAL_FILE):
+    """The :class:`AuthSource` for ``auth_source`` (default: the ``auth_source`` option, else ``auto``).
+
+    :param options: an :class:`AuthOptions` or a dict of options (no environment fallback then).
+    :param cloud: a ``_clouds.Cloud`` (token scope, authority).
+    """
+    if not isinstance(options, AuthOptions):
+        options = AuthOptions(options)
+    name = auth_source or options.get('auth_source') or 'auto'
+    cls = SOURCES.get(name)
+    if cls is None:
+        raise AuthError(f"auth_source must be one of {', '.join(AUTH_SOURCES)}, got {name!r}")
+    kwargs = {'ca_path': ca_path, 'validate_certs': validate_certs}
+    if cls in (CredentialFileAuth, AutoAuth):
+        kwargs['credential_file'] = credential_file
+    return cls(options, cloud, **kwargs)

@@ -1,0 +1,562 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) gdpr.azureml contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE to the gdpr.azureml collection.
+# It can have breaking changes at any time. Do not use it from other collections.
+
+"""A thin REST client on ``requests`` for every family of the route table.
+
+One :class:`Client` per module run: one ``requests.Session`` whose connection pool holds
+``concurrency`` connections, a bearer token from an ``_auth`` source, an
+``x-ms-client-request-id`` (uuid4) on every request.
+
+Retries. ``requests``' adapter-level retries (``HTTPAdapter(max_retries=Retry(...))``) are
+not used, on purpose: they do not cover errors raised while the body is read
+(``ChunkedEncodingError``), they cannot tell a ``POST ...:query`` read from a write, and they
+cannot renew a token after a 401. Instead :meth:`Client.send` runs a small loop that drives a
+``urllib3.util.Retry`` object: ``Retry.increment()`` counts attempts (``total=retries``) and
+raises ``MaxRetryError`` when they are spent, ``Retry.is_retry()`` matches the statuses
+(429, 500, 502, 503, 504), ``Retry.parse_retry_after()`` reads ``Retry-After``. The wait is
+``Retry-After`` when the service sends one (capped at :data:`RETRY_AFTER_MAX`), else a
+jittered exponential backoff (``factor * 2**(n-1)`` capped at ``backoff_max``, half of it
+random). Only idempotent requests are retried (GET, DELETE and the ``POST :query`` reads
+the route table marks idempotent); a connection or read error on anything else fails at once,
+never replayed. A 401 renews the token once (credential sources) and resends.
+"""
+
+import random
+import threading
+import time
+import traceback
+import uuid
+from collections import namedtuple
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.exceptions import MaxRetryError
+    from urllib3.util.retry import Retry
+except ImportError:
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    REQUESTS_IMPORT_ERROR = None
+
+from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import ARM, DATA_PLANE_FAMILIES, family_base
+from ansible_collections.gdpr.azureml.plugins.module_utils._routes import build_url, get_route, split_base_url
+
+HAS_REQUESTS = REQUESTS_IMPORT_ERROR is None
+COLLECTION_VERSION = '1.0.0'
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+RETRY_AFTER_MAX = 600  # seconds; ARM sends 10 s to 10 min
+LRO_SUCCEEDED = ('succeeded',)
+LRO_FAILED = ('failed', 'canceled', 'cancelled', 'timedout')
+REDACTED = '********'
+
+LroResult = namedtuple('LroResult', ['status', 'response', 'polls'])
+
+
+class DeleteResult(namedtuple('DeleteResult', ['outcome', 'status', 'request_id', 'error', 'response', 'attempts'])):
+    """What a DELETE did: ``outcome`` is ``deleted``, ``absent`` or ``failed`` (``error``: the one-line message).
+
+    ``attempts`` > 1 means the DELETE was retried: an ``absent`` then may be the object the
+    first attempt deleted (a caller that listed the object just before can count it as deleted).
+    """
+
+    __slots__ = ()
+
+    def as_dict(self):
+        """``{outcome, status, request_id[, error]}`` for a module result or an audit line."""
+        result = {'outcome': self.outcome, 'status': self.status, 'request_id': self.request_id}
+        if self.error:
+            result['error'] = self.error
+        return result
+
+
+class AzureMLError(Exception):
+    """A failed call: what was being done, the HTTP status, the service's code and message, the request id.
+
+    ``str(error)`` is one line:
+    ``"<what>: HTTP 404 ResourceNotFound: The Resource ... was not found (request id 1234)"``.
+    """
+
+    def __init__(self, what, message=None, *, status=None, code=None, request_id=None, correlation_id=None, hint=None):
+        self.what = what
+        self.message = message
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.correlation_id = correlation_id
+        self.hint = hint
+        super().__init__(self._line())
+
+    def _line(self):
+        line = f'{self.what}: '
+        if self.status:
+            line += f'HTTP {self.status} '
+        if self.code:
+            line += f'{self.code}: '
+        line += ' '.join(str(self.message or 'no error message').split())
+        if self.request_id:
+            line += f' (request id {self.request_id})'
+        if self.hint:
+            line += f'; {self.hint}'
+        return line
+
+    def to_result(self):
+        """Extra keys for ``fail_json``: ``status``, ``error_code``, ``request_id``, ``correlation_id``."""
+        keys = {'status': self.status, 'error_code': self.code, 'request_id': self.request_id, 'correlation_id': self.correlation_id}
+        return {k: v for k, v in keys.items() if v is not None}
+
+
+class PagingError(AzureMLError):
+    """A list cannot be followed safely: a repeated token or link, a link to a foreign host."""
+
+
+class LroTimeoutError(AzureMLError):
+    """A long-running operation did not finish before ``wait_timeout``."""
+
+
+def request_id_of(response):
+    """``x-ms-request-id`` of ``response``, else the ``x-ms-client-request-id`` we sent."""
+    rid = response.headers.get('x-ms-request-id')
+    if not rid and response.request is not None:
+        rid = response.request.headers.get('x-ms-client-request-id')
+    return rid
+
+
+def parse_error(response):
+    """``(code, message, correlation_id)`` from an error response of any family.
+
+    ARM ``{"error": {code, message, details}}``; model management flat ``{code, statusCode,
+    message}``; run history ``{"error": {...}, "correlation": {...}}``; else the text or reason.
+    """
+    code = message = correlation = None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        error = body.get('error', body)
+        if isinstance(error, dict):
+            code, message = error.get('code'), error.get('message')
+            details = error.get('details')
+            if not message and isinstance(details, list) and details and isinstance(details[0], dict):
+                message = details[0].get('message')
+        elif isinstance(error, str):
+            message = error
+        corr = body.get('correlation')
+        if isinstance(corr, dict):
+            correlation = corr.get('operation') or corr.get('request')
+        elif isinstance(corr, str):
+            correlation = corr
+    if not message:
+        text = (response.text or '').strip()
+        message = ' '.join(text.split())[:300] if text and not text.startswith('<') else response.reason
+    return code, message, correlation
+
+
+def _origin(url):
+    """``(scheme, host, port)`` with the default port filled in, for host comparisons."""
+    parts = urlsplit(url)
+    scheme = (parts.scheme or '').lower()
+    return scheme, (parts.hostname or '').lower(), parts.port or {'https': 443, 'http': 80}.get(scheme)
+
+
+def with_query(url, **params):
+    """``url`` with query parameters set (replaced when present)."""
+    parts = urlsplit(url)
+    pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    pairs.extend(params.items())
+    return urlunsplit(parts._replace(query=urlencode(pairs, quote_via=quote)))
+
+
+def map_concurrent(fn, items, concurrency):
+    """``[fn(item) for item in items]`` with at most ``concurrency`` calls in flight, in order.
+
+    The first error (in item order, among the calls that failed before the pool stopped) is
+    raised once the running calls end; calls not started yet are cancelled.
+    """
+    items = list(items)
+    workers = max(1, min(int(concurrency or 1), len(items)))
+    if workers == 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(fn, item) for item in items]
+        dummy, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = [f for f in futures if f.done() and not f.cancelled() and f.exception() is not None]
+        if failed:
+            for future in pending:
+                future.cancel()
+            raise failed[0].exception()
+        return [f.result() for f in futures]
+
+
+def describe_call(op, params):
+    """Default ``what`` of a call: ``models.get id=abc in workspace rg/ws``."""
+    params = params or {}
+    own = ', '.join(f'{k}={v}' for k, v in sorted(params.items())
+                    if k not in ('subscription_id', 'resource_group', 'workspace_name') and v is not None)
+    text = op + (' ' + own if own else '')
+    if params.get('workspace_name'):
+        text += f" in workspace {params.get('resource_group')}/{params['workspace_name']}"
+    elif params.get('resource_group'):
+        text += f" in resource group {params['resource_group']}"
+    return text
+
+
+class Client:
+    """REST client of one module run.
+
+    :param auth: an ``_auth.AuthSource`` (``get_token()``, ``invalidate()``, ``refreshable``,
+        ``secrets()``, ``describe()``).
+    :param cloud: a ``_clouds.Cloud``.
+    :param defaults: route params merged under every call's params (the workspace coordinates).
+    :param location: the workspace region; when None and a data-plane call needs it,
+        ``resolver()`` is called once and must return ``{'location': ..., 'hosts': {...}}``.
+    :param base_url: ``scheme://host[:port]`` receiving every request (emulator, proxy).
+    :param api_profile: ``documented`` or ``current`` (which route table).
+    :param hosts: ``{family: 'https://host'}`` overriding the cloud's data-plane hosts.
+    :param timeout: seconds per request. :param retries: retries after the first attempt.
+    :param concurrency: connection pool size and fan-out width.
+    :param validate_certs: / :param ca_path: TLS verification (``ca_path`` wins).
+    :param sleep: / :param clock: injectable for tests (``time.sleep``, ``time.monotonic``).
+    """
+
+    def __init__(self, auth, cloud, *, defaults=None, location=None, resolver=None, base_url=None, api_profile='documented',
+                 hosts=None, timeout=30, retries=6, concurrency=8, validate_certs=True, ca_path=None,
+                 sleep=time.sleep, clock=time.monotonic, backoff_factor=1.0, backoff_max=60.0, session=None):
+        self.auth = auth
+        self.cloud = cloud
+        self.defaults = dict(defaults or {})
+        self.location = location
+        self.hosts = dict(hosts or {})
+        self.base_url = base_url
+        self.api_profile = api_profile
+        self.timeout = timeout
+        self.retries = retries
+        self.concurrency = max(1, int(concurrency))
+        self.verify = ca_path if ca_path else bool(validate_certs)
+        self.backoff_factor = backoff_factor
+        self.backoff_max = backoff_max
+        self._resolver = resolver
+        self._resolve_lock = threading.Lock()
+        self._sleep = sleep
+        self._clock = clock
+        self.session = session or self._make_session()
+
+    def _make_session(self):
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.concurrency, max_retries=0)
+        session.mount('https://', adapter)
+        session.mount('http://', adapter)
+        session.headers.update({
+            'User-Agent': f'gdpr.azureml/{COLLECTION_VERSION} {session.headers.get("User-Agent", "")}'.strip(),
+            'Accept': 'application/json',
+        })
+        return session
+
+    def close(self):
+        self.session.close()
+
+    # -- URLs ---------------------------------------------------------------------------
+
+    def params(self, params=None):
+        """The call's params over :attr:`defaults`."""
+        merged = dict(self.defaults)
+        merged.update({k: v for k, v in (params or {}).items() if v is not None})
+        return merged
+
+    def resolve_location(self):
+        """Look the location (and hosts) up through ``resolver`` once; return the location."""
+        with self._resolve_lock:
+            if self.location is None and self._resolver is not None:
+                found = self._resolver() or {}
+                self.hosts = dict(found.get('hosts') or {}, **self.hosts)
+                self.location = found.get('location')
+        return self.location
+
+    def url(self, op, params=None, query=None):
+        """Absolute URL of ``op`` (see ``_routes.build_url``), the location looked up when needed."""
+        route = get_route(op, self.api_profile)
+        if route.family in DATA_PLANE_FAMILIES and not self.base_url and not self.location and route.family not in self.hosts:
+            self.resolve_location()
+        return build_url(op, self.params(params), self.cloud, self.location, base_url=self.base_url,
+                         api_profile=self.api_profile, hosts=self.hosts, query=query)
+
+    # -- sending ------------------------------------------------------------------------
+
+    def redact(self, text):
+        """``text`` with every secret of the auth source replaced."""
+        text = str(text)
+        for secret in self.auth.secrets() if self.auth is not None else ():
+            if secret and len(secret) >= 4:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def _error(self, what, response, hint=None):
+        code, message, correlation = parse_error(response)
+        if response.status_code in (401, 403) and self.auth is not None and hint is None:
+            hint = f'authenticated as {self.auth.describe()}'
+        return AzureMLError(self.redact(what), self.redact(message), status=response.status_code, code=code,
+                            request_id=request_id_of(response), correlation_id=correlation, hint=hint)
+
+    def _backoff(self, attempt):
+        """Jittered exponential backoff for retry number ``attempt`` (1-based): half fixed, half random."""
+        base = min(self.backoff_max, self.backoff_factor * (2 ** (attempt - 1)))
+        return base / 2 + random.uniform(0, base / 2)  # noqa: S311 - jitter, not cryptography
+
+    def retry_after(self, response, retry=None):
+        """Seconds from ``Retry-After`` (integer or HTTP date), capped; None when absent or invalid."""
+        value = response.headers.get('Retry-After')
+        if value is None:
+            return None
+        try:
+            seconds = (retry or Retry(0)).parse_retry_after(value)
+        except Exception:
+            return None
+        return min(float(seconds), RETRY_AFTER_MAX)
+
+    def send(self, method, url, *, what, idempotent, auth=True, json_body=None, headers=None):
+        """Send one request (with retries when ``idempotent``); return the final ``requests.Response``.
+
+        Raises :class:`AzureMLError` on connection errors once retries are spent (or at once when
+        not idempotent). HTTP error statuses are returned, not raised: see :meth:`call`. The
+        response's ``attempts`` attribute counts the requests sent (token renewal excluded).
+        """
+        retry = Retry(total=self.retries if idempotent else 0, connect=None, read=None, redirect=None, status=None, other=None,
+                      status_forcelist=RETRY_STATUSES, allowed_methods=None, respect_retry_after_header=True, raise_on_status=False)
+        renewed = False
+        while True:
+            token = self.auth.get_token() if auth and self.auth is not None else None
+            sent = {'x-ms-client-request-id': str(uuid.uuid4()), 'x-ms-return-client-request-id': 'true'}
+            if token:
+                sent['Authorization'] = 'Bearer ' + token
+            sent.update(headers or {})
+            try:
+                response = self.session.request(method, url, headers=sent, json=json_body, timeout=self.timeout,
+                                                verify=self.verify, allow_redirects=False)
+            except requests.exceptions.RequestException as exc:
+                reason = self.redact(f'{type(exc).__name__}: {exc}')
+                if not idempotent:
+                    raise AzureMLError(self.redact(what), f'{reason} (not retried: {method} is not idempotent)') from None
+                try:
+                    retry = retry.increment(method, url, error=exc)
+                except MaxRetryError:
+                    raise AzureMLError(self.redact(what), f'{reason} (after {self.retries} retries)') from None
+                self._sleep(self._backoff(len(retry.history)))
+                continue
+            if response.status_code == 401 and token and not renewed and self.auth.refreshable:
+                self.auth.invalidate(token)
+                renewed = True
+                continue
+            wait_for = self.retry_after(response, retry)
+            if idempotent and retry.is_retry(method, response.status_code, wait_for is not None):
+                try:
+                    retry = retry.increment(method, url, response=_Status(response.status_code))
+                except MaxRetryError:
+                    response.attempts = len(retry.history) + 1
+                    return response
+                self._sleep(wait_for if wait_for is not None else self._backoff(len(retry.history)))
+                continue
+            response.attempts = len(retry.history) + 1
+            return response
+
+    def call(self, op, params=None, *, what=None, query=None, json_body=None, ok=(200, 201, 202, 204), missing_ok=False):
+        """Send ``op``; return the ``requests.Response`` when its status is in ``ok``.
+
+        With ``missing_ok`` a 404 is returned too (the caller checks ``status_code``).
+        Anything else raises :class:`AzureMLError` (with a hint for ``auth_source: token``).
+        """
+        route = get_route(op, self.api_profile)
+        params = self.params(params)
+        what = what or describe_call(op, params)
+        url = self.url(op, params, query)
+        response = self.send(route.method, url, what=what, idempotent=route.idempotent, auth=route.auth, json_body=json_body)
+        if response.status_code in ok or (missing_ok and response.status_code == 404):
+            return response
+        raise self._error(what, response, self._hint(response))
+
+    def _hint(self, response):
+        if response.status_code == 401 and self.auth is not None and not self.auth.refreshable:
+            return 'the access_token is expired or invalid (auth_source token cannot renew it)'
+        return None
+
+    def delete(self, op, params=None, *, what=None, query=None, absent=(404,), raise_errors=False):
+        """DELETE ``op`` (retried as an idempotent call); return a :class:`DeleteResult`.
+
+        2xx is ``deleted``, a status in ``absent`` is ``absent`` (pass ``(204, 404)`` for ARM,
+        whose 204 means "did not exist"); anything else is ``failed`` with the error line, or
+        raises :class:`AzureMLError` with ``raise_errors``. A 202 is ``deleted`` once accepted:
+        follow it with :meth:`wait_lro`.
+        """
+        params = self.params(params)
+        what = what or describe_call(op, params)
+        try:
+            response = self.call(op, params, what=what, query=query, ok=tuple(range(200, 300)) + tuple(absent))
+        except AzureMLError as exc:
+            if raise_errors:
+                raise
+            return DeleteResult('failed', exc.status, exc.request_id, str(exc), None, None)
+        outcome = 'absent' if response.status_code in absent else 'deleted'
+        return DeleteResult(outcome, response.status_code, request_id_of(response), None, response, getattr(response, 'attempts', 1))
+
+    def get_json(self, op, params=None, *, what=None, query=None, missing_ok=False):
+        """GET ``op`` and return the JSON body (None on 404 with ``missing_ok``)."""
+        response = self.call(op, params, what=what, query=query, ok=(200,), missing_ok=missing_ok)
+        if response.status_code == 404:
+            return None
+        return self._json(response, what or describe_call(op, self.params(params)))
+
+    def _json(self, response, what):
+        try:
+            return response.json()
+        except ValueError:
+            raise AzureMLError(what, 'the response is not JSON', status=response.status_code,
+                               request_id=request_id_of(response)) from None
+
+    # -- paging -------------------------------------------------------------------------
+
+    def _natural_origin(self, family):
+        """The family's own Azure host (nextLinks to it are rewritten to base_url), or None."""
+        try:
+            return family_base(self.cloud, family, self.location, self.api_profile) if family == ARM or self.location else None
+        except ValueError:
+            return None
+
+    def follow(self, link, request_url, family, what, kind='nextLink'):
+        """``link`` made safe to send our token to: same origin as ``request_url`` (or rewritten to base_url).
+
+        Raises :class:`PagingError` for any other host: the token never leaves the configured host.
+        """
+        link = urljoin(request_url, link)
+        if _origin(link) == _origin(request_url):
+            return link
+        natural = self._natural_origin(family)
+        if self.base_url and natural and _origin(link) == _origin(natural):
+            parts = urlsplit(link)
+            return split_base_url(self.base_url) + urlunsplit(('', '', parts.path, parts.query, ''))
+        raise PagingError(self.redact(what), f'refusing to follow the {kind} to {urlsplit(link).netloc}: '
+                                             f'the request went to {urlsplit(request_url).netloc}')
+
+    def iter_pages(self, op, params=None, *, what=None, query=None, body=None):
+        """Yield each page (a dict) of ``op``, following the route's paging style."""
+        route = get_route(op, self.api_profile)
+        params = self.params(params)
+        what = what or describe_call(op, params)
+        first = url = self.url(op, params, query)
+        body = dict(body or {}) if route.method == 'POST' else None
+        seen = set()
+        while True:
+            response = self.send(route.method, url, what=what, idempotent=route.idempotent, auth=route.auth, json_body=body)
+            if response.status_code != 200:
+                raise self._error(what, response, self._hint(response))
+            page = self._json(response, what)
+            if not isinstance(page, dict):
+                raise PagingError(what, 'a page of the list is not a JSON object', request_id=request_id_of(response))
+            yield page
+            link, token = page.get('nextLink'), page.get('continuationToken')
+            if route.paging is None:
+                return
+            if link and body is None:  # arm, mms, continuation over GET: the absolute nextLink as is
+                marker = ('link', link)
+                url = self.follow(link, url, route.family, what)
+            elif token and route.paging == 'continuation':  # resend with the token (JSON body for POST :query)
+                marker = ('token', token)
+                if body is not None:
+                    body = dict(body, continuationToken=token)
+                else:
+                    url = with_query(first, continuationToken=token)
+            else:
+                return
+            if marker in seen:
+                raise PagingError(what, f'the service repeated the {"continuation token" if marker[0] == "token" else "nextLink"} '
+                                        f'of a previous page; stopping instead of looping', request_id=request_id_of(response))
+            seen.add(marker)
+
+    def iter_items(self, op, params=None, *, what=None, query=None, body=None):
+        """Yield every item (``value`` of every page) of the list ``op``."""
+        for page in self.iter_pages(op, params, what=what, query=query, body=body):
+            items = page.get('value')
+            if items is None:
+                items = []
+            if not isinstance(items, list):
+                raise PagingError(what or describe_call(op, self.params(params)), 'the page value is not a list')
+            yield from items
+
+    def list_items(self, op, params=None, **kwargs):
+        """``list(iter_items(...))``."""
+        return list(self.iter_items(op, params, **kwargs))
+
+    def map_concurrent(self, fn, items):
+        """:func:`map_concurrent` bounded by this client's ``concurrency``."""
+        return map_concurrent(fn, items, self.concurrency)
+
+    # -- long-running operations ---------------------------------------------------------
+
+    def wait_lro(self, response, *, what, wait_timeout, family=ARM, poll_interval=10):
+        """Wait for the operation ``response`` (a 201/202) started; return an :data:`LroResult`.
+
+        Polls ``Azure-AsyncOperation`` (preferred: 200 with ``status``), else ``Location``
+        (202 while running, then 200/204), else ``Operation-Location`` (model management,
+        ``state``). Sleeps ``Retry-After`` (else ``poll_interval``) between polls, never past the
+        deadline; raises :class:`LroTimeoutError` naming ``what`` after ``wait_timeout`` seconds,
+        :class:`AzureMLError` when the operation fails.
+        """
+        if response.status_code not in (201, 202):
+            return LroResult('Succeeded', response, 0)
+        headers = response.headers
+        if headers.get('Azure-AsyncOperation'):
+            mode, link = 'status', headers['Azure-AsyncOperation']
+        elif headers.get('Location'):
+            mode, link = 'location', headers['Location']
+        elif headers.get('Operation-Location'):
+            mode, link = 'status', headers['Operation-Location']
+        else:
+            if response.status_code == 201:
+                return LroResult('Succeeded', response, 0)
+            raise AzureMLError(what, 'HTTP 202 without an Azure-AsyncOperation or Location header to follow',
+                               status=202, request_id=request_id_of(response))
+        url = self.follow(link, response.url, family, what, kind='operation URL')
+        deadline = self._clock() + wait_timeout
+        delay = self.retry_after(response) or poll_interval
+        status, polls = 'InProgress', 0
+        while True:
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise LroTimeoutError(what, f'the operation is still {status} after {wait_timeout} s (wait_timeout)',
+                                      request_id=request_id_of(response))
+            self._sleep(min(delay, remaining))
+            polls += 1
+            poll = self.send('GET', url, what=f'{what} (polling)', idempotent=True)
+            if mode == 'location':
+                if poll.status_code in (200, 201, 204):
+                    return LroResult('Succeeded', poll, polls)
+                if poll.status_code != 202:
+                    raise self._error(what, poll)
+            else:
+                if poll.status_code != 200:
+                    raise self._error(what, poll)
+                body = self._json(poll, what)
+                status = str(body.get('status') or body.get('state') or 'InProgress')
+                if status.lower() in LRO_SUCCEEDED:
+                    return LroResult(status, poll, polls)
+                if status.lower() in LRO_FAILED:
+                    error = body.get('error') if isinstance(body.get('error'), dict) else {}
+                    raise AzureMLError(what, self.redact(error.get('message') or f'the operation ended {status}'),
+                                       status=poll.status_code, code=error.get('code') or status, request_id=request_id_of(response))
+            delay = self.retry_after(poll) or poll_interval
+
+
+class _Status:
+    """The part of a urllib3 response ``Retry.increment()`` reads (works on urllib3 1.26 and 2.x)."""
+
+    def __init__(self, status):
+        self.status = status
+
+    @staticmethod
+    def get_redirect_location():
+        return False

@@ -1,0 +1,125 @@
+import hashlib
+import json
+import os
+import stat
+
+import pytest
+
+from ansible_collections.gdpr.azureml.plugins.module_utils import _jsonfile
+
+ITEMS = [{'id': 'b', 'name': 'Bé', 'n': 2}, {'id': 'a', 'z': None, 'name': 'A'}, {'id': 'c', 'nested': {'y': 1, 'x': [1, 2]}}]
+EXPECTED = ('[\n{"id":"a","name":"A","z":null},\n{"id":"b","n":2,"name":"Bé"},\n'
+            '{"id":"c","nested":{"x":[1,2],"y":1}}\n]\n').encode()
+
+
+def test_layout_sorted_compact_utf8(tmp_path):
+    dest = tmp_path / 'items.json'
+    result = _jsonfile.write_json_array(str(dest), iter(ITEMS), 'id')
+    assert dest.read_bytes() == EXPECTED
+    assert result == {'changed': True, 'count': 3, 'sha256': hashlib.sha256(EXPECTED).hexdigest(), 'dest': str(dest)}
+    assert json.loads(dest.read_text(encoding='utf-8'))[1]['name'] == 'Bé'
+
+
+def test_mode_0600_from_creation_whatever_the_umask(tmp_path):
+    old = os.umask(0)
+    try:
+        _jsonfile.write_json_array(str(tmp_path / 'f.json'), ITEMS, 'id')
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / 'f.json').st_mode) == 0o600
+
+
+def test_same_content_is_not_rewritten(tmp_path):
+    dest = tmp_path / 'f.json'
+    _jsonfile.write_json_array(str(dest), ITEMS, 'id')
+    inode = os.stat(dest).st_ino
+    result = _jsonfile.write_json_array(str(dest), list(reversed(ITEMS)), 'id')
+    assert result['changed'] is False
+    assert os.stat(dest).st_ino == inode
+    assert sorted(os.listdir(tmp_path)) == ['f.json']  # no temporary file left behind
+
+
+def test_changed_content_replaces_atomically(tmp_path):
+    dest = tmp_path / 'f.json'
+    _jsonfile.write_json_array(str(dest), ITEMS, 'id')
+    result = _jsonfile.write_json_array(str(dest), ITEMS[:2], 'id')
+    assert result['changed'] is True and result['count'] == 2
+    assert len(json.loads(dest.read_text(encoding='utf-8'))) == 2
+    assert sorted(os.listdir(tmp_path)) == ['f.json']
+
+
+def test_wrong_mode_is_fixed_and_reported(tmp_path):
+    dest = tmp_path / 'f.json'
+    _jsonfile.write_json_array(str(dest), ITEMS, 'id')
+    os.chmod(dest, 0o644)
+    assert _jsonfile.write_json_array(str(dest), ITEMS, 'id')['changed'] is True
+    assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
+
+
+def test_check_mode_writes_nothing_but_counts_and_predicts(tmp_path):
+    dest = tmp_path / 'f.json'
+    result = _jsonfile.write_json_array(str(dest), ITEMS, 'id', check_mode=True)
+    assert result['changed'] is True and result['count'] == 3
+    assert result['sha256'] == hashlib.sha256(EXPECTED).hexdigest()
+    assert not dest.exists() and os.listdir(tmp_path) == []
+    _jsonfile.write_json_array(str(dest), ITEMS, 'id')
+    assert _jsonfile.write_json_array(str(dest), ITEMS, 'id', check_mode=True)['changed'] is False
+    missing_folder = tmp_path / 'nope' / 'f.json'
+    assert _jsonfile.write_json_array(str(missing_folder), ITEMS, 'id', check_mode=True)['changed'] is True
+
+
+def test_empty_list(tmp_path):
+    dest = tmp_path / 'f.json'
+    result = _jsonfile.write_json_array(str(dest), [], 'id')
+    assert dest.read_bytes() == b'[]\n' and result['count'] == 0
+    assert json.loads(dest.read_text()) == []
+
+
+def test_callable_key_and_missing_keys_sort_first_stably(tmp_path):
+    dest = tmp_path / 'f.json'
+    items = [{'name': 'x'}, {'id': 'b'}, {'name': 'y'}]
+    _jsonfile.write_json_array(str(dest), items, 'id')
+    assert json.loads(dest.read_text()) == [{'name': 'x'}, {'name': 'y'}, {'id': 'b'}]
+    _jsonfile.write_json_array(str(dest), items, lambda i: i.get('name', ''))
+    assert json.loads(dest.read_text())[0] == {'id': 'b'}
+
+
+def test_memory_is_bounded_items_are_consumed_once(tmp_path):
+    consumed = []
+
+    def generate():
+        for n in range(2000):
+            consumed.append(n)
+            yield {'id': f'{n:05d}', 'blob': 'x' * 100}
+
+    result = _jsonfile.write_json_array(str(tmp_path / 'big.json'), generate(), 'id')
+    assert result['count'] == 2000 and len(consumed) == 2000
+
+
+def test_errors(tmp_path):
+    with pytest.raises(_jsonfile.JsonFileError, match='does not exist'):
+        _jsonfile.write_json_array(str(tmp_path / 'nope' / 'f.json'), ITEMS, 'id')
+    with pytest.raises(_jsonfile.JsonFileError, match='is a directory'):
+        _jsonfile.write_json_array(str(tmp_path), ITEMS, 'id')
+
+
+def test_a_failing_iterator_leaves_the_old_file(tmp_path):
+    dest = tmp_path / 'f.json'
+    _jsonfile.write_json_array(str(dest), ITEMS, 'id')
+
+    def broken():
+        yield {'id': 'z'}
+        raise RuntimeError('page 2 failed')
+
+    with pytest.raises(RuntimeError):
+        _jsonfile.write_json_array(str(dest), broken(), 'id')
+    assert dest.read_bytes() == EXPECTED
+    assert sorted(os.listdir(tmp_path)) == ['f.json']
+
+
+def test_sort_items_matches_the_file_order(tmp_path):
+    items = [{'id': 'a', 'v': 2}, {'id': 'a', 'v': 1}, {'id': 'b'}, {'name': 'n'}]
+    dest = tmp_path / 'f.json'
+    _jsonfile.write_json_array(str(dest), items, 'id')
+    assert _jsonfile.sort_items(items, 'id') == json.loads(dest.read_text())
+    assert _jsonfile.sort_items(list(reversed(items)), 'id') == _jsonfile.sort_items(items, 'id')

@@ -1,0 +1,173 @@
+"""The route table against docs/architecture.md, written out again here as the independent oracle."""
+import pytest
+
+from ansible_collections.gdpr.azureml.plugins.module_utils import _clouds, _routes
+
+SUB = '00000000-1111-2222-3333-444444444444'
+WS = f'/subscriptions/{SUB}/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/workspaces/ws-1'
+PARAMS = {
+    'subscription_id': SUB, 'resource_group': 'rg-1', 'workspace_name': 'ws-1', 'compute_name': 'cpu',
+    'experiment_name': 'exp', 'run_id': 'run-1', 'metric_id': 'm-1', 'path': 'outputs/model.pkl', 'task_id': 't-1',
+    'name': 'store', 'id': 'obj-1', 'operation_id': 'op-1',
+}
+API = '?api-version=2019-11-01'
+
+# operation: (family, method, path + query, paging) -- docs/architecture.md, api_profile documented
+ARCHITECTURE = {
+    'workspaces.list_subscription': ('arm', 'GET', f'/subscriptions/{SUB}/providers/Microsoft.MachineLearningServices/workspaces' + API, 'arm'),
+    'workspaces.list': ('arm', 'GET', f'/subscriptions/{SUB}/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/workspaces' + API,
+                        'arm'),
+    'workspaces.get': ('arm', 'GET', WS + API, None),
+    'workspaces.delete': ('arm', 'DELETE', WS + API, None),
+    'computes.list': ('arm', 'GET', WS + '/computes' + API, 'arm'),
+    'computes.get': ('arm', 'GET', WS + '/computes/cpu' + API, None),
+    'experiments.list': ('history', 'GET', '/history/v1.0' + WS + '/experiments', 'continuation'),
+    'runs.list': ('history', 'GET', '/history/v1.0' + WS + '/experiments/exp/runs', 'continuation'),
+    'runs.get': ('history', 'GET', '/history/v1.0' + WS + '/experiments/exp/runs/run-1', None),
+    'metrics.list': ('history', 'GET', '/history/v1.0' + WS + '/experiments/exp/metrics', 'continuation'),
+    'metrics.get': ('history', 'GET', '/history/v1.0' + WS + '/experiments/exp/metrics/m-1', None),
+    'artifacts.list': ('artifact', 'GET', '/artifact/v1.0' + WS + '/artifacts/origins/ExperimentRun/containers/run-1', 'continuation'),
+    'artifacts.contentinfo': ('artifact', 'GET',
+                              '/artifact/v1.0' + WS + '/artifacts/origins/ExperimentRun/containers/run-1/contentinfo?path=outputs%2Fmodel.pkl',
+                              None),
+    'tasks.list': ('notification', 'GET', '/notification/v1.0' + WS + '/tasks', 'continuation'),
+    'tasks.get': ('notification', 'GET', '/notification/v1.0' + WS + '/tasks/t-1', None),
+    'datastores.list': ('datastore', 'GET', '/datastore/v1.0' + WS + '/datastores', 'continuation'),
+    'datastores.get': ('datastore', 'GET', '/datastore/v1.0' + WS + '/datastores/store', None),
+    'mms_operations.get': ('modelmanagement', 'GET', '/api' + WS + '/operations/op-1' + API, None),
+    'pipeline_experiments.get': ('pipelines', 'GET', '/api/v1.0' + WS + '/Experiments/obj-1', None),
+    'pipeline_graphs.get': ('pipelines', 'GET', '/api/v1.0' + WS + '/Graphs/obj-1', None),
+    'pipeline_modules.get': ('pipelines', 'GET', '/api/v1.0' + WS + '/Modules/obj-1', None),
+    'pipeline_templates.get': ('pipelines', 'GET', '/api/v1.0' + WS + '/Templates/obj-1', None),
+    'pipeline_datasources.get': ('pipelines', 'GET', '/api/v1.0' + WS + '/DataSources/obj-1', None),
+}
+for _kind in ('models', 'assets', 'images', 'services'):
+    ARCHITECTURE[f'{_kind}.list'] = ('modelmanagement', 'GET', f'/api{WS}/{_kind}' + API, 'mms')
+    ARCHITECTURE[f'{_kind}.get'] = ('modelmanagement', 'GET', f'/api{WS}/{_kind}/obj-1' + API, None)
+    ARCHITECTURE[f'{_kind}.delete'] = ('modelmanagement', 'DELETE', f'/api{WS}/{_kind}/obj-1' + API, None)
+
+HOSTS = {
+    'AzureCloud': {'arm': 'https://management.azure.com', 'modelmanagement': 'https://eastus.modelmanagement.azureml.net',
+                   'history': 'https://eastus.experiments.azureml.net', 'artifact': 'https://eastus.experiments.azureml.net',
+                   'notification': 'https://eastus.experiments.azureml.net', 'datastore': 'https://eastus.experiments.azureml.net',
+                   'pipelines': 'https://eastus.aether.ms'},
+    'AzureChinaCloud': {'arm': 'https://management.chinacloudapi.cn', 'modelmanagement': 'https://eastus.modelmanagement.ml.azure.cn',
+                        **{f: 'https://eastus.api.ml.azure.cn' for f in ('history', 'artifact', 'notification', 'datastore', 'pipelines')}},
+    'AzureUSGovernment': {'arm': 'https://management.usgovcloudapi.net',
+                          **{f: 'https://eastus.api.ml.azure.us' for f in _clouds.DATA_PLANE_FAMILIES}},
+}
+
+
+def test_table_has_exactly_the_operations_of_the_architecture():
+    assert set(_routes.DOCUMENTED) == set(ARCHITECTURE) | {'discovery.get'}
+    assert set(_routes.CURRENT) == set(_routes.DOCUMENTED)
+
+
+@pytest.mark.parametrize('cloud_name', sorted(HOSTS))
+@pytest.mark.parametrize('op', sorted(ARCHITECTURE))
+def test_every_operation_in_every_cloud(op, cloud_name):
+    family, method, path, paging = ARCHITECTURE[op]
+    route = _routes.get_route(op)
+    assert (route.family, route.method, route.paging) == (family, method, paging)
+    assert route.idempotent is (method in ('GET', 'DELETE'))
+    url = _routes.build_url(op, PARAMS, _clouds.get_cloud(cloud_name), 'eastus')
+    assert url == HOSTS[cloud_name][family] + path
+
+
+@pytest.mark.parametrize('op', sorted(ARCHITECTURE))
+def test_base_url_replaces_the_host_of_every_family(op):
+    url = _routes.build_url(op, PARAMS, _clouds.get_cloud(), None, base_url='http://127.0.0.1:8765/')
+    assert url == 'http://127.0.0.1:8765' + ARCHITECTURE[op][2]
+
+
+def test_discovery_url_is_absolute_and_unauthenticated():
+    route = _routes.get_route('discovery.get')
+    assert route.auth is False
+    params = {'discovery_url': 'https://eastus.experiments.azureml.net/discovery'}
+    assert _routes.build_url('discovery.get', params, _clouds.get_cloud(), None) == 'https://eastus.experiments.azureml.net/discovery'
+    assert _routes.build_url('discovery.get', params, _clouds.get_cloud(), None, base_url='https://localhost:9') == 'https://localhost:9/discovery'
+
+
+@pytest.mark.parametrize('value, encoded', [
+    ('my model', 'my%20model'),
+    ('modèle-ü', 'mod%C3%A8le-%C3%BC'),
+    ('a/b', 'a%2Fb'),
+    ('../x', '..%2Fx'),
+    ('a?b#c', 'a%3Fb%23c'),
+    ('100%', '100%25'),
+])
+def test_path_segments_are_percent_encoded(value, encoded):
+    url = _routes.build_url('models.get', dict(PARAMS, id=value), _clouds.get_cloud(), 'eastus')
+    assert url.endswith(f'/models/{encoded}?api-version=2019-11-01')
+
+
+def test_workspace_coordinates_are_encoded_too():
+    url = _routes.build_url('workspaces.get', dict(PARAMS, resource_group='rg (test)'), _clouds.get_cloud(), None)
+    assert '/resourceGroups/rg%20%28test%29/' in url
+
+
+def test_missing_parameter_is_named():
+    with pytest.raises(_routes.RouteError, match="operation runs.get needs the parameter 'run_id'"):
+        _routes.build_url('runs.get', dict(PARAMS, run_id=None), _clouds.get_cloud(), 'eastus')
+
+
+def test_unknown_operation_and_profile():
+    with pytest.raises(_routes.RouteError, match="unknown operation 'models.purge'"):
+        _routes.get_route('models.purge')
+    with pytest.raises(_routes.RouteError, match='api_profile must be one of current, documented'):
+        _routes.get_route('models.get', 'latest')
+
+
+def test_query_override_for_permanent_delete():
+    url = _routes.build_url('workspaces.delete', PARAMS, _clouds.get_cloud(), None, query=_routes.PURGE_QUERY)
+    assert url == 'https://management.azure.com' + WS + '?api-version=2024-04-01&forceToPurge=true'
+    url = _routes.build_url('models.list', PARAMS, _clouds.get_cloud(), 'eastus', query={'api-version': None, 'count': 5})
+    assert url.endswith('/models?count=5')
+
+
+@pytest.mark.parametrize('bad', ['localhost:8080', 'ftp://host', 'http://', 'http://host/path', 'http://host?x=1',
+                                 'http://user:pw@host', 'http://host:99999', ''])
+def test_base_url_is_validated(bad):
+    with pytest.raises(_routes.RouteError, match='base_url'):
+        _routes.parse_base_url(bad)
+
+
+def test_base_url_keeps_port_and_lowercases():
+    assert _routes.parse_base_url('HTTPS://Proxy.Example:8443/') == 'https://proxy.example:8443'
+
+
+def test_data_plane_without_location_or_base_url_fails():
+    with pytest.raises(ValueError, match='needs the workspace location'):
+        _routes.build_url('runs.get', PARAMS, _clouds.get_cloud(), None)
+
+
+def test_hosts_override_data_plane_family():
+    url = _routes.build_url('tasks.list', PARAMS, _clouds.get_cloud(), None, hosts={'notification': 'https://eastus.api.azureml.ms'})
+    assert url == 'https://eastus.api.azureml.ms/notification/v1.0' + WS + '/tasks'
+
+
+# api_profile current ---------------------------------------------------------------------------------------------
+
+CURRENT = {
+    'experiments.list': ('POST', '/history/v1.0' + WS + '/experiments:query'),
+    'runs.list': ('POST', '/history/v1.0' + WS + '/experiments/exp/runs:query'),
+    'metrics.list': ('POST', '/history/v1.0' + WS + '/experiments/exp/metrics:query'),
+    'artifacts.list': ('GET', '/artifact/v2.0' + WS + '/artifacts/ExperimentRun/run-1'),
+    'artifacts.contentinfo': ('GET', '/artifact/v2.0' + WS + '/artifacts/ExperimentRun/run-1/contentinfo?path=outputs%2Fmodel.pkl'),
+    'models.list': ('GET', '/modelmanagement/v1.0' + WS + '/models'),
+    'services.delete': ('DELETE', '/modelmanagement/v1.0' + WS + '/services/obj-1'),
+    'mms_operations.get': ('GET', '/modelmanagement/v1.0' + WS + '/operations/op-1'),
+    'workspaces.get': ('GET', WS + API),
+    'runs.get': ('GET', '/history/v1.0' + WS + '/experiments/exp/runs/run-1'),
+}
+
+
+@pytest.mark.parametrize('op', sorted(CURRENT))
+def test_current_profile_routes(op):
+    method, path = CURRENT[op]
+    route = _routes.get_route(op, 'current')
+    assert route.method == method
+    assert route.idempotent  # POST :query reads are marked idempotent
+    url = _routes.build_url(op, PARAMS, _clouds.get_cloud(), 'eastus', api_profile='current')
+    host = 'https://management.azure.com' if op.startswith('workspaces') else 'https://eastus.api.azureml.ms'
+    assert url == host + path
