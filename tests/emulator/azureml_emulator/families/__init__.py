@@ -1,0 +1,13 @@
+"""One module per API family; each exports ``ROUTES`` (rows of the route table)."""
+
+from __future__ import annotations
+
+from ..routing import Route
+from . import arm, artifact, datastore, discovery, history, mms, notification, pipelines
+
+
+def all_routes() -> list[Route]:
+    routes: list[Route] = []
+    for module in (arm, mms, history, artifact, notification, datastore, pipelines, discovery):
+        routes.extend(module.ROUTES)
+    return routes

@@ -1,0 +1,128 @@
+"""Artifacts of runs, their content information, and the fake blob storage behind the SAS URLs.
+
+Spec: artifact.json 2019-09-30 (``Artifact``, ``ArtifactContentInformation``, ``PaginatedArtifactList``).
+Documented routes ``/artifact/v1.0{ws}/artifacts/origins/{origin}/containers/{container}[/contentinfo]``;
+current routes ``/artifact/v2.0{ws}/artifacts/{origin}/{container}[/contentinfo]`` share the handlers.
+
+``contentinfo`` returns a ``contentUri`` on the emulator (``/_blobs/<opaque>?...&sig=...``) that, like an
+Azure Storage SAS URL, needs no Authorization header: the signature is the credential. A wrong or
+missing signature answers 403 with the storage service's XML error.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import mimetypes
+import time
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+from aiohttp import web
+
+from .. import objects as ob
+from ..context import Ctx
+from ..errors import ApiError, bad_request, not_found
+from ..routing import WS, Route
+from . import continuation
+
+SAS_VERSION = "2019-02-02"
+SAS_LIFETIME = 3600
+
+
+def _container(ctx: Ctx) -> str:
+    return ctx.params["container"]
+
+
+async def list_artifacts(ctx: Ctx):
+    ws = ctx.workspace()
+    origin = ctx.params["origin"]
+    prefix = ctx.q("path")
+
+    def wanted(a: dict) -> bool:
+        return a["origin"] == origin and (not prefix or a["path"].startswith(prefix))
+
+    # An unknown container is an empty prefix in storage: an empty list, as the service answers.
+    return ctx.json(continuation.page(ctx, ws.table("artifacts"), group=_container(ctx), grouped=True, predicate=wanted))
+
+
+def _artifact(ctx: Ctx) -> tuple[object, dict]:
+    ws = ctx.workspace()
+    path = ctx.q("path")
+    if not path:
+        raise bad_request("artifact", "The query parameter 'path' is required.")
+    art_id = f"{ctx.params['origin']}/{_container(ctx)}/{path}"
+    art = ws.table("artifacts").get(art_id)
+    if art is None:
+        raise not_found("artifact", f"Artifact {art_id} was not found.")
+    return ws, art
+
+
+async def content_info(ctx: Ctx):
+    ws, art = _artifact(ctx)
+    return ctx.json({"contentUri": sas_url(ctx, ws.key, art["artifactId"]), "origin": art["origin"],
+                     "container": art["container"], "path": art["path"]})
+
+
+# -- SAS URLs ------------------------------------------------------------------------------------
+
+def _sign(key: bytes, opaque: str, expiry: str) -> str:
+    return base64.b64encode(hmac.new(key, f"{opaque}\n{expiry}".encode(), hashlib.sha256).digest()).decode()
+
+
+def sas_url(ctx: Ctx, ws_key: str, artifact_id: str) -> str:
+    opaque = base64.urlsafe_b64encode(json.dumps([ws_key, artifact_id], ensure_ascii=False).encode()).decode().rstrip("=")
+    expiry = datetime.fromtimestamp(time.time() + SAS_LIFETIME, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    sig = _sign(ctx.store.blob_key, opaque, expiry)
+    return (f"{ctx.base_url}/_blobs/{opaque}?sv={SAS_VERSION}&sr=b&sp=r&se={quote(expiry, safe='')}"
+            f"&sig={quote(sig, safe='')}")
+
+
+def _auth_failed() -> ApiError:
+    return ApiError(403, "AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of "
+                    "Authorization header is formed correctly including the signature.")
+
+
+async def get_blob(ctx: Ctx):
+    opaque = ctx.params["blob"]
+    sig, expiry = ctx.q("sig"), ctx.q("se")
+    if not sig or not expiry:
+        raise ApiError(403, "AuthenticationFailed", "Server failed to authenticate the request. The signature "
+                       "or its expiry (sig, se) is missing.")
+    if not hmac.compare_digest(_sign(ctx.store.blob_key, opaque, expiry), sig):
+        raise _auth_failed()
+    try:
+        exp = datetime.strptime(expiry, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise _auth_failed() from None
+    if exp.timestamp() < time.time():
+        raise ApiError(403, "AuthenticationFailed", "Server failed to authenticate the request. Signed expiry time "
+                       f"[{expiry}] has to be after the current time.")
+    try:
+        ws_key, art_id = json.loads(base64.urlsafe_b64decode(opaque + "=" * (-len(opaque) % 4)))
+    except (ValueError, TypeError):
+        raise _auth_failed() from None
+    ws = ctx.store.workspaces.get(ws_key)
+    art = ws.table("artifacts").get(art_id) if ws is not None and ws.status == "active" else None
+    if art is None:
+        raise ApiError(404, "BlobNotFound", "The specified blob does not exist.")
+    data = ob.artifact_content(art)
+    ctype = mimetypes.guess_type(art["path"].replace("\\", "/"))[0] or "application/octet-stream"
+    headers = {"Content-MD5": base64.b64encode(hashlib.md5(data).digest()).decode(),  # noqa: S324 - storage's checksum
+               "ETag": art["etag"], "x-ms-blob-type": "BlockBlob", "x-ms-version": SAS_VERSION,
+               "Last-Modified": "Mon, 02 Mar 2020 08:00:00 GMT", "Accept-Ranges": "bytes"}
+    return web.Response(body=data, content_type=ctype, headers=headers)
+
+
+V1 = "/artifact/v1.0" + WS + "/artifacts/origins/{origin}/containers/{container}"
+V2 = "/artifact/v2.0" + WS + "/artifacts/{origin}/{container}"
+
+ROUTES = [
+    Route("artifacts.list", "artifact", "GET", V1, list_artifacts),
+    Route("artifacts.contentinfo", "artifact", "GET", V1 + "/contentinfo", content_info),
+    Route("artifacts.list", "artifact", "GET", V2, list_artifacts, "current"),
+    Route("artifacts.contentinfo", "artifact", "GET", V2 + "/contentinfo", content_info, "current"),
+    Route("blobs.get", "blob", "GET", "/_blobs/{blob}", get_blob, auth=False),
+]

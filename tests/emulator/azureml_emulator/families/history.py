@@ -1,0 +1,75 @@
+"""Run history: experiments, runs and run metrics (runHistory.json 2019-09-30, API-NOTES 3).
+
+Documented lists are GETs (the 2020 document); the current profile adds the spec's POST
+``experiments:query``, ``experiments/{name}/runs:query`` and ``experiments/{name}/metrics:query``.
+"""
+
+from __future__ import annotations
+
+from ..context import Ctx
+from ..errors import not_found
+from ..routing import WS, Route
+from . import continuation
+
+BASE = "/history/v1.0" + WS
+
+
+def _experiment(ctx: Ctx):
+    ws = ctx.workspace()
+    name = ctx.params["experiment_name"]
+    exp = ws.experiment(name)
+    if exp is None:
+        raise not_found("history", f"Experiment {name} was not found in workspace {ws.name}.")
+    return ws, exp
+
+
+async def list_experiments(ctx: Ctx):
+    ws = ctx.workspace()
+    return ctx.json(continuation.page(ctx, ws.table("experiments")))
+
+
+async def get_experiment(ctx: Ctx):
+    _, exp = _experiment(ctx)
+    return ctx.json(exp)
+
+
+async def list_runs(ctx: Ctx):
+    ws, exp = _experiment(ctx)
+    return ctx.json(continuation.page(ctx, ws.table("runs"), group=exp["experimentId"], grouped=True))
+
+
+async def get_run(ctx: Ctx):
+    ws, exp = _experiment(ctx)
+    run = ws.table("runs").get(ctx.params["run_id"], group=exp["experimentId"])
+    if run is None:
+        raise not_found("history", f"Run {ctx.params['run_id']} was not found")
+    return ctx.json(run)
+
+
+async def list_metrics(ctx: Ctx):
+    ws, exp = _experiment(ctx)
+    return ctx.json(continuation.page(ctx, ws.table("metrics"), group=exp["experimentId"], grouped=True))
+
+
+async def get_metric(ctx: Ctx):
+    ws, exp = _experiment(ctx)
+    metric = ws.table("metrics").get(ctx.params["metric_id"], group=exp["experimentId"])
+    if metric is None:
+        raise not_found("history", f"Metric {ctx.params['metric_id']} was not found")
+    return ctx.json(metric)
+
+
+EXP = BASE + "/experiments/{experiment_name}"
+
+ROUTES = [
+    Route("experiments.list", "history", "GET", BASE + "/experiments", list_experiments),
+    Route("experiments.get", "history", "GET", EXP, get_experiment),
+    Route("runs.list", "history", "GET", EXP + "/runs", list_runs),
+    Route("runs.get", "history", "GET", EXP + "/runs/{run_id}", get_run),
+    Route("metrics.list", "history", "GET", EXP + "/metrics", list_metrics),
+    Route("metrics.get", "history", "GET", EXP + "/metrics/{metric_id}", get_metric),
+    # current profile: the spec's POST queries (continuationToken in the JSON body); reads, not mutations
+    Route("experiments.list", "history", "POST", BASE + "/experiments:query", list_experiments, "current", mutating=False),
+    Route("runs.list", "history", "POST", EXP + "/runs:query", list_runs, "current", mutating=False),
+    Route("metrics.list", "history", "POST", EXP + "/metrics:query", list_metrics, "current", mutating=False),
+]

@@ -1,0 +1,189 @@
+"""``/_emulator/``: what tests read and steer. No auth, no faults, not journaled.
+
+Shapes are documented in docs/emulator.md ("Introspection"); docs/architecture.md fixes the core ones.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from . import objects as ob
+from .creation import create_object
+from .store import KINDS, Workspace
+
+if TYPE_CHECKING:
+    from .app import Emulator
+
+
+def _json(body: object, status: int = 200) -> web.Response:
+    return web.Response(body=json.dumps(body, ensure_ascii=False).encode(), status=status,
+                        content_type="application/json", charset="utf-8")
+
+
+def _error(message: str, status: int = 400) -> web.Response:
+    return _json({"error": message}, status)
+
+
+async def _body(request: web.Request) -> dict:
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    data = json.loads(raw)
+    if not isinstance(data, dict):
+        raise ValueError("the body must be a JSON object")
+    return data
+
+
+def state_of(ws: Workspace, kinds: list[str] | None = None) -> dict:
+    runs = ws.table("runs")
+    exp_names = {e["experimentId"]: e["name"] for e in ws.table("experiments").items.values()}
+
+    def run_creator(run_id: str | None) -> dict | None:
+        run = runs.get(run_id) if run_id else None
+        return ob.state_identity(run.get("createdBy")) if run else None
+
+    objects: dict[str, list[dict]] = {}
+    for kind in kinds or list(KINDS):
+        table = ws.table(kind)
+        _, name_field = KINDS[kind]
+        out = []
+        for key in table.sorted_keys():
+            o = table.items[key]
+            item: dict = {"id": o["id"] if kind == "computes" else key, "name": o.get(name_field), "created_by": None}
+            if kind == "runs":
+                item["created_by"] = ob.state_identity(o.get("createdBy"))
+                item["experiment"] = exp_names.get(o.get("experimentId"))
+            elif kind == "metrics":
+                item["created_by"] = run_creator(o.get("runId"))
+                item["run_id"] = o.get("runId")
+                item["experiment"] = exp_names.get(table.group_of.get(key))
+            elif kind == "artifacts":
+                item["created_by"] = run_creator(o.get("container"))
+                item["run_id"] = o.get("container")
+                item["path"] = o.get("path")
+            elif kind in ("models", "images", "services", "tasks") or kind.startswith("pipeline_"):
+                item["created_by"] = ob.state_identity(o.get("createdBy"))
+            if kind == "models":
+                item["run_id"] = o.get("runId")
+            elif kind == "images":
+                item["model_ids"] = list(o.get("modelIds", []))
+            elif kind == "services":
+                item["image_id"] = o.get("imageId")
+                item["model_ids"] = [m.get("id") for m in o.get("models", [])]
+                item["compute_type"] = o.get("computeType")
+                item["state"] = o.get("state")
+            elif kind == "experiments":
+                item["experiment_id"] = key
+            out.append(item)
+        objects[kind] = out
+    return {
+        "id": ws.arm_id, "subscription_id": ws.subscription_id, "resource_group": ws.resource_group,
+        "name": ws.name, "location": ws.location, "workspace_id": ws.workspace_id, "status": ws.status,
+        "provisioning_state": ws.provisioning_state, "deleted_at": ws.deleted_at, "objects": objects,
+    }
+
+
+def add_routes(app: web.Application, emu: Emulator) -> None:
+    r = app.router
+
+    async def index(request: web.Request) -> web.Response:
+        return _json({"endpoints": ["GET journal?since=&limit=", "DELETE journal", "GET counters", "GET state",
+                                    "GET secrets", "POST reset", "GET|POST config", "POST objects", "GET users",
+                                    "GET health"],
+                      "scenario": emu.scenario, "aad": emu.aad_url, "ca": emu.ca_path})
+
+    async def health(request: web.Request) -> web.Response:
+        return _json({"status": "ok"})
+
+    async def journal(request: web.Request) -> web.Response:
+        try:
+            since = int(request.query.get("since", "0"))
+            limit = int(request.query["limit"]) if "limit" in request.query else None
+        except ValueError:
+            return _error("since and limit must be integers")
+        return _json(emu.journal.since(since, limit))
+
+    async def clear_journal(request: web.Request) -> web.Response:
+        emu.journal.clear()
+        return _json({"cleared": True, "next": emu.journal.seq})
+
+    async def counters(request: web.Request) -> web.Response:
+        return _json(emu.journal.counters())
+
+    async def state(request: web.Request) -> web.Response:
+        emu.store.tick()
+        wanted = request.query.get("workspace")
+        kinds = [k for k in request.query.get("kinds", "").split(",") if k] or None
+        if kinds and set(kinds) - set(KINDS):
+            return _error(f"unknown kinds {sorted(set(kinds) - set(KINDS))}")
+        out = [state_of(ws, kinds) for ws in sorted(emu.store.workspaces.values(), key=lambda w: w.arm_id.lower())
+               if not wanted or ws.arm_id.lower() == wanted.lower() or ws.name.lower() == wanted.lower()]
+        return _json({"scenario": emu.scenario, "seed": emu.store.seed, "tenant": emu.store.tenant, "workspaces": out})
+
+    async def secrets(request: web.Request) -> web.Response:
+        by_ws: dict[str, list[str]] = {}
+        for ws in emu.store.workspaces.values():
+            found = set()
+            for ds in ws.table("datastores").items.values():
+                found.update(ob.datastore_secrets(ds))
+            by_ws[ws.arm_id] = sorted(found)
+        every = sorted({s for v in by_ws.values() for s in v})
+        return _json({"secrets": every, "by_workspace": by_ws})
+
+    async def users(request: web.Request) -> web.Response:
+        return _json({"users": emu.store.users, "tenant": emu.store.tenant})
+
+    async def reset(request: web.Request) -> web.Response:
+        try:
+            body = await _body(request)
+            emu.reset(body.get("scenario"), body.get("seed"), bool(body.get("clear_journal", True)))
+            if body.get("config") is not None:
+                emu.configure(body["config"] if isinstance(body["config"], dict) else {"reset": True})
+        except (ValueError, TypeError, OSError) as exc:
+            return _error(str(exc))
+        return _json({"scenario": emu.scenario, "seed": emu.store.seed, "workspaces": len(emu.store.workspaces)})
+
+    async def get_config(request: web.Request) -> web.Response:
+        return _json(emu.config.as_dict())
+
+    async def set_config(request: web.Request) -> web.Response:
+        try:
+            emu.configure(await _body(request))
+        except (ValueError, TypeError) as exc:
+            return _error(str(exc))
+        return _json(emu.config.as_dict())
+
+    async def objects(request: web.Request) -> web.Response:
+        try:
+            body = await _body(request)
+            ref = body.get("workspace") or ""
+            ws = emu.store.find_workspace_by_id(ref) or next(
+                (w for w in emu.store.workspaces.values() if w.name.lower() == str(ref).lower()), None)
+            if ws is None:
+                return _error(f"no workspace {ref!r} (give its ARM id)", 404)
+            made = create_object(emu.store, ws, body.get("kind", ""), body.get("object") or {}, body.get("user"))
+        except (ValueError, TypeError, KeyError) as exc:
+            return _error(str(exc))
+        return _json(made, 201)
+
+    r.add_get("/_emulator", index)
+    r.add_get("/_emulator/", index)
+    r.add_get("/_emulator/health", health)
+    r.add_get("/_emulator/journal", journal)
+    r.add_delete("/_emulator/journal", clear_journal)
+    r.add_get("/_emulator/counters", counters)
+    r.add_get("/_emulator/state", state)
+    r.add_get("/_emulator/secrets", secrets)
+    r.add_get("/_emulator/users", users)
+    r.add_post("/_emulator/reset", reset)
+    r.add_get("/_emulator/config", get_config)
+    r.add_post("/_emulator/config", set_config)
+    r.add_post("/_emulator/objects", objects)
+
+    async def unknown(request: web.Request) -> web.Response:
+        return _error(f"no introspection endpoint {request.method} {request.path}", 404)
+
+    r.add_route("*", "/_emulator/{tail:.*}", unknown)
