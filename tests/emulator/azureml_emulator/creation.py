@@ -108,7 +108,8 @@ def create_object(store: Store, ws: Workspace, kind: str, obj: dict, user_spec: 
         model_ids = [m["id"] if isinstance(m, dict) else m for m in obj.get("models", [])]
         if not model_ids and img:
             model_ids = list(img["modelIds"])
-        models = [ws.table("models").get(m) or {"id": m} for m in model_ids]
+        # Only models that exist can be embedded: the spec's Model requires name, url, mimeType.
+        models = [m for m in (ws.table("models").get(mid) for mid in model_ids) if m]
         ctype = obj.get("computeType", "ACI")
         made = {**ob.service(ws, name, ctype, img=img, models=models, user=user, t=t, description=f"Web service {name}"),
                 **{k: v for k, v in obj.items() if k != "models"}}
