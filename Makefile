@@ -46,7 +46,7 @@ emulator: venv
 	$(BIN)/python -m azureml_emulator --scenario demo --port 8765
 
 demo: venv collection
-	@$(BIN)/python tests/demo.py
+	@$(BIN)/python demo/run_demo.py
 
 lint: venv
 	$(BIN)/ruff check .

@@ -1,0 +1,103 @@
+"""`make demo`: the main job of gdpr.azureml, end to end, on the bundled emulator.
+
+1. start the Azure ML emulator with the demo fleet (five workspaces in two resource groups);
+2. show the fleet (the inventory);
+3. export every workspace into a bundle (`gdpr.azureml.export_workspaces`) and show one;
+4. rehearse the purge of one workspace with `--check --diff` (the plan; nothing is deleted);
+5. purge it for real (confirmed by name), then run the purge again: nothing left to change;
+6. stop the emulator and say where everything is.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "emulator"))
+
+from azureml_emulator.testing import EmulatorProcess  # noqa: E402
+
+OUT = ROOT / "demo-output"
+INVENTORY = ROOT / "demo" / "inventory.yml"
+PURGED = "ws-sales-analytics"
+PURGED_HOST = "rg-gdpr-demo_ws-sales-analytics"
+BIN = Path(sys.executable).parent
+
+
+def banner(text):
+    print("\n" + "=" * 78 + "\n== " + text + "\n" + "=" * 78, flush=True)
+
+
+def run(cmd, env, check=True):
+    print("$ " + " ".join(str(c) for c in cmd), flush=True)
+    proc = subprocess.run([str(c) for c in cmd], env=env, cwd=str(ROOT), check=False)
+    if check and proc.returncode != 0:
+        raise SystemExit("demo step failed (exit %d): %s" % (proc.returncode, " ".join(str(c) for c in cmd)))
+    return proc.returncode
+
+
+def show_bundle(bundle):
+    manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    print("bundle %s (mode %o)" % (bundle, bundle.stat().st_mode & 0o777))
+    for _kind, entry in sorted(manifest["kinds"].items()):
+        print("  %-22s %6d objects  sha256 %s…  (%s)" % (entry["file"], entry["count"], entry["sha256"][:16], entry.get("scope", "all")))
+
+
+def main():
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(mode=0o700)
+    exports = OUT / "exports"
+    with EmulatorProcess(scenario="demo") as emu:
+        env = dict(os.environ)
+        env.update(
+            PATH=str(BIN) + os.pathsep + env.get("PATH", ""),
+            ANSIBLE_COLLECTIONS_PATH=str(ROOT / "build" / "collections"),
+            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_AZURE_AUTH_SOURCE="token",
+            AZUREML_BASE_URL=emu.url,
+            AZUREML_ACCESS_TOKEN=emu.token,
+        )
+        banner("1. The emulator is up: %s (Azure AD at %s)" % (emu.url, emu.aad_url))
+        banner("2. The fleet: one host per workspace")
+        run([BIN / "ansible-inventory", "-i", INVENTORY, "--graph"], env)
+
+        if not (ROOT / "playbooks" / "export_workspaces.yml").exists():  # until the export lands
+            banner("3. What each workspace is (gdpr.azureml.workspace_info)")
+            run([BIN / "ansible", "all", "-i", INVENTORY, "-m", "gdpr.azureml.workspace_info", "-a",
+                 "subscription_id={{ azureml_subscription_id }} resource_group={{ azureml_resource_group }} "
+                 "workspace_name={{ azureml_workspace_name }}"], env)
+            return
+        banner("3. Export every workspace (gdpr.azureml.export_workspaces)")
+        run([BIN / "ansible-playbook", "gdpr.azureml.export_workspaces", "-i", INVENTORY,
+             "-e", "export_workspace_data_dest=%s" % exports], env)
+        show_bundle(exports / PURGED_HOST)
+
+        banner("4. Rehearse the purge of %s: --check --diff (the plan, nothing deleted)" % PURGED)
+        before = emu.counters()["mutating"]
+        run([BIN / "ansible-playbook", "gdpr.azureml.purge_workspaces", "-i", INVENTORY, "--check", "--diff",
+             "-e", "target=%s" % PURGED_HOST, "-e", "export_workspace_data_dest=%s" % exports], env)
+        print("mutating requests sent by the rehearsal: %d" % (emu.counters()["mutating"] - before))
+
+        banner("5. Purge %s for real (confirmed by name), then once more" % PURGED)
+        purge = [BIN / "ansible-playbook", "gdpr.azureml.purge_workspaces", "-i", INVENTORY,
+                 "-e", "target=%s" % PURGED_HOST, "-e", "export_workspace_data_dest=%s" % exports,
+                 "-e", "purge_workspace_confirm=%s" % PURGED]
+        run(purge, env)
+        run(purge, env)
+        left = next(w for w in emu.state()["workspaces"] if w["name"] == PURGED)["objects"]
+        print("left in %s: %s" % (PURGED, ", ".join("%s %d" % (k, len(left[k])) for k in ("models", "assets", "images", "services"))))
+
+    banner("6. Done")
+    print("bundles:        %s" % exports)
+    print("fleet summary:  %s" % (exports / "fleet-summary.json"))
+    print("purge plan:     %s" % (exports / PURGED_HOST / "purge-plan.json"))
+    print("audit log:      %s" % (exports / "audit" / (PURGED_HOST + ".jsonl")))
+
+
+if __name__ == "__main__":
+    main()
