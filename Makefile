@@ -50,6 +50,7 @@ demo: venv collection
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/antsibull-changelog lint
 
 unit: venv collection
 	$(BIN)/python -m pytest -q tests/unit
