@@ -132,8 +132,8 @@ def test_token_and_secret_never_printed_at_vvv(ansible):
     secret = "SP-SECRET-MARKER-91c2"
     # The token is passed as a module option (no_log) and the secret as an option too, unused by
     # auth_source token: neither may show up in the result or in -vvv output.
-    run = ansible.playbook(play(ansible, task("list", {"subscription_id": sub, "auth_source": "token", "access_token": emu.token,
-                                                      "secret": secret})), "-vvv", env={"AZUREML_ACCESS_TOKEN": None})
+    args = {"subscription_id": sub, "auth_source": "token", "access_token": emu.token, "secret": secret}
+    run = ansible.playbook(play(ansible, task("list", args)), "-vvv", env={"AZUREML_ACCESS_TOKEN": None})
     assert run.rc == 0, run.stdout + run.stderr
     blob = run.stdout + run.stderr + json.dumps(run.results)
     assert emu.token not in blob
@@ -141,8 +141,8 @@ def test_token_and_secret_never_printed_at_vvv(ansible):
 
 
 def test_expired_static_token_says_so(ansible):
-    run = ansible.playbook(play(ansible, task("expired", {"subscription_id": demo_workspaces(ansible.emulator)[0]["subscription_id"],
-                                                         "access_token": "not-a-valid-token"})))
+    args = {"subscription_id": demo_workspaces(ansible.emulator)[0]["subscription_id"], "access_token": "not-a-valid-token"}
+    run = ansible.playbook(play(ansible, task("expired", args)))
     assert run.rc != 0
     msg = run.task("expired")[0]["result"]["msg"]
     assert "401" in msg and "expired or invalid" in msg
