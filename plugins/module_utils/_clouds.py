@@ -157,15 +157,16 @@ def is_trusted_host(cloud, host):
 
 
 # Keys of a workspace's discovery document that give each data-plane family's host, best first
-# (api_profile current; azureml-core maps run history, artifacts and datastores to "history",
-# model management to "modelmanagement" and pipelines to "api").
+# (api_profile current; azureml-core maps run history, artifacts and datastores to "history" and
+# model management to "modelmanagement"; pipelines use "pipelines" (the 2020 document's aether
+# host) when the document has it, else "api", where azureml-core 1.50 sends them).
 DISCOVERY_KEYS = {
     MODEL_MANAGEMENT: ('modelmanagement', 'api'),
     HISTORY: ('history', 'api'),
     ARTIFACT: ('history', 'api'),
     NOTIFICATION: ('history', 'api'),
     DATASTORE: ('history', 'api'),
-    PIPELINES: ('api', 'pipelines'),
+    PIPELINES: ('pipelines', 'api'),
 }
 
 

@@ -83,3 +83,10 @@ def test_discovery_hosts_keep_only_trusted_https_hosts():
     assert 'https://evil.example.com' in rejected
     assert 'http://eastus.modelmanagement.azureml.net' in rejected
     assert _clouds.discovery_hosts(cloud, None) == ({}, [])
+
+
+def test_pipelines_prefer_the_pipelines_key_then_api():
+    cloud = _clouds.get_cloud('AzureCloud')
+    both = {'api': 'https://eastus.api.azureml.ms', 'pipelines': 'https://eastus.aether.ms'}
+    assert _clouds.discovery_hosts(cloud, both)[0]['pipelines'] == 'https://eastus.aether.ms'
+    assert _clouds.discovery_hosts(cloud, {'api': both['api']})[0]['pipelines'] == 'https://eastus.api.azureml.ms'

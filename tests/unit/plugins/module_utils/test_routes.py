@@ -171,3 +171,30 @@ def test_current_profile_routes(op):
     url = _routes.build_url(op, PARAMS, _clouds.get_cloud(), 'eastus', api_profile='current')
     host = 'https://management.azure.com' if op.startswith('workspaces') else 'https://eastus.api.azureml.ms'
     assert url == host + path
+
+
+CURRENT_HOSTS = {
+    'AzureCloud': ('https://management.azure.com', 'https://eastus.api.azureml.ms'),
+    'AzureChinaCloud': ('https://management.chinacloudapi.cn', 'https://eastus.api.ml.azure.cn'),
+    'AzureUSGovernment': ('https://management.usgovcloudapi.net', 'https://eastus.api.ml.azure.us'),
+}
+
+
+@pytest.mark.parametrize('cloud_name', sorted(CURRENT_HOSTS))
+@pytest.mark.parametrize('op', sorted(ARCHITECTURE))
+def test_every_operation_in_every_cloud_under_current(op, cloud_name):
+    """Every row under api_profile current: the spec's path where one exists, else the documented
+    one; ARM on the cloud's Resource Manager, every data-plane family on the cloud's API host."""
+    arm, api = CURRENT_HOSTS[cloud_name]
+    family, _method, documented_path, _paging = ARCHITECTURE[op]
+    method, path = CURRENT.get(op, (None, None))
+    route = _routes.get_route(op, 'current')
+    if path is None:  # same route as documented, except model management (no api-version, /modelmanagement/v1.0)
+        if family == 'modelmanagement':
+            path = documented_path.replace('/api/', '/modelmanagement/v1.0/').replace(API, '')
+        else:
+            path = documented_path
+        method = ARCHITECTURE[op][1]
+    assert route.method == method
+    url = _routes.build_url(op, PARAMS, _clouds.get_cloud(cloud_name), 'eastus', api_profile='current')
+    assert url == (arm if family == 'arm' else api) + path
