@@ -13,8 +13,13 @@ line) and ``manifest.json``, written last. A bundle without a manifest is incomp
 trusts a bundle only when :func:`verify_bundle` finds no problem.
 """
 
+import gzip
+import hashlib
 import json
 import os
+import shutil
+import tarfile
+import tempfile
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS
@@ -120,3 +125,306 @@ def object_ids(bundle_dir, kind_name):
     if not os.path.isfile(path):
         raise BundleError(f'{path} is missing')
     return {kind.object_id(obj) for obj in iter_objects(path)}
+
+
+# -- writing bundles (the export) -----------------------------------------------------------------
+#
+# The export writes a bundle in this order: every kind file (and artifact content) to a private
+# staging folder inside the bundle; then, only when something differs from what is there,
+# remove the old manifest, move the new files into place, and write the new manifest last.
+# An interruption at any point leaves either the old complete bundle or no manifest at all.
+
+ARTIFACT_CONTENTS = 'artifact_contents'
+ARTIFACT_CONTENTS_FILE = ARTIFACT_CONTENTS + '.json'
+ARTIFACTS_DIR = 'artifacts'
+STAGING_PREFIX = '.export-staging-'
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+# Longest stored name component and relative path, in UTF-8 bytes (filesystems allow 255 and 4096).
+MAX_COMPONENT_BYTES = 200
+MAX_PATH_BYTES = 1024
+# Characters never kept as they are in a stored name: separators of every OS, what Windows refuses,
+# and '%' itself (so that every '%' of a stored name starts an escape and the mapping is one-to-one).
+_ESCAPED = frozenset('/\\:*?"<>|%')
+
+
+def make_dirs(path, mode=DIR_MODE):
+    """Create ``path`` and every missing parent with ``mode`` (whatever the umask); return the folders created.
+
+    Existing folders are left as they are.
+    """
+    path = os.path.abspath(path)
+    missing = []
+    head = path
+    while not os.path.isdir(head):
+        if os.path.lexists(head):
+            raise BundleError(f'{head} exists and is not a folder')
+        missing.append(head)
+        parent = os.path.dirname(head)
+        if parent == head:
+            break
+        head = parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, mode)
+        except FileExistsError:
+            if not os.path.isdir(folder):
+                raise BundleError(f'{folder} exists and is not a folder') from None
+            continue
+        os.chmod(folder, mode)
+    return list(reversed(missing))
+
+
+def _fsync_dir(folder):
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_file_atomic(path, data, mode=FILE_MODE):
+    """Write ``data`` (bytes) to ``path`` atomically: a temporary file in the same folder (``mode`` from
+    creation), fsynced, renamed over ``path``."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f'.{os.path.basename(path)}.{os.getpid()}.tmp')
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, 'O_NOFOLLOW', 0), mode)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, 'wb') as f:
+            fd = None
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        tmp = None
+        _fsync_dir(folder)
+    finally:
+        if fd is not None:
+            os.close(fd)
+        if tmp is not None and os.path.lexists(tmp):
+            os.unlink(tmp)
+
+
+def dumps_manifest(manifest):
+    """The bytes of ``manifest.json``: indented, sorted keys, UTF-8, a final newline."""
+    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + '\n').encode('utf-8')
+
+
+def write_manifest(bundle_dir, manifest):
+    """Write ``manifest.json`` atomically, mode 0600 (the last step of an export)."""
+    write_file_atomic(manifest_path(bundle_dir), dumps_manifest(manifest))
+
+
+def remove_manifest(bundle_dir):
+    """Remove ``manifest.json`` (first step of replacing a bundle); True when there was one."""
+    try:
+        os.unlink(manifest_path(bundle_dir))
+    except FileNotFoundError:
+        return False
+    _fsync_dir(bundle_dir)
+    return True
+
+
+def manifest_content(manifest):
+    """What a manifest says about the data: everything but the ``started`` / ``finished`` times."""
+    if not isinstance(manifest, dict):
+        return None
+    return {k: v for k, v in manifest.items() if k not in ('started', 'finished')}
+
+
+def safe_component(name):
+    """A file name for one component of an artifact path, that cannot leave its folder.
+
+    ``.`` and ``..`` become ``%2E`` / ``%2E%2E``; an empty component (a leading, doubled or
+    trailing ``/``) becomes ``%2F``; separators (``/``, ``\\``), ``%``, control characters (NUL
+    included) and characters Windows refuses are percent-escaped, as are leading spaces and
+    trailing spaces and dots; names longer than :data:`MAX_COMPONENT_BYTES` are cut and end with
+    ``~`` and 16 hex digits of their SHA-256. Letters of any script are kept. The mapping is
+    one-to-one: two different names never give the same file name.
+    """
+    name = str(name)
+    if name == '':
+        return '%2F'
+    if name in ('.', '..'):
+        return '%2E' * len(name)
+    out = []
+    for ch in name:
+        code = ord(ch)
+        if ch in _ESCAPED or code < 0x20 or code == 0x7F:
+            out.append('%%%02X' % code)
+        elif 0xD800 <= code <= 0xDFFF:  # a lone surrogate cannot be a file name
+            out.append('%%u%04X' % code)
+        else:
+            out.append(ch)
+    lead = 0
+    while lead < len(out) and out[lead] == ' ':
+        out[lead] = '%20'
+        lead += 1
+    tail = len(out) - 1
+    while tail >= lead and out[tail] in (' ', '.'):
+        out[tail] = '%20' if out[tail] == ' ' else '%2E'
+        tail -= 1
+    text = ''.join(out)
+    if len(text.encode('utf-8')) > MAX_COMPONENT_BYTES:
+        digest = hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:16]
+        cut = text.encode('utf-8')[:MAX_COMPONENT_BYTES - 17].decode('utf-8', 'ignore')
+        text = f'{cut}~{digest}'
+    return text
+
+
+def artifact_relpath(run_id, path):
+    """Where the content of artifact ``path`` of run ``run_id`` is stored, relative to the bundle.
+
+    ``artifacts/<run id>/<path components>``, every component through :func:`safe_component`
+    (``path`` is split on ``/`` only: a ``\\`` stays inside its component, escaped). A path longer
+    than :data:`MAX_PATH_BYTES` is stored as ``artifacts/<run id>/~<sha256 of the path>``.
+    """
+    run = safe_component(run_id)
+    parts = [safe_component(part) for part in str(path).split('/')]
+    rel = '/'.join([ARTIFACTS_DIR, run] + parts)
+    if len(rel.encode('utf-8')) > MAX_PATH_BYTES:
+        rel = '/'.join([ARTIFACTS_DIR, run, '~' + hashlib.sha256(str(path).encode('utf-8', 'surrogatepass')).hexdigest()])
+    return rel
+
+
+def artifact_relpaths(run_id, paths):
+    """``{path: relative path}`` for the artifacts of one run, file/folder clashes resolved.
+
+    When the stored path of one artifact is also a folder another artifact's path needs
+    (artifacts ``a`` and ``a/b``), the file gets the name ``<name>%2F`` (no real name ends like
+    that: ``%`` is always escaped). The result does not depend on the order of ``paths``.
+    """
+    rels = {path: artifact_relpath(run_id, path) for path in paths}
+    folders = set()
+    for rel in rels.values():
+        parts = rel.split('/')
+        folders.update('/'.join(parts[:i]) for i in range(1, len(parts)))
+    return {path: (rel + '%2F' if rel in folders else rel) for path, rel in rels.items()}
+
+
+def inside(base, rel):
+    """The absolute path of ``rel`` under ``base``; BundleError unless it really is inside ``base``.
+
+    Checked with ``os.path.realpath``: no ``..``, no absolute path, no symbolic link on the way
+    leads out of ``base``.
+    """
+    base_real = os.path.realpath(base)
+    if os.path.isabs(rel) or '\x00' in rel:
+        raise BundleError(f'refusing to store {rel!r}: not a relative path')
+    target = os.path.join(base_real, rel)
+    real = os.path.realpath(target)
+    if real != os.path.normpath(target) or not real.startswith(base_real + os.sep):
+        raise BundleError(f'refusing to store {rel!r}: it would leave the bundle {base}')
+    return real
+
+
+def new_staging_dir(bundle_dir):
+    """A private (0700) staging folder inside ``bundle_dir``; stale ones of dead exports are removed first."""
+    for name in os.listdir(bundle_dir):
+        if not name.startswith(STAGING_PREFIX):
+            continue
+        try:
+            pid = int(name[len(STAGING_PREFIX):].split('-', 1)[0])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(os.path.join(bundle_dir, name), ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f'{STAGING_PREFIX}{os.getpid()}-', dir=bundle_dir)  # mode 0700
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def remove_tree(path):
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def archive_members(bundle_dir, manifest):
+    """The relative paths an archive of the bundle holds: the manifest, every file it lists, and the
+    artifact contents its ``artifact_contents`` index lists; sorted."""
+    members = {MANIFEST_NAME}
+    for entry in (manifest.get('kinds') or {}).values():
+        if isinstance(entry, dict) and entry.get('file'):
+            members.add(os.path.basename(str(entry['file'])))
+    index = os.path.join(bundle_dir, ARTIFACT_CONTENTS_FILE)
+    if ARTIFACT_CONTENTS in (manifest.get('kinds') or {}) and os.path.isfile(index):
+        for item in iter_objects(index):
+            if isinstance(item, dict) and item.get('stored_path'):
+                members.add(str(item['stored_path']))
+    return sorted(members)
+
+
+def build_archive(bundle_dir, manifest, fileobj, mtime):
+    """Write a deterministic ``tar.gz`` of the bundle to ``fileobj``.
+
+    Members are under the bundle folder's name, sorted, with ``mtime`` (seconds), owner 0/0
+    without names, modes 0700 (folders) and 0600 (files); the gzip header carries ``mtime`` and no
+    file name. The same bundle always gives the same bytes.
+    """
+    top = os.path.basename(os.path.normpath(bundle_dir))
+    members = archive_members(bundle_dir, manifest)
+    folders = set()
+    for rel in members:
+        parts = rel.split('/')
+        folders.update('/'.join(parts[:i]) for i in range(1, len(parts)))
+    entries = sorted([(rel, True) for rel in folders] + [(rel, False) for rel in members])
+    with gzip.GzipFile(filename='', mode='wb', fileobj=fileobj, mtime=int(mtime), compresslevel=6) as gz:
+        with tarfile.open(fileobj=gz, mode='w', format=tarfile.PAX_FORMAT) as tar:
+            tar.addfile(_tarinfo(top, None, mtime))
+            for rel, is_dir in entries:
+                path = inside(bundle_dir, rel)
+                if is_dir:
+                    tar.addfile(_tarinfo(f'{top}/{rel}', None, mtime))
+                else:
+                    with open(path, 'rb') as f:
+                        tar.addfile(_tarinfo(f'{top}/{rel}', os.fstat(f.fileno()).st_size, mtime), f)
+
+
+def _tarinfo(name, size, mtime):
+    info = tarfile.TarInfo(name)
+    info.mtime = int(mtime)
+    info.uid = info.gid = 0
+    info.uname = info.gname = ''
+    if size is None:
+        info.type = tarfile.DIRTYPE
+        info.mode = DIR_MODE
+    else:
+        info.size = size
+        info.mode = FILE_MODE
+    return info
+
+
+def verify_artifact_contents(bundle_dir):
+    """Problems with the artifact contents of a bundle (each stored file's size and SHA-256 against
+    the ``artifact_contents`` index); ``[]`` when they hold or the bundle has none."""
+    manifest = read_manifest(bundle_dir)
+    if not manifest or ARTIFACT_CONTENTS not in (manifest.get('kinds') or {}):
+        return []
+    problems = []
+    for item in iter_objects(os.path.join(bundle_dir, ARTIFACT_CONTENTS_FILE)):
+        rel = item.get('stored_path') if isinstance(item, dict) else None
+        if not rel:
+            continue
+        try:
+            path = inside(bundle_dir, rel)
+        except BundleError as exc:
+            problems.append(str(exc))
+            continue
+        if not os.path.isfile(path):
+            problems.append(f'{path} is missing')
+        elif os.path.getsize(path) != item.get('size') or sha256_file(path) != item.get('sha256'):
+            problems.append(f'{path} does not match its size and checksum in {ARTIFACT_CONTENTS_FILE}')
+    return problems

@@ -26,7 +26,9 @@ the route table marks idempotent); a connection or read error on anything else f
 never replayed. A 401 renews the token once (credential sources) and resends.
 """
 
+import hashlib
 import random
+import re
 import threading
 import time
 import traceback
@@ -55,6 +57,8 @@ RETRY_AFTER_MAX = 600  # seconds; ARM sends 10 s to 10 min
 LRO_SUCCEEDED = ('succeeded',)
 LRO_FAILED = ('failed', 'canceled', 'cancelled', 'timedout')
 REDACTED = '********'
+# Query parameters of an Azure Storage SAS URL that make it a credential (the signature above all).
+SAS_PARAMETER = re.compile(r'([?&](?:sig|skoid|sktid|skt|ske|sks|skv|sdd)=)[^&\s\'"]*', re.IGNORECASE)
 
 LroResult = namedtuple('LroResult', ['status', 'response', 'polls'])
 
@@ -320,12 +324,14 @@ class Client:
             return None
         return min(float(seconds), RETRY_AFTER_MAX)
 
-    def send(self, method, url, *, what, idempotent, auth=True, json_body=None, headers=None):
+    def send(self, method, url, *, what, idempotent, auth=True, json_body=None, headers=None, stream=False):
         """Send one request (with retries when ``idempotent``); return the final ``requests.Response``.
 
         Raises :class:`AzureMLError` on connection errors once retries are spent (or at once when
         not idempotent). HTTP error statuses are returned, not raised: see :meth:`call`. The
         response's ``attempts`` attribute counts the requests sent (token renewal excluded).
+        With ``stream`` the body is not read (``requests``' ``stream=True``): the caller reads
+        and closes the response (see :meth:`download`).
         """
         retry = Retry(total=self.retries if idempotent else 0, connect=None, read=None, redirect=None, status=None, other=None,
                       status_forcelist=RETRY_STATUSES, allowed_methods=None, respect_retry_after_header=True, raise_on_status=False)
@@ -338,7 +344,7 @@ class Client:
             sent.update(headers or {})
             try:
                 response = self.session.request(method, url, headers=sent, json=json_body, timeout=self.timeout,
-                                                verify=self.verify, allow_redirects=False)
+                                                verify=self.verify, allow_redirects=False, stream=stream)
             except requests.exceptions.RequestException as exc:
                 reason = self.redact(f'{type(exc).__name__}: {exc}')
                 if not idempotent:
@@ -352,6 +358,7 @@ class Client:
             if response.status_code == 401 and token and not renewed and self.auth.refreshable:
                 self.auth.invalidate(token)
                 renewed = True
+                response.close()
                 continue
             wait_for = self.retry_after(response, retry)
             if idempotent and retry.is_retry(method, response.status_code, wait_for is not None):
@@ -360,6 +367,7 @@ class Client:
                 except MaxRetryError:
                     response.attempts = len(retry.history) + 1
                     return response
+                response.close()  # releases the connection of a streamed response
                 self._sleep(wait_for if wait_for is not None else self._backoff(len(retry.history)))
                 continue
             response.attempts = len(retry.history) + 1
@@ -410,6 +418,49 @@ class Client:
         if response.status_code == 404:
             return None
         return self._json(response, what or describe_call(op, self.params(params)))
+
+    def download(self, url, fileobj, *, what, chunk_size=1024 * 1024):
+        """GET the pre-signed URL ``url`` (an Azure Storage SAS URL) into ``fileobj``; return ``(size, sha256 hex)``.
+
+        The request carries NO Authorization header: the URL's signature is its credential, and
+        the token must never reach a storage host. The body streams in ``chunk_size`` pieces
+        (bounded memory). Statuses and connection errors are retried as for any read; a body cut
+        short restarts the download (``fileobj`` is rewound and truncated). Error messages never
+        show the URL's query string (its signature): ``what`` must not hold the URL either.
+        """
+        query = urlsplit(url).query
+
+        def clean(text):
+            text = str(text)
+            if query:
+                text = text.replace(query, '<query removed>')
+            return SAS_PARAMETER.sub(r'\1<removed>', text)
+
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self.send('GET', url, what=what, idempotent=True, auth=False, stream=True)
+            except AzureMLError as exc:
+                raise AzureMLError(what, clean(exc.message)) from None
+            try:
+                if response.status_code != 200:
+                    error = self._error(what, response)
+                    raise AzureMLError(what, clean(error.message), status=error.status, code=error.code, request_id=error.request_id)
+                fileobj.seek(0)
+                fileobj.truncate()
+                digest, size = hashlib.sha256(), 0
+                for chunk in response.iter_content(chunk_size):
+                    fileobj.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+                return size, digest.hexdigest()
+            except requests.exceptions.RequestException as exc:
+                if attempt > self.retries:
+                    raise AzureMLError(what, clean(f'{type(exc).__name__}: {exc}') + f' (after {self.retries} retries)') from None
+                self._sleep(self._backoff(attempt))
+            finally:
+                response.close()
 
     def _json(self, response, what):
         try:

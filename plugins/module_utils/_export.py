@@ -1,0 +1,729 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) gdpr.azureml contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE to the gdpr.azureml collection.
+# It can have breaking changes at any time. Do not use it from other collections.
+
+"""Collect every object of a workspace: the engine behind the ``*_info`` modules and ``export_bundle``.
+
+One :class:`Scheduler` per module run: ``concurrency`` worker threads (the client's connection
+pool has as many connections) take *tasks* from a priority queue. A task lists one thing (all of
+its pages, through ``Client.iter_items``) and may submit more tasks: the experiments list submits
+"runs of experiment X" and "metrics of experiment X", each runs list submits "artifacts of run
+Y", each artifact list "download the content of Z". Deeper tasks go first, so fan-out work is
+taken as soon as it is known and the queue stays short; a task that would grow the queue past
+``max_pending`` runs a queued (deeper) task itself first. Every kind of the bundle therefore runs
+at once, and the requests in flight never exceed ``concurrency``.
+
+Objects are never gathered in lists: each one goes from its page to a :class:`Sink` (a bounded
+queue) read by the consumer (``_jsonfile.write_json_array`` spilling to disk, or the ``*_info``
+module's result). Memory is bounded by the pages in flight, the sinks' queues and the
+``max_pending`` queued tasks (each holds a parent's id, not its objects).
+
+The first error stops everything: the tasks running end at their next item, queued tasks are
+dropped, and the error (with what was being done, status, request id) reaches the consumer.
+"""
+
+import heapq
+import itertools
+import os
+import queue
+import threading
+import time
+from datetime import datetime, timezone
+
+from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle
+from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_json_array
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, PIPELINE_KINDS
+from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
+
+# Datastores: never ask for credentials (the API's default is includeSecret=true).
+NO_SECRETS = {'includeSecret': 'false'}
+# Task priorities: deeper fan-out first.
+ROOT, PER_EXPERIMENT, PER_RUN, PER_ARTIFACT = 0, 1, 2, 3
+
+
+class Cancelled(Exception):
+    """The export stopped (another task failed, or the consumer went away)."""
+
+
+class ExportError(ValueError):
+    """The export cannot run or finish (a missing workspace, a bad option, an unsafe bundle path)."""
+
+
+# -- the engine ---------------------------------------------------------------------------------
+
+class Scheduler:
+    """``workers`` threads running tasks from a priority queue; tasks may submit more tasks.
+
+    :meth:`run` returns when no task is queued or running, and raises the first error a task
+    raised (after the tasks still running have stopped).
+    """
+
+    def __init__(self, workers, max_pending=None):
+        self.workers = max(1, int(workers))
+        self.max_pending = max_pending or max(64, 8 * self.workers)
+        self._heap = []
+        self._seq = itertools.count()
+        self._cond = threading.Condition()
+        self._running = 0
+        self._error = None
+        self._local = threading.local()
+
+    @property
+    def cancelled(self):
+        return self._error is not None
+
+    @property
+    def error(self):
+        return self._error
+
+    def fail(self, exc):
+        """Stop: keep ``exc`` as the error (unless there is one already), drop the queued tasks."""
+        with self._cond:
+            if self._error is None:
+                self._error = exc
+            self._heap.clear()
+            self._cond.notify_all()
+
+    def check(self):
+        """Raise :class:`Cancelled` once the export has stopped (tasks call it between items)."""
+        if self._error is not None:
+            raise Cancelled()
+
+    def submit(self, fn, *args, priority=ROOT):
+        """Queue ``fn(*args)``.
+
+        Inside a task, when the queue already holds ``max_pending`` tasks, the caller runs a queued
+        task itself first (the deepest one: its priority is at least ``priority``, so this recursion
+        is as deep as the levels of fan-out at most). Workers never wait for room, and the queue
+        stays bounded.
+        """
+        while True:
+            with self._cond:
+                if self._error is not None:
+                    raise Cancelled()
+                full = getattr(self._local, 'worker', False) and len(self._heap) >= self.max_pending
+                if not full or -self._heap[0][0] < priority:
+                    heapq.heappush(self._heap, (-priority, next(self._seq), fn, args))
+                    self._cond.notify_all()
+                    return
+                inline, inline_args = heapq.heappop(self._heap)[2:]
+            inline(*inline_args)
+
+    def _worker(self):
+        self._local.worker = True
+        while True:
+            with self._cond:
+                while not self._heap and self._running and self._error is None:
+                    self._cond.wait()
+                if self._error is not None or not self._heap:
+                    self._cond.notify_all()
+                    return
+                fn, args = heapq.heappop(self._heap)[2:]
+                self._running += 1
+                self._cond.notify_all()
+            try:
+                fn(*args)
+            except Cancelled:
+                pass
+            except BaseException as exc:  # noqa: BLE001 - any failure stops the export and is reported
+                self.fail(exc)
+            finally:
+                with self._cond:
+                    self._running -= 1
+                    self._cond.notify_all()
+
+    def run(self):
+        """Run the queued tasks (and those they submit) to the end; raise the first error."""
+        threads = [threading.Thread(target=self._worker, name=f'gdpr-azureml-export-{n}', daemon=True) for n in range(self.workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+_END = object()
+
+
+class Sink:
+    """The objects of one kind on their way to a consumer: a bounded queue, read by iterating.
+
+    Producers (tasks) :meth:`put`; the orchestrator :meth:`close` s it once the scheduler is done
+    (with the error, if any, which the consumer's iteration raises).
+    """
+
+    def __init__(self, scheduler, maxsize=512):
+        self.scheduler = scheduler
+        self._queue = queue.Queue(maxsize)
+        self._error = None
+        self._abandoned = False
+
+    def put(self, item):
+        while True:
+            if self._abandoned:
+                raise Cancelled()
+            self.scheduler.check()
+            try:
+                self._queue.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def close(self, error=None):
+        self._error = error
+        while not self._abandoned:
+            try:
+                self._queue.put(_END, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def abandon(self):
+        """The consumer stopped reading: producers stop too."""
+        self._abandoned = True
+
+    def __iter__(self):
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                if self._error is not None:
+                    raise self._error
+                return
+            yield item
+
+
+class Collector:
+    """The tasks that list a workspace's objects into sinks (``{kind name: Sink}``).
+
+    Only kinds with a sink are emitted; the lists a wanted kind depends on (experiments for runs,
+    runs for artifacts) are still walked. Objects are scrubbed (``_scrub``) before they leave.
+
+    :param download: for ``export_bundle``'s artifact contents: an object with ``plan(run_id,
+        [(artifact id, path)])`` returning ``[(artifact id, path, stored path)]`` for the artifacts of a
+        run, and ``one(run_id, artifact id, path, stored path)`` returning the index entry of one
+        artifact (called in a task of its own); entries go to the ``artifact_contents`` sink.
+    """
+
+    def __init__(self, client, scheduler, sinks, *, download=None):
+        self.client = client
+        self.scheduler = scheduler
+        self.sinks = sinks
+        self.download = download
+        self.missing = {}
+        self._lock = threading.Lock()
+        coords = client.params()
+        self.where = f"workspace {coords.get('resource_group')}/{coords.get('workspace_name')}"
+
+    def wants(self, name):
+        return name in self.sinks
+
+    def emit(self, name, item):
+        sink = self.sinks.get(name)
+        if sink is not None:
+            sink.put(scrub(name, item))
+
+    def _items(self, op, params, what, query=None):
+        for item in self.client.iter_items(op, params, what=what, query=query):
+            self.scheduler.check()
+            yield item
+
+    # -- what to collect ------------------------------------------------------------------
+
+    def start_list(self, name):
+        """Every object of a kind listed by one call (computes, tasks, datastores, models, ...)."""
+        self.scheduler.submit(self._list, name)
+
+    def start_experiments(self, names=None):
+        """Experiments (all, listed; or ``names``, without listing) and what hangs under them."""
+        if names is None:
+            self.scheduler.submit(self._list_experiments)
+        else:
+            for name in names:
+                self._under_experiment(name)
+
+    def start_artifacts(self, run_ids):
+        """The artifacts of ``run_ids``."""
+        for run_id in run_ids:
+            self.scheduler.submit(self._artifacts, run_id, priority=PER_RUN)
+
+    def start_pipeline(self, name, ids):
+        """The pipeline objects of kind ``name`` with ``ids`` (the API has no list call)."""
+        for object_id in ids:
+            self.scheduler.submit(self._pipeline, name, object_id, priority=PER_RUN)
+
+    # -- tasks --------------------------------------------------------------------------------
+
+    def _list(self, name):
+        kind = KINDS[name]
+        query = NO_SECRETS if name == 'datastores' else None
+        for item in self._items(kind.list_op, None, f'list the {name} of {self.where}', query):
+            self.emit(name, item)
+
+    def _list_experiments(self):
+        for experiment in self._items('experiments.list', None, f'list the experiments of {self.where}'):
+            self.emit('experiments', experiment)
+            name = experiment.get('name') if isinstance(experiment, dict) else None
+            if not name:
+                raise ExportError(f'an experiment of {self.where} has no name: {experiment!r:.200}')
+            self._under_experiment(name)
+
+    def _under_experiment(self, name):
+        if self.wants('runs') or self.wants('artifacts'):
+            self.scheduler.submit(self._runs, name, priority=PER_EXPERIMENT)
+        if self.wants('metrics'):
+            self.scheduler.submit(self._metrics, name, priority=PER_EXPERIMENT)
+
+    def _runs(self, experiment):
+        what = f'list the runs of experiment {experiment!r} in {self.where}'
+        for run in self._items('runs.list', {'experiment_name': experiment}, what):
+            self.emit('runs', run)
+            if self.wants('artifacts'):
+                run_id = run.get('runId') if isinstance(run, dict) else None
+                if not run_id:
+                    raise ExportError(f'a run of experiment {experiment!r} in {self.where} has no runId')
+                self.scheduler.submit(self._artifacts, run_id, priority=PER_RUN)
+
+    def _metrics(self, experiment):
+        what = f'list the metrics of experiment {experiment!r} in {self.where}'
+        for metric in self._items('metrics.list', {'experiment_name': experiment}, what):
+            self.emit('metrics', metric)
+
+    def _artifacts(self, run_id):
+        what = f'list the artifacts of run {run_id!r} in {self.where}'
+        located = []
+        for artifact in self._items('artifacts.list', {'run_id': run_id}, what):
+            self.emit('artifacts', artifact)
+            if self.download is not None and isinstance(artifact, dict) and artifact.get('path') is not None:
+                located.append((artifact.get('artifactId'), artifact['path']))
+        for artifact_id, path, rel in self.download.plan(run_id, located) if located else ():
+            self.scheduler.submit(self._content, run_id, artifact_id, path, rel, priority=PER_ARTIFACT)
+
+    def _content(self, run_id, artifact_id, path, rel):
+        self.emit(_bundle.ARTIFACT_CONTENTS, self.download.one(run_id, artifact_id, path, rel))
+
+    def _pipeline(self, name, object_id):
+        kind = KINDS[name]
+        what = f'get the pipeline {kind.pipeline_kind} {object_id!r} of {self.where}'
+        found = self.client.get_json(kind.get_op, {'id': object_id}, what=what, missing_ok=True)
+        self.scheduler.check()
+        if found is None:
+            with self._lock:
+                self.missing.setdefault(name, []).append(object_id)
+        else:
+            self.emit(name, found)
+
+
+def _run_then_close(scheduler, sinks):
+    error = None
+    try:
+        scheduler.run()
+    except BaseException as exc:  # noqa: BLE001 - handed to the consumers
+        error = exc
+    for sink in sinks:
+        sink.close(error)
+
+
+def stream(client, name, start):
+    """Yield the objects of kind ``name`` that ``start(collector)`` sets out to collect.
+
+    The collection runs in the background (``client.concurrency`` requests at a time) while the
+    caller consumes; an error raises here, where the caller iterates. Stopping early cancels it.
+    """
+    return collect(client, name, start)[1]
+
+
+def collect(client, name, start):
+    """``(collector, generator)``: like :func:`stream`, also returning the collector (its ``missing`` ids)."""
+    scheduler = Scheduler(client.concurrency)
+    sink = Sink(scheduler)
+    collector = Collector(client, scheduler, {name: sink})
+    start(collector)
+
+    def generate():
+        thread = threading.Thread(target=_run_then_close, args=(scheduler, [sink]), daemon=True)
+        thread.start()
+        try:
+            yield from sink
+        finally:
+            if thread.is_alive():
+                scheduler.fail(Cancelled())
+                sink.abandon()
+            thread.join()
+
+    return collector, generate()
+
+
+def get_one(client, name, params, what, query=None):
+    """``[object]`` of kind ``name`` (``KINDS[name].get_op`` with ``params``), scrubbed; ``[]`` when it does not exist."""
+    if name == 'datastores':
+        query = dict(NO_SECRETS, **(query or {}))
+    found = client.get_json(KINDS[name].get_op, params, what=what, query=query, missing_ok=True)
+    return [] if found is None else [scrub(name, found)]
+
+
+def sort_key(name):
+    """The sort key of kind ``name``'s objects (its id field in ``_kinds``)."""
+    return KINDS[name].object_id
+
+
+# -- the bundle -----------------------------------------------------------------------------------
+
+def utc_now():
+    """ISO 8601 UTC, to the second (``2026-11-29T08:00:00Z``)."""
+    return datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def _epoch(stamp):
+    try:
+        return int(datetime.strptime(str(stamp), '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=timezone.utc).timestamp())
+    except ValueError:
+        return 0
+
+
+def ordered_kinds(kinds):
+    """``kinds`` (names) in bundle order, without repeats; ExportError names unknown ones."""
+    unknown = sorted(set(kinds) - set(KIND_NAMES))
+    if unknown:
+        raise ExportError(f"unknown kind(s) {', '.join(unknown)}; known kinds: {', '.join(KIND_NAMES)}")
+    return [name for name in KIND_NAMES if name in set(kinds)]
+
+
+def pipeline_requests(pipeline_ids):
+    """``{bundle kind name: [ids]}`` from ``{'graph': [...], ...}``; ExportError names unknown keys."""
+    requested = {}
+    for key, value in (pipeline_ids or {}).items():
+        kind = PIPELINE_KINDS.get(key)
+        if kind is None:
+            raise ExportError(f"pipeline_ids has an unknown kind {key!r}; use {', '.join(sorted(PIPELINE_KINDS))}")
+        ids = [] if value is None else value  # the role's argument spec leaves unset keys as None
+        if isinstance(ids, str) or not isinstance(ids, (list, tuple)):
+            raise ExportError(f'pipeline_ids.{key} must be a list of ids')
+        requested[kind.name] = sorted({str(i) for i in ids})
+    return requested
+
+
+class _ContentDownloader:
+    """Artifact contents of one export: ``artifacts.contentinfo`` then the SAS URL (no token),
+    streamed to the staging folder under the sanitised path, one index entry per artifact."""
+
+    def __init__(self, client, staging, where):
+        self.client = client
+        self.staging = staging
+        self.where = where
+        self._dirs_lock = threading.Lock()
+
+    @staticmethod
+    def plan(run_id, located):
+        """``[(artifact id, path, stored path)]`` for the artifacts of one run (clashes resolved run-wide)."""
+        rels = _bundle.artifact_relpaths(run_id, [path for dummy, path in located])
+        return [(artifact_id, path, rels[path]) for artifact_id, path in located]
+
+    def one(self, run_id, artifact_id, path, rel):
+        entry = {'artifactId': artifact_id, 'runId': run_id, 'path': path, 'stored_path': None, 'size': None, 'sha256': None}
+        what = f'get the content information of artifact {path!r} of run {run_id!r} in {self.where}'
+        info = self.client.get_json('artifacts.contentinfo', {'run_id': run_id, 'path': path}, what=what, missing_ok=True)
+        uri = info.get('contentUri') if isinstance(info, dict) else None
+        if not uri:
+            return entry  # the service offers no content for it
+        target = _bundle.inside(self.staging, rel)
+        with self._dirs_lock:
+            _bundle.make_dirs(os.path.dirname(target))
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0)
+        fd = os.open(target, flags, _bundle.FILE_MODE)
+        with os.fdopen(fd, 'w+b') as f:
+            size, digest = self.client.download(uri, f, what=f'download artifact {path!r} of run {run_id!r} in {self.where}')
+            f.flush()
+            os.fsync(f.fileno())
+        entry.update(stored_path=rel, size=size, sha256=digest)
+        return entry
+
+
+def _write_kind(scheduler, sink, dest, key, *, check_mode, results, name):
+    try:
+        results[name] = write_json_array(dest, sink, key, check_mode=check_mode)
+    except Cancelled:
+        sink.abandon()
+    except BaseException as exc:  # noqa: BLE001 - reported by the orchestrator
+        sink.abandon()
+        results[name] = exc
+        scheduler.fail(exc)
+
+
+def _file_state(path):
+    """``(sha256, mode ok)`` of an existing file; ``(None, True)`` when missing."""
+    if not os.path.isfile(path) or os.path.islink(path):
+        return None, True
+    return sha256_file(path), (os.stat(path).st_mode & 0o777) == _bundle.FILE_MODE
+
+
+class BundleExport:
+    """One workspace exported to one bundle folder (the work of the ``export_bundle`` module)."""
+
+    def __init__(self, module, dest, kinds, *, pipeline_ids=None, archive=False, artifact_content=False):
+        self.module = module
+        self.client = module.client
+        self.check_mode = module.check_mode
+        self.bundle_dir = os.path.abspath(os.path.expanduser(str(dest)))
+        self.kinds = ordered_kinds(kinds)
+        self.pipeline = pipeline_requests(pipeline_ids)
+        self.archive = archive
+        self.artifact_content = artifact_content
+        if artifact_content and 'artifacts' not in self.kinds:
+            raise ExportError('artifact_content needs the kind artifacts in kinds')
+        ws = module.workspace
+        self.where = f'workspace {ws}'
+        self.staging = None
+        self.missing = {}
+
+    # -- steps ----------------------------------------------------------------------------------
+
+    def _workspace(self):
+        ws = self.module.workspace
+        found = self.client.get_json('workspaces.get', what=f'get {self.where}', missing_ok=True)
+        if not isinstance(found, dict):
+            raise ExportError(f'{self.where} does not exist in subscription {ws.subscription_id}')
+        location = self.module.params.get('location') or found.get('location')
+        info = {'id': found.get('id') or ws.id, 'name': found.get('name') or ws.workspace_name, 'resource_group': ws.resource_group,
+                'subscription_id': ws.subscription_id, 'location': location}
+        return found, info
+
+    def _names(self):
+        names = list(self.kinds)
+        if self.artifact_content:
+            names.append(_bundle.ARTIFACT_CONTENTS)
+        return names
+
+    def _file(self, name):
+        return _bundle.ARTIFACT_CONTENTS_FILE if name == _bundle.ARTIFACT_CONTENTS else KINDS[name].file
+
+    def _key(self, name):
+        if name == _bundle.ARTIFACT_CONTENTS:
+            return lambda entry: '%s\n%s' % (entry.get('artifactId') or '', entry.get('path') or '')
+        return sort_key(name)
+
+    def _collect(self, workspace_object):
+        """Run every task, each kind streaming to its file; return ``{name: write result}``."""
+        scheduler = Scheduler(self.client.concurrency)
+        names = self._names()
+        sinks = {name: Sink(scheduler) for name in names}
+        download = _ContentDownloader(self.client, self.staging, self.where) if self.artifact_content and not self.check_mode else None
+        collector = Collector(self.client, scheduler, sinks, download=download)
+        results = {}
+        writers = []
+        for name in names:
+            folder = self.bundle_dir if self.check_mode else self.staging
+            dest = os.path.join(folder, self._file(name))
+            writer = threading.Thread(target=_write_kind, args=(scheduler, sinks[name], dest, self._key(name)),
+                                      kwargs={'check_mode': self.check_mode, 'results': results, 'name': name},
+                                      name=f'gdpr-azureml-write-{name}', daemon=True)
+            writer.start()
+            writers.append(writer)
+        real_sinks = list(sinks.values())
+        if self.artifact_content and self.check_mode:
+            # Check mode downloads nothing: the index would list one entry per artifact.
+            sinks['artifacts'] = _Tee(sinks['artifacts'], sinks[_bundle.ARTIFACT_CONTENTS])
+        try:
+            if 'workspace' in sinks:
+                sinks['workspace'].put(workspace_object)
+            # The experiments first: the longest chain of calls (runs, metrics, artifacts) hangs under them.
+            if {'experiments', 'runs', 'metrics', 'artifacts'} & set(self.kinds):
+                collector.start_experiments()
+            for name in self.kinds:
+                kind = KINDS[name]
+                if kind.pipeline_kind:
+                    collector.start_pipeline(name, self.pipeline.get(name, []))
+                elif kind.list_op and kind.parent is None and name != 'experiments':
+                    collector.start_list(name)
+        except Cancelled:
+            pass
+        _run_then_close(scheduler, real_sinks)
+        for writer in writers:
+            writer.join()
+        self.missing = collector.missing
+        errors = [r for r in results.values() if isinstance(r, BaseException)]
+        if scheduler.error is not None and not isinstance(scheduler.error, Cancelled):
+            raise scheduler.error
+        if errors:
+            raise errors[0]
+        if len(results) != len(names):
+            raise ExportError(f'the export of {self.where} stopped before every kind was written')
+        return results
+
+    def _kind_entries(self, results):
+        entries = {}
+        for name in self._names():
+            result = results[name]
+            scope = KINDS[name].scope if name in KINDS else 'all'
+            entries[name] = {'file': self._file(name), 'count': result['count'], 'sha256': result['sha256'], 'scope': scope}
+        return entries
+
+    def run(self):
+        started = utc_now()
+        workspace_object, ws_info = self._workspace()
+        previous = None
+        if os.path.isdir(self.bundle_dir):
+            try:
+                previous = _bundle.read_manifest(self.bundle_dir)
+            except _bundle.BundleError:
+                previous = None
+        created = []
+        if not self.check_mode:
+            created = _bundle.make_dirs(self.bundle_dir)
+            self.staging = _bundle.new_staging_dir(self.bundle_dir)
+        try:
+            results = self._collect(workspace_object)
+            return self._finish(results, ws_info, previous, started, created)
+        finally:
+            if self.staging:
+                _bundle.remove_tree(self.staging)
+
+    def _finish(self, results, ws_info, previous, started, created):
+        entries = self._kind_entries(results)
+        core = {'format_version': _bundle.FORMAT_VERSION, 'collection_version': COLLECTION_VERSION, 'workspace': ws_info, 'kinds': entries}
+        kinds_changed = {}
+        for name in entries:
+            sha, mode_ok = _file_state(os.path.join(self.bundle_dir, entries[name]['file']))
+            kinds_changed[name] = sha != entries[name]['sha256'] or not mode_ok
+        content_moves, stale = [], []
+        if self.artifact_content and not self.check_mode:
+            content_moves, stale = self._content_changes(previous)
+        if self.artifact_content and self.check_mode:
+            # Unknown without downloading: predicted unchanged when the artifact list is, and the
+            # previous bundle has its index.
+            name = _bundle.ARTIFACT_CONTENTS
+            before = ((previous or {}).get('kinds') or {}).get(name)
+            kinds_changed[name] = kinds_changed['artifacts'] or not isinstance(before, dict)
+            entries[name] = dict(entries[name], sha256=None) if kinds_changed[name] else dict(before)
+        manifest_same = previous is not None and _bundle.manifest_content(previous) == core
+        changed = bool(created) or not manifest_same or any(kinds_changed.values()) or bool(content_moves) or bool(stale)
+        manifest = previous if not changed else dict(core, started=started, finished=None)
+        if changed and not self.check_mode:
+            _bundle.remove_manifest(self.bundle_dir)
+            for name, entry in entries.items():
+                if kinds_changed[name]:
+                    final = os.path.join(self.bundle_dir, entry['file'])
+                    if os.path.islink(final):
+                        os.unlink(final)
+                    os.replace(os.path.join(self.staging, entry['file']), final)
+            for rel in content_moves:
+                final = _bundle.inside(self.bundle_dir, rel)
+                _bundle.make_dirs(os.path.dirname(final))
+                os.replace(_bundle.inside(self.staging, rel), final)
+            for rel in stale:
+                try:
+                    os.unlink(_bundle.inside(self.bundle_dir, rel))
+                except (FileNotFoundError, _bundle.BundleError):
+                    pass
+            manifest['finished'] = utc_now()
+            _bundle.write_manifest(self.bundle_dir, manifest)
+        elif changed:
+            manifest['finished'] = utc_now()
+        archive = self._archive(manifest, changed) if self.archive else None
+        kinds = {name: dict(entry, changed=kinds_changed[name]) for name, entry in entries.items()}
+        result = {
+            'changed': changed or bool(archive and archive['changed']),
+            'bundle_dir': self.bundle_dir,
+            'manifest': manifest,
+            'kinds': kinds,
+            'count': sum(entry['count'] for name, entry in entries.items() if name != _bundle.ARTIFACT_CONTENTS),
+            'missing': self.missing,
+        }
+        if archive:
+            result['archive'] = archive['path']
+        return result
+
+    def _content_changes(self, previous):
+        """``(relative paths to move into place, stale relative paths to remove)``."""
+        moves, new_paths = [], set()
+        index = os.path.join(self.staging, _bundle.ARTIFACT_CONTENTS_FILE)
+        for item in _bundle.iter_objects(index):
+            rel = item.get('stored_path')
+            if not rel:
+                continue
+            new_paths.add(rel)
+            final = _bundle.inside(self.bundle_dir, rel)
+            sha, mode_ok = _file_state(final)
+            if sha != item.get('sha256') or not mode_ok:
+                moves.append(rel)
+        stale = []
+        old_index = os.path.join(self.bundle_dir, _bundle.ARTIFACT_CONTENTS_FILE)
+        if previous and _bundle.ARTIFACT_CONTENTS in (previous.get('kinds') or {}) and os.path.isfile(old_index):
+            try:
+                for item in _bundle.iter_objects(old_index):
+                    rel = item.get('stored_path') if isinstance(item, dict) else None
+                    if rel and rel not in new_paths and os.path.isfile(os.path.join(self.bundle_dir, rel)):
+                        stale.append(rel)
+            except (_bundle.BundleError, ValueError):
+                pass
+        return moves, stale
+
+    def _archive(self, manifest, bundle_changed):
+        path = self.bundle_dir.rstrip(os.sep) + '.tar.gz'
+        if self.check_mode:
+            return {'path': path, 'changed': bundle_changed or not os.path.isfile(path)}
+        folder = os.path.dirname(path)
+        tmp = os.path.join(folder, f'.{os.path.basename(path)}.{os.getpid()}.tmp')
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, 'O_NOFOLLOW', 0), _bundle.FILE_MODE)
+        try:
+            os.fchmod(fd, _bundle.FILE_MODE)
+            with os.fdopen(fd, 'wb') as f:
+                fd = None
+                _bundle.build_archive(self.bundle_dir, manifest, f, _epoch(manifest.get('finished')))
+                f.flush()
+                os.fsync(f.fileno())
+            same = sha256_file(tmp) == sha256_file(path) and (os.stat(path).st_mode & 0o777) == _bundle.FILE_MODE
+            if same:
+                return {'path': path, 'changed': False}
+            os.replace(tmp, path)
+            return {'path': path, 'changed': True}
+        finally:
+            if fd is not None:
+                os.close(fd)
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+
+
+class _Tee:
+    """Check mode with artifact contents: every artifact also counts as one (not downloaded) content entry."""
+
+    def __init__(self, sink, contents):
+        self.sink = sink
+        self.contents = contents
+
+    def put(self, item):
+        self.sink.put(item)
+        path = item.get('path') if isinstance(item, dict) else None
+        self.contents.put({'artifactId': item.get('artifactId') if isinstance(item, dict) else None, 'path': path,
+                           'runId': item.get('container') if isinstance(item, dict) else None,
+                           'stored_path': None, 'size': None, 'sha256': None})
+
+
+def export_bundle(module, **options):
+    """Export the module's workspace to a bundle; the module result (see ``export_bundle``'s RETURN)."""
+    began = time.monotonic()
+    try:
+        result = BundleExport(module, **options).run()
+    except _bundle.BundleError as exc:
+        raise ExportError(str(exc)) from None
+    result['duration'] = round(time.monotonic() - began, 3)
+    return result
+
+
+# -- the *_info modules -------------------------------------------------------------------------
+
+def info_result(module, name, key, items):
+    """The result of an ``*_info`` module for objects of kind ``name`` (sorted by its id field; ``dest`` honoured)."""
+    return module.items_result(key, items, sort_key(name))
+
+
+def list_or_get(module, name, key, get_params=None, what=None):
+    """``*_info`` of a kind listed by one call: get one when ``get_params`` is set, else list every page."""
+    if get_params:
+        return info_result(module, name, key, get_one(module.client, name, get_params, what))
+    return info_result(module, name, key, stream(module.client, name, lambda collector: collector.start_list(name)))

@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) gdpr.azureml contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE to the gdpr.azureml collection.
+# It can have breaking changes at any time. Do not use it from other collections.
+
+"""Remove credentials from exported objects before they reach a result or a file.
+
+Datastores are the one kind whose API returns credentials: ``includeSecret`` defaults to true
+(``shared/API-NOTES.md`` §6). The export always sends ``includeSecret=false`` *and* removes the
+fields below from whatever comes back, wherever they appear in the object (any section,
+nested objects such as ``clientCredentials``, sections this code does not know yet), compared
+case-insensitively. Documented field by field in ``docs/export.md``.
+"""
+
+# Datastore fields holding credentials (DataStore sections of datastore.json 2019-09-30 and azureml-core):
+#   azureStorageSection: credential (the account key or SAS token), accountKey, sasToken,
+#                        clientCredentials.clientSecret, clientCredentials.certificate
+#   azureDataLakeSection / azureSqlDatabaseSection: clientSecret, certificate
+#   azurePostgreSqlSection / azureMySqlSection: userPassword
+#   hdfsSection: kerberosPassword, kerberosKeytab
+# plus the generic names password and secret.
+DATASTORE_CREDENTIAL_FIELDS = (
+    'accountKey', 'certificate', 'clientSecret', 'credential', 'kerberosKeytab', 'kerberosPassword',
+    'password', 'sasToken', 'secret', 'userPassword',
+)
+_DATASTORE_NAMES = frozenset(name.lower() for name in DATASTORE_CREDENTIAL_FIELDS)
+
+
+def _without(value, names):
+    if isinstance(value, dict):
+        return {k: _without(v, names) for k, v in value.items() if not (isinstance(k, str) and k.lower() in names)}
+    if isinstance(value, list):
+        return [_without(v, names) for v in value]
+    return value
+
+
+def scrub_datastore(obj):
+    """A copy of the datastore ``obj`` without any credential field (:data:`DATASTORE_CREDENTIAL_FIELDS`)."""
+    return _without(obj, _DATASTORE_NAMES)
+
+
+# kind name -> scrubber; kinds not listed are exported as the service returned them.
+SCRUBBERS = {'datastores': scrub_datastore}
+
+
+def scrub(kind_name, obj):
+    """``obj`` of kind ``kind_name`` with its credentials removed (the object itself when the kind has none)."""
+    scrubber = SCRUBBERS.get(kind_name)
+    return scrubber(obj) if scrubber is not None else obj

@@ -1,0 +1,233 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) gdpr.azureml contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r'''
+module: export_bundle
+short_description: Export everything an Azure Machine Learning workspace holds to a bundle folder
+version_added: "1.0.0"
+description:
+  - Exports every object of the requested O(kinds) of one workspace (every page of every list, the runs and metrics of
+    every experiment, the artifacts of every run) into one JSON file per kind, then writes C(manifest.json) listing each
+    file with its object count and SHA-256 digest.
+  - This is the module the role M(gdpr.azureml.export_workspace_data) runs, once per workspace; it does in one module run
+    what would otherwise take one module run per kind or per object. The kinds are exported at the same time,
+    with at most O(concurrency) requests in flight.
+  - Objects are written as the service returns them, sorted by their id, so the same service state gives byte-identical
+    files. Datastores are requested with C(includeSecret=false) and their credential fields are removed as well
+    (see M(gdpr.azureml.datastore_info)).
+  - The bundle layout and the manifest are described in the collection's C(docs/export.md).
+  - When every kind file comes out identical and the manifest would list the same files, nothing is written
+    (the manifest keeps its timestamps) and the module reports no change. Otherwise it first removes the old
+    C(manifest.json), then replaces the kind files that changed, then writes the new manifest, so an interrupted
+    export never leaves a manifest over incomplete files.
+  - Files the module does not own (purge plans, reports, subject indexes) are never touched.
+author:
+  - gdpr.azureml maintainers (@gdpr-azureml)
+options:
+  dest:
+    description:
+      - The bundle folder of this workspace.
+      - Missing folders are created with mode C(0700), its parents included; files are written with mode C(0600).
+    type: path
+    required: true
+  kinds:
+    description:
+      - The kinds to export, named as their bundle files (V(runs) is C(runs.json)).
+      - The pipeline kinds export the objects whose ids O(pipeline_ids) lists (the API has no list call for them);
+        the manifest marks them C(scope=requested).
+    type: list
+    elements: str
+    choices: [workspace, computes, experiments, runs, metrics, artifacts, tasks, datastores, models, assets, images, services,
+              pipeline_experiments, pipeline_graphs, pipeline_modules, pipeline_templates, pipeline_datasources]
+    default: [workspace, computes, experiments, runs, metrics, artifacts, tasks, datastores, models, assets, images, services,
+              pipeline_experiments, pipeline_graphs, pipeline_modules, pipeline_templates, pipeline_datasources]
+  pipeline_ids:
+    description:
+      - The ids of the pipeline objects to export, by pipeline kind.
+      - Keys are V(experiment), V(graph), V(module), V(template) and V(datasource) (as the O(gdpr.azureml.pipeline_info#module:kind)
+        option of M(gdpr.azureml.pipeline_info)); values are lists of ids.
+      - Ids the service does not know are left out of the bundle, listed in RV(missing), and reported in a warning.
+    type: dict
+    default: {}
+  archive:
+    description:
+      - Also write the bundle as C(<dest>.tar.gz) (mode C(0600)), next to the folder.
+      - The archive holds the manifest and the files it lists, with fixed times and owners, so the same bundle gives the same
+        archive; it is only rewritten when its content changes.
+    type: bool
+    default: false
+  artifact_content:
+    description:
+      - Also download the content of every artifact the service offers one for (C(artifacts.contentinfo), then its
+        pre-signed URL, fetched without the Authorization header).
+      - Contents are stored under C(artifacts/<run id>/<artifact path>) in the bundle, every path component made safe
+        (no C(..), no absolute paths, no separators, no control characters, long names shortened), and listed in
+        C(artifact_contents.json) (each file's original path, stored path, size and SHA-256), kind C(artifact_contents)
+        of the manifest.
+      - Needs V(artifacts) in O(kinds). In check mode nothing is downloaded.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - gdpr.azureml.common
+  - gdpr.azureml.attributes
+  - gdpr.azureml.attributes.actiongroup_azureml
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode everything is listed (and counted) but nothing is written, no folder created and no artifact content
+        downloaded; C(changed) and the C(changed) of each kind in RV(kinds) predict the real run.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details:
+      - A second export of an unchanged workspace writes nothing and reports no change.
+notes:
+  - The service's state may change during the export; the bundle holds what each list call returned.
+  - Memory stays bounded whatever the size of the workspace; objects stream from the service to disk.
+seealso:
+  - module: gdpr.azureml.datastore_info
+  - module: gdpr.azureml.pipeline_info
+  - name: Export or delete your Machine Learning service workspace data
+    description: The Microsoft document whose REST calls this collection implements.
+    link: https://learn.microsoft.com/azure/machine-learning/how-to-export-delete-data
+'''
+
+EXAMPLES = r'''
+- name: Export a whole workspace (this is what the role gdpr.azureml.export_workspace_data does)
+  gdpr.azureml.export_bundle:
+    subscription_id: 00000000-1111-2222-3333-444444444444
+    resource_group: ml-prod
+    workspace_name: churn-models
+    dest: /srv/gdpr/exports/ml-prod_churn-models
+    pipeline_ids:
+      graph: [2a5e3c5d-8f2b-4a51-9c1e-0d6f7b2f1a10]
+  register: export
+
+- name: Show what was exported
+  ansible.builtin.debug:
+    msg: "{{ export.count }} objects in {{ export.bundle_dir }}: {{ export.kinds | dict2items | map(attribute='key') | join(', ') }}"
+
+- name: Export only the model management objects, with an archive
+  gdpr.azureml.export_bundle:
+    resource_group: ml-prod
+    workspace_name: churn-models
+    dest: /srv/gdpr/exports/ml-prod_churn-models-models
+    kinds: [models, assets, images, services]
+    archive: true
+
+- name: Export run artifacts with their contents
+  gdpr.azureml.export_bundle:
+    resource_group: ml-prod
+    workspace_name: churn-models
+    dest: /srv/gdpr/exports/ml-prod_churn-models
+    kinds: [experiments, runs, artifacts]
+    artifact_content: true
+'''
+
+RETURN = r'''
+bundle_dir:
+  description: The absolute path of the bundle folder.
+  returned: success
+  type: str
+  sample: /srv/gdpr/exports/ml-prod_churn-models
+manifest:
+  description:
+    - The bundle's manifest, as written (or as it would be written in check mode, with RV(manifest.finished) set to the
+      time of the check). When nothing changed it is the manifest already there, timestamps included.
+  returned: success
+  type: dict
+  contains:
+    format_version:
+      description: The bundle format version.
+      returned: always
+      type: int
+      sample: 1
+    collection_version:
+      description: The version of gdpr.azureml that wrote the bundle.
+      returned: always
+      type: str
+      sample: 1.0.0
+    workspace:
+      description: The workspace exported (C(id), C(name), C(resource_group), C(subscription_id), C(location)).
+      returned: always
+      type: dict
+    started:
+      description: When the export started (ISO 8601, UTC).
+      returned: always
+      type: str
+      sample: "2026-11-29T08:00:00Z"
+    finished:
+      description: When the kind files were complete (ISO 8601, UTC).
+      returned: always
+      type: str
+      sample: "2026-11-29T08:00:04Z"
+    kinds:
+      description: Per kind, C(file), C(count), C(sha256) (of the file's bytes) and C(scope) (V(all), or V(requested) for pipeline kinds).
+      returned: always
+      type: dict
+      sample: {"models": {"file": "models.json", "count": 8, "sha256": "9f86d0...", "scope": "all"}}
+kinds:
+  description:
+    - Per kind exported, C(file), C(count), C(sha256), C(scope) and C(changed) (whether its file was, or would be, replaced).
+    - In check mode with O(artifact_content), the C(artifact_contents) entry counts the artifacts and has no C(sha256)
+      unless predicted unchanged.
+  returned: success
+  type: dict
+  sample: {"models": {"file": "models.json", "count": 8, "sha256": "9f86d0...", "scope": "all", "changed": false}}
+count:
+  description: The number of objects exported, over every kind (artifact contents not counted).
+  returned: success
+  type: int
+  sample: 312
+missing:
+  description: Per pipeline kind, the requested ids the service does not know.
+  returned: success
+  type: dict
+  sample: {"pipeline_graphs": ["0b7c6f0e-0000-0000-0000-000000000000"]}
+archive:
+  description: The path of the archive.
+  returned: success and O(archive=true)
+  type: str
+  sample: /srv/gdpr/exports/ml-prod_churn-models.tar.gz
+duration:
+  description: Seconds the export took inside the module.
+  returned: success
+  type: float
+  sample: 3.42
+'''
+
+from ansible_collections.gdpr.azureml.plugins.module_utils._export import export_bundle
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES
+from ansible_collections.gdpr.azureml.plugins.module_utils._module import AzureMLModule
+
+
+def run(module):
+    p = module.params
+    result = export_bundle(module, dest=p['dest'], kinds=p['kinds'], pipeline_ids=p['pipeline_ids'],
+                           archive=p['archive'], artifact_content=p['artifact_content'])
+    for name, ids in sorted(result['missing'].items()):
+        module.warn(f"{name}: the service does not know the requested id(s) {', '.join(sorted(ids))}")
+    return result
+
+
+def main():
+    module = AzureMLModule(
+        argument_spec={
+            'dest': {'type': 'path', 'required': True},
+            'kinds': {'type': 'list', 'elements': 'str', 'choices': list(KIND_NAMES), 'default': list(KIND_NAMES)},
+            'pipeline_ids': {'type': 'dict', 'default': {}},
+            'archive': {'type': 'bool', 'default': False},
+            'artifact_content': {'type': 'bool', 'default': False},
+        },
+        supports_check_mode=True,
+    )
+    module.run(run, what=f'export workspace {module.workspace} to {module.params["dest"]}')
+
+
+if __name__ == '__main__':
+    main()

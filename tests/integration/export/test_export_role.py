@@ -1,0 +1,273 @@
+"""The export end to end: the playbook gdpr.azureml.export_workspaces (role export_workspace_data,
+module export_bundle) over every workspace of the emulator, checked against the emulator's state."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+import tarfile
+import time
+
+import yaml
+
+from export_support import ROOT, _bundle, bundle_ids, host_name, snapshot, state_ids
+
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS
+
+PLAYBOOK = "gdpr.azureml.export_workspaces"
+EXPORT_TASK = "gdpr.azureml.export_workspace_data : Export the workspace to its bundle"
+
+
+def export(ansible, inventory, dest, **kwargs):
+    extra = dict(kwargs.pop("extra_vars", {}), export_workspace_data_dest=str(dest))
+    return ansible.playbook(PLAYBOOK, inventory=inventory, extra_vars=extra, **kwargs)
+
+
+def test_every_object_of_every_workspace_is_in_its_bundle_exactly_once(ansible, pipeline_host_vars, tmp_path):
+    emu = ansible.emulator
+    emu.configure(page_size=3)
+    state = emu.state()["workspaces"]
+    dest = tmp_path / "exports"
+    run = export(ansible, pipeline_host_vars, dest)
+    assert run.rc == 0, run.stdout + run.stderr
+    hostile_names = {"Försäljning 2020", "customer churn v2", "100% rollout & A+B?", "日本語の実験", "naïve-bayes_baseline"}
+    seen_hostile = set()
+    for ws in state:
+        bundle = dest / host_name(ws)
+        assert _bundle.verify_bundle(str(bundle), workspace_id=ws["id"]) == [], bundle
+        manifest = _bundle.read_manifest(str(bundle))
+        assert sorted(manifest["kinds"]) == sorted(KIND_NAMES)
+        for kind in KIND_NAMES:
+            in_bundle = bundle_ids(str(bundle), kind)
+            assert len(in_bundle) == len(set(in_bundle)), (ws["name"], kind, "duplicates")
+            assert sorted(in_bundle) == sorted(state_ids(ws, kind)), (ws["name"], kind)
+            assert manifest["kinds"][kind]["count"] == len(in_bundle)
+            assert manifest["kinds"][kind]["scope"] == ("requested" if kind.startswith("pipeline_") else "all")
+        names = {e["name"] for e in _bundle.iter_objects(str(bundle / "experiments.json"))}
+        seen_hostile |= names & hostile_names
+        assert manifest["workspace"]["location"] == ws["location"]
+    assert seen_hostile == hostile_names
+    # many pages were really walked (page size 3), and only reads were sent
+    journal = emu.journal()
+    ops = [e["op"] for e in journal]
+    assert ops.count("runs.list") > ops.count("experiments.list") > len(state)
+    assert emu.counters()["mutating"] == 0 and not any(e["mutating"] for e in journal)
+    datastore_calls = [e for e in journal if (e["op"] or "").startswith("datastores.")]
+    assert datastore_calls and all(e["query"].get("includeSecret") == "false" for e in datastore_calls)
+    # the fleet fact reached the fleet summary
+    summary = json.loads((dest / "fleet-summary.json").read_text(encoding="utf-8"))
+    assert summary["totals"]["ok"] == len(state) and summary["totals"]["failed"] == 0
+    by_host = {w["host"]: w for w in summary["workspaces"]}
+    for ws in state:
+        total = sum(len(state_ids(ws, kind)) for kind in KIND_NAMES)
+        assert by_host[host_name(ws)]["exported"] == total
+
+
+def test_no_credential_reaches_a_bundle_and_modes_are_private(ansible, demo_inventory, tmp_path):
+    emu = ansible.emulator
+    secrets = emu.secrets()
+    assert secrets and all(len(s) > 8 for s in secrets)
+    dest = tmp_path / "exports"
+    old = os.umask(0o022)
+    try:
+        options = {"export_workspace_data_archive": True, "export_workspace_data_artifact_content": True}
+        run = export(ansible, demo_inventory, dest, extra_vars=options)
+    finally:
+        os.umask(old)
+    assert run.rc == 0, run.stdout + run.stderr
+    files = 0
+    for top, dirs, names in os.walk(dest):
+        for name in dirs:
+            assert stat.S_IMODE(os.stat(os.path.join(top, name)).st_mode) == 0o700, os.path.join(top, name)
+        for name in names:
+            path = os.path.join(top, name)
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+            data = open(path, "rb").read()  # noqa: SIM115
+            if path.endswith(".tar.gz"):
+                with tarfile.open(path) as tar:
+                    data = b"".join(tar.extractfile(m).read() for m in tar.getmembers() if m.isfile())
+            leaked = [s for s in secrets if s.encode() in data]
+            assert not leaked, (path, leaked)
+            files += 1
+    assert stat.S_IMODE(os.stat(dest).st_mode) == 0o700  # the root too, created by the role
+    assert files > 100
+    assert all("SAS" not in line for line in run.stdout.splitlines() if "sig=" in line)
+
+
+def test_artifact_contents_are_stored_inside_the_bundle(ansible, demo_inventory, tmp_path):
+    emu = ansible.emulator
+    ws = next(w for w in emu.state()["workspaces"] if w["name"] == "ws-sales-analytics")
+    dest = tmp_path / "exports"
+    options = {"export_workspace_data_artifact_content": True, "target": host_name(ws)}
+    run = export(ansible, demo_inventory, dest, extra_vars=options)
+    assert run.rc == 0, run.stdout + run.stderr
+    bundle = dest / host_name(ws)
+    index = list(_bundle.iter_objects(str(bundle / "artifact_contents.json")))
+    assert sorted(e["artifactId"] for e in index) == sorted(state_ids(ws, "artifacts"))
+    real = os.path.realpath(bundle)
+    for entry in index:
+        stored = os.path.realpath(os.path.join(bundle, entry["stored_path"]))
+        assert stored.startswith(real + os.sep + "artifacts" + os.sep), entry
+        content = open(stored, "rb").read()  # noqa: SIM115
+        assert content.startswith(("emulated artifact %s\n" % entry["artifactId"]).encode())
+        assert entry["size"] == len(content)
+    paths = {e["path"] for e in index}
+    assert "../../.ssh/authorized_keys" in paths and "/etc/passwd" in paths
+    # nothing escaped: no file outside the export root but the ones the export owns
+    outside = [p for p in os.listdir(tmp_path) if p not in ("exports", "inventory.yml", "host_vars") and not p.startswith("results-")]
+    assert outside == []
+    assert _bundle.verify_artifact_contents(str(bundle)) == []
+    assert _bundle.read_manifest(str(bundle))["kinds"]["artifact_contents"]["count"] == len(index)
+
+
+def test_rerun_changes_nothing_then_a_new_object_replaces_its_kind_file(ansible, demo_inventory, tmp_path):
+    emu = ansible.emulator
+    dest = tmp_path / "exports"
+    first = export(ansible, demo_inventory, dest, extra_vars={"export_workspace_data_archive": True})
+    assert first.rc == 0, first.stdout
+    before = snapshot(dest)
+    second = export(ansible, demo_inventory, dest, extra_vars={"export_workspace_data_archive": True})
+    assert second.rc == 0
+    assert all(counts["changed"] == 0 for counts in second.recap.values()), second.recap
+    assert snapshot(dest) == before
+    ws = next(w for w in emu.state()["workspaces"] if w["name"] == "ws_hr-people")
+    emu.create_object(ws["id"], "models", {"name": "late-model"})
+    third = export(ansible, demo_inventory, dest, extra_vars={"export_workspace_data_archive": True})
+    assert third.rc == 0
+    changed_hosts = {h for h, counts in third.recap.items() if counts["changed"] and h != "localhost"}  # localhost: the fleet summary
+    assert changed_hosts == {host_name(ws)}
+    after = snapshot(dest)
+    host = host_name(ws)
+    replaced = {k for k in before if k in after and after[k] != before[k]}
+    assert replaced == {host + "/models.json", host + "/manifest.json", host + ".tar.gz", "fleet-summary.json"}
+    now = next(w for w in emu.state()["workspaces"] if w["id"] == ws["id"])
+    assert len(state_ids(now, "models")) == len(state_ids(ws, "models")) + 1
+    assert sorted(bundle_ids(str(dest / host), "models")) == sorted(state_ids(now, "models"))
+    assert _bundle.verify_bundle(str(dest / host)) == []
+
+
+def test_check_mode_writes_nothing_and_reports_counts(ansible, demo_inventory, tmp_path):
+    emu = ansible.emulator
+    state = emu.state()["workspaces"]
+    dest = tmp_path / "never-created"
+    run = export(ansible, demo_inventory, dest, check=True)
+    assert run.rc == 0, run.stdout + run.stderr
+    assert not dest.exists()
+    for result in run.task(EXPORT_TASK):
+        ws = next(w for w in state if host_name(w) == result["host"])
+        for kind in KIND_NAMES:
+            expected = 0 if kind.startswith("pipeline_") else len(state_ids(ws, kind))
+            assert result["result"]["kinds"][kind]["count"] == expected, (ws["name"], kind)
+        assert result["result"]["changed"] is True
+    assert emu.counters()["mutating"] == 0
+    reports = run.task("gdpr.azureml.export_workspace_data : Report the objects per kind")
+    assert len(reports) == len(state) and all("would be exported" in r["result"]["msg"] for r in reports)
+
+
+def test_a_failing_workspace_does_not_stop_the_others(ansible, demo_inventory, tmp_path):
+    inventory = demo_inventory.read_text(encoding="utf-8").replace(
+        "  vars:\n",
+        "    ghost:\n      azureml_subscription_id: 00000000-0000-4000-8000-000000000001\n"
+        "      azureml_resource_group: rg-gdpr-demo\n      azureml_workspace_name: ws-ghost\n  vars:\n")
+    path = tmp_path / "with-ghost.yml"
+    path.write_text(inventory, encoding="utf-8")
+    dest = tmp_path / "exports"
+    run = export(ansible, path, dest)
+    assert run.rc != 0  # the fleet summary fails the run
+    assert run.recap["ghost"]["failed"] == 1
+    assert [r["host"] for r in run.task("Record the failure for the fleet summary")] == ["ghost"]  # rescued, then failed
+    others = {h: c for h, c in run.recap.items() if h not in ("ghost", "localhost")}
+    assert len(others) == len(ansible.emulator.state()["workspaces"]) and all(c["failed"] == 0 for c in others.values())
+    summary = json.loads((dest / "fleet-summary.json").read_text(encoding="utf-8"))
+    ghost = next(w for w in summary["workspaces"] if w["host"] == "ghost")
+    assert ghost["status"] == "failed" and "ws-ghost does not exist" in ghost["failures"][0]
+    assert not (dest / "ghost").exists()
+
+
+def test_host_options_reach_the_module_through_module_defaults(ansible, demo_inventory, tmp_path):
+    """azureml_options (host or group variable) configure the module: here the only source of base_url and token."""
+    emu = ansible.emulator
+    inventory = demo_inventory.read_text(encoding="utf-8").replace(
+        "  vars:\n",
+        "  vars:\n    azureml_options:\n      auth_source: token\n      base_url: %s\n      access_token: %s\n      concurrency: 2\n"
+        % (emu.url, emu.token))
+    path = tmp_path / "with-options.yml"
+    path.write_text(inventory, encoding="utf-8")
+    run = export(ansible, path, tmp_path / "exports", env={"AZUREML_BASE_URL": None, "AZUREML_ACCESS_TOKEN": None,
+                                                           "ANSIBLE_AZURE_AUTH_SOURCE": None})
+    assert run.rc == 0, run.stdout + run.stderr
+    assert emu.token not in run.stdout + run.stderr
+
+
+def test_host_options_add_to_the_plays_group_defaults(ansible, demo_inventory, tmp_path):
+    """A play's module_defaults for group/gdpr.azureml.azureml still apply: the role's per-module defaults
+    (from azureml_options) add to them, option by option, instead of replacing them."""
+    runtime = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text(encoding="utf-8"))
+    assert "export_bundle" in runtime["action_groups"]["azureml"], \
+        "meta/runtime.yml: the action group azureml must list export_bundle (and the *_info modules)"
+    emu = ansible.emulator
+    ws = emu.state()["workspaces"][0]
+    play = ansible.write_playbook("group-defaults.yml", """
+- name: Export with the connection in the play's group defaults
+  hosts: all
+  gather_facts: false
+  module_defaults:
+    group/gdpr.azureml.azureml:
+      auth_source: token
+      access_token: "%s"
+  tasks:
+    - name: Export
+      ansible.builtin.include_role:
+        name: gdpr.azureml.export_workspace_data
+""" % emu.token)
+    host_vars = demo_inventory.parent / "host_vars"
+    host_vars.mkdir(exist_ok=True)
+    (host_vars / ("%s.yml" % host_name(ws))).write_text(json.dumps({"azureml_options": {"base_url": emu.url}}), encoding="utf-8")
+    run = ansible.playbook(play, "--limit", host_name(ws), inventory=demo_inventory,
+                           extra_vars={"export_workspace_data_dest": str(tmp_path / "exports")},
+                           env={"AZUREML_BASE_URL": None, "AZUREML_ACCESS_TOKEN": None, "ANSIBLE_AZURE_AUTH_SOURCE": None})
+    assert run.rc == 0, run.stdout + run.stderr
+    assert _bundle.verify_bundle(str(tmp_path / "exports" / host_name(ws))) == []
+
+
+def test_bad_input_is_refused_before_any_request(ansible, demo_inventory, tmp_path):
+    emu = ansible.emulator
+    for extra, message in (
+        ({"export_workspace_data_kinds": ["models", "bogus"]}, "export_workspace_data_kinds"),
+        ({"export_workspace_data_pipeline_ids": {"graphs": ["a"]}}, "export_workspace_data_pipeline_ids.graphs"),
+        ({"export_workspace_data_subjects": {"someone": 1}}, "export_workspace_data_subjects"),
+        ({"export_workspace_data_artifact_content": True, "export_workspace_data_kinds": ["runs"]}, "export_workspace_data_artifact_content"),
+        ({"export_workspace_data_dest": "relative/path"}, "export_workspace_data_dir"),
+    ):
+        emu.clear_journal()
+        extra = dict({"export_workspace_data_dest": str(tmp_path / "x")}, **extra)
+        run = ansible.playbook(PLAYBOOK, inventory=demo_inventory, extra_vars=dict(extra, target="rg-gdpr-demo_ws-empty-sandbox"))
+        assert run.rc != 0
+        failure = run.task("Fail this workspace")[0]["result"]["msg"]
+        assert message in failure, failure
+        assert emu.journal() == [], extra
+
+
+def test_subjects_are_accepted(ansible, demo_inventory, tmp_path):
+    run = ansible.playbook(PLAYBOOK, inventory=demo_inventory, extra_vars={
+        "export_workspace_data_dest": str(tmp_path / "x"), "target": "rg-gdpr-demo_ws-empty-sandbox",
+        "export_workspace_data_subjects": ["anna.svensson@contoso.example", "00000000-0000-4000-8000-000000000123"]})
+    assert run.rc == 0, run.stdout
+
+
+def test_an_empty_workspace_exports_in_well_under_ten_seconds(ansible, demo_inventory, tmp_path):
+    started = time.monotonic()
+    run = ansible.playbook(PLAYBOOK, inventory=demo_inventory, extra_vars={
+        "export_workspace_data_dest": str(tmp_path / "x"), "target": "rg-gdpr-demo_ws-empty-sandbox"})
+    elapsed = time.monotonic() - started
+    assert run.rc == 0, run.stdout
+    assert elapsed < 10, elapsed
+    result = run.task(EXPORT_TASK)[0]["result"]
+    assert result["count"] == 1 and result["duration"] < 2
+
+
+def test_kinds_files_are_named_after_kinds(ansible, demo_inventory, tmp_path):
+    run = export(ansible, demo_inventory, tmp_path / "exports", extra_vars={"target": "rg-ml-research_mlresearch01"})
+    assert run.rc == 0
+    names = set(os.listdir(tmp_path / "exports" / "rg-ml-research_mlresearch01"))
+    assert names == {KINDS[k].file for k in KIND_NAMES} | {"manifest.json"}
