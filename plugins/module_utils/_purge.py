@@ -1,0 +1,852 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) gdpr.azureml contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE to the gdpr.azureml collection.
+# It can have breaking changes at any time. Do not use it from other collections.
+
+"""The purge: what the deleting modules and ``purge_plan`` share (``docs/purge.md``).
+
+- :func:`run_delete` is the whole of the modules ``model``, ``asset``, ``image`` and
+  ``service``: list, plan, validate (the same checks in check mode and in a real run), then
+  DELETE with the client's bounded concurrency, wait for the service operations that answer
+  202, and report one result per object.
+- :func:`references` / :func:`blocking_holders`: which images and services hold a model or an
+  image (the service answers 412 ``DeletionRequired`` for those), computed from the listings,
+  so that check mode refuses exactly where the real run would be refused.
+- :class:`AuditLog`: the append-only JSON-lines audit log (file 0600, folders it creates 0700,
+  never truncated, one ``write(2)`` per line on an ``O_APPEND`` descriptor, fsynced).
+- :func:`write_plan` / :func:`read_plan`: the plan file a check run writes (``purge-plan.json``).
+"""
+
+import datetime
+import json
+import os
+import threading
+
+from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, object_ids, verify_bundle
+from ansible_collections.gdpr.azureml.plugins.module_utils._client import (
+    COLLECTION_VERSION, LRO_FAILED, LRO_SUCCEEDED, AzureMLError, LroTimeoutError, request_id_of,
+)
+from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import MODEL_MANAGEMENT
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import _write_atomic
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KINDS
+from ansible_collections.gdpr.azureml.plugins.module_utils._routes import PURGE_QUERY
+
+SINGULAR = {'models': 'model', 'assets': 'asset', 'images': 'image', 'services': 'service', 'workspace': 'workspace'}
+# Which kinds can hold a reference to objects of a kind (the service refuses those deletes with 412).
+HOLDER_KINDS = {'models': ('images', 'services'), 'images': ('services',)}
+MMS_ABSENT = (204, 404)  # model management: 204 "does not exist and the request was well formed"
+SERVICE_POLL_INTERVAL = 5  # seconds between polls of a service delete operation without Retry-After
+PLAN_FORMAT_VERSION = 1
+PLAN_NAME = 'purge-plan.json'
+AUDIT_FSYNC_EVERY = 64
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+class PurgeError(Exception):
+    """A purge cannot go on (a refused plan, an unusable audit log or plan file); ``result`` holds extra keys."""
+
+    def __init__(self, message, **result):
+        super().__init__(message)
+        self.result = result
+
+
+def utc_now():
+    """The current time, ISO 8601 UTC with microseconds and a ``Z``."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+def singular(kind_name):
+    return SINGULAR.get(kind_name, kind_name)
+
+
+def describe_holders(holders):
+    """``["image i:1", "service s"]`` -> ``"image i:1 and service s"``."""
+    holders = list(holders)
+    if len(holders) <= 1:
+        return ''.join(holders)
+    return ', '.join(holders[:-1]) + ' and ' + holders[-1]
+
+
+# -- listing and references -----------------------------------------------------------------------------------------------
+
+def list_objects(client, kind_name, ws):
+    """Every object of ``kind_name`` in the workspace (every page)."""
+    return client.list_items(KINDS[kind_name].list_op, what=f'list the {kind_name} of workspace {ws}')
+
+
+def list_kinds(client, kind_names, ws):
+    """``{kind: [objects]}`` for ``kind_names``, the lists fetched concurrently (each one page after another)."""
+    names = list(dict.fromkeys(kind_names))
+    lists = client.map_concurrent(lambda name: list_objects(client, name, ws), names)
+    return dict(zip(names, lists))
+
+
+def references(kind_name, obj):
+    """``[(kind, id), ...]`` the object holds: an image its models, a service its image and models."""
+    if not isinstance(obj, dict):
+        return []
+    refs = []
+    if kind_name == 'images':
+        refs += [('models', str(m)) for m in obj.get('modelIds') or [] if m]
+    elif kind_name == 'services':
+        if obj.get('imageId'):
+            refs.append(('images', str(obj['imageId'])))
+        for model in obj.get('models') or []:
+            model_id = model.get('id') if isinstance(model, dict) else model
+            if model_id:
+                refs.append(('models', str(model_id)))
+    return refs
+
+
+def holder_index(listed):
+    """``{(kind, id): [(holder kind, holder id), ...]}`` from the listings of images and services."""
+    index = {}
+    for holder_kind in ('images', 'services'):
+        for obj in listed.get(holder_kind) or []:
+            holder_id = KINDS[holder_kind].object_id(obj)
+            for ref in references(holder_kind, obj):
+                index.setdefault(ref, []).append((holder_kind, holder_id))
+    return index
+
+
+def blocking_holders(targets, listed):
+    """The targets still held by something this purge does not delete.
+
+    :param targets: ``{kind: iterable of ids}`` that would be deleted.
+    :param listed: ``{kind: [objects]}`` holding at least the images and services of the workspace.
+    :returns: ``{kind: {id: ["image i:1", "service s"]}}`` (only kinds and ids with a holder).
+    """
+    index = holder_index(listed)
+    deleting = {kind: set(ids) for kind, ids in targets.items()}
+    blocked = {}
+    for kind_name in ('images', 'models'):
+        for obj_id in sorted(deleting.get(kind_name, ())):
+            holders = sorted({f'{singular(hk)} {hid}' for hk, hid in index.get((kind_name, obj_id), ())
+                              if hid not in deleting.get(hk, ())})
+            if holders:
+                blocked.setdefault(kind_name, {})[obj_id] = holders
+    return blocked
+
+
+def holders_message(blocked, ws, limit=10):
+    """One sentence naming what holds what (at most ``limit`` objects spelled out)."""
+    parts, count = [], 0
+    for kind_name in ('images', 'models'):
+        for obj_id, holders in sorted((blocked.get(kind_name) or {}).items()):
+            count += 1
+            if len(parts) < limit:
+                parts.append(f'{singular(kind_name)} {obj_id} is used by {describe_holders(holders)}')
+    more = f' (and {count - limit} more)' if count > limit else ''
+    return (f'{count} object(s) of workspace {ws} are still used by images or services that are not being deleted, so Azure '
+            f'would refuse to delete them (HTTP 412 DeletionRequired): {"; ".join(parts)}{more}. Delete the services, then '
+            f'the images, then the models (the role gdpr.azureml.purge_workspace does it in that order)')
+
+
+# -- the audit log ----------------------------------------------------------------------------------------------------------
+
+def make_private_dirs(folder):
+    """Create ``folder`` and its missing parents with mode 0700 (existing folders are left as they are)."""
+    folder = os.path.abspath(folder)
+    missing = []
+    while folder and not os.path.isdir(folder):
+        missing.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, DIR_MODE)
+        except FileExistsError:
+            if not os.path.isdir(path):
+                raise
+            continue
+        os.chmod(path, DIR_MODE)  # whatever the umask
+
+
+class AuditLog:
+    """An append-only JSON-lines file: created 0600 (its missing folders 0700), never truncated.
+
+    Each record is one line written with a single ``write(2)`` on an ``O_APPEND`` descriptor
+    (so concurrent writers never interleave within a line); the file is fsynced every
+    :data:`AUDIT_FSYNC_EVERY` lines and when closed. Thread-safe.
+    """
+
+    def __init__(self, path):
+        self.path = os.path.abspath(os.path.expanduser(str(path)))
+        self.lines = 0
+        self._fd = None
+        self._pending = 0
+        self._lock = threading.Lock()
+
+    def open(self):
+        if self._fd is not None:
+            return self
+        if os.path.isdir(self.path):
+            raise PurgeError(f'audit_log {self.path} is a directory')
+        make_private_dirs(os.path.dirname(self.path))
+        created = not os.path.exists(self.path)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        try:
+            if created:
+                os.fchmod(fd, FILE_MODE)  # whatever the umask
+            size = os.fstat(fd).st_size
+            if size:
+                # A line cut short (a crash mid-write) must not swallow the next record.
+                with open(self.path, 'rb') as f:
+                    f.seek(size - 1)
+                    if f.read(1) != b'\n':
+                        os.write(fd, b'\n')
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return self
+
+    def write(self, record):
+        """Append ``record`` (a dict) as one JSON line."""
+        data = (json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(',', ':')) + '\n').encode('utf-8')
+        with self._lock:
+            self.open()
+            os.write(self._fd, data)
+            self.lines += 1
+            self._pending += 1
+            if self._pending >= AUDIT_FSYNC_EVERY:
+                os.fsync(self._fd)
+                self._pending = 0
+
+    def close(self):
+        with self._lock:
+            if self._fd is not None:
+                try:
+                    os.fsync(self._fd)
+                finally:
+                    os.close(self._fd)
+                    self._fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class _NoAudit:
+    lines = 0
+    path = None
+
+    def open(self):
+        return self
+
+    def write(self, record):
+        pass
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
+def audit_log(path):
+    """An :class:`AuditLog` for ``path``, opened now (so that an unusable path fails before any delete),
+    or a no-op when ``path`` is empty."""
+    return AuditLog(path).open() if path else _NoAudit()
+
+
+def audit_record(workspace_id, kind_name, obj_id, *, status, request_id, outcome, **extra):
+    """One audit line: the fields of ``shared/INTERFACE.md`` (``time`` first in meaning, keys sorted on disk)."""
+    record = {'time': utc_now(), 'workspace_id': workspace_id, 'kind': kind_name, 'id': obj_id, 'status': status,
+              'request_id': request_id, 'outcome': outcome}
+    record.update({k: v for k, v in extra.items() if v is not None})
+    return record
+
+
+# -- the deleting modules -------------------------------------------------------------------------------------------------
+
+def delete_argument_spec():
+    """The options of ``model``, ``asset``, ``image``, ``service`` (``service`` adds ``wait_timeout``)."""
+    return {
+        'state': {'type': 'str', 'required': True, 'choices': ['absent']},
+        'id': {'type': 'str'},
+        'ids': {'type': 'list', 'elements': 'str'},
+        'all': {'type': 'bool'},
+        'audit_log': {'type': 'path'},
+    }
+
+
+DELETE_MODULE_KWARGS = {
+    'mutually_exclusive': [('id', 'ids', 'all')],
+    'required_one_of': [('id', 'ids', 'all')],
+    'supports_check_mode': True,
+}
+
+
+def _targets(module, kind_name):
+    """Validate ``id`` / ``ids`` / ``all`` (no request); return ``(mode, ids or None)``."""
+    p = module.params
+    if p.get('all') is not None:
+        if not p['all']:
+            module.fail('all must be true when set (to delete some objects, list them in ids)', option='all')
+        return 'all', None
+    if p.get('id') is not None:
+        if not p['id'].strip():
+            module.fail('id must not be empty', option='id')
+        return 'id', [p['id']]
+    ids = p.get('ids')
+    blank = [i for i in ids if not str(i).strip()]
+    if blank:
+        module.fail('ids must not hold empty strings', option='ids')
+    return 'ids', list(dict.fromkeys(str(i) for i in ids))
+
+
+def run_delete(module, kind_name):
+    """The whole of a deleting module for ``kind_name`` (``models``, ``assets``, ``images``, ``services``).
+
+    Every check runs before the first request that changes anything, in check mode as in a real run.
+    """
+    if kind_name not in DELETABLE_KINDS:
+        raise ValueError(f'kind {kind_name} cannot be deleted')
+    if kind_name == 'services' and module.params.get('wait_timeout') is not None and module.params['wait_timeout'] <= 0:
+        module.fail(f"wait_timeout must be more than 0 seconds, got {module.params['wait_timeout']}", option='wait_timeout')
+    mode, requested = _targets(module, kind_name)
+    module.run(guarded(lambda m: _delete(m, kind_name, mode, requested)))
+
+
+def guarded(fn):
+    """``fn`` for ``AzureMLModule.run``, a :class:`PurgeError` turned into ``fail`` with its result keys."""
+    def wrapper(module):
+        try:
+            return fn(module)
+        except PurgeError as exc:
+            module.fail(str(exc), **exc.result)
+    return wrapper
+
+
+def _existing(module, kind_name, mode, requested):
+    """The ids (of the targets) that exist now: one GET for ``id``, else a listing of the kind."""
+    kind, client, ws = KINDS[kind_name], module.client, module.workspace
+    if mode == 'id':
+        found = client.get_json(kind.get_op, {'id': requested[0]}, what=f'get {singular(kind_name)} {requested[0]} in workspace {ws}',
+                                missing_ok=True)
+        return [requested[0]] if found is not None else []
+    listed = [kind.object_id(obj) for obj in list_objects(client, kind_name, ws)]
+    if mode == 'all':
+        return sorted(set(listed))
+    present = set(listed)
+    return [i for i in requested if i in present]
+
+
+def _delete(module, kind_name, mode, requested):
+    client, ws = module.client, module.workspace
+    existing = _existing(module, kind_name, mode, requested)
+    # The same validation in check mode and in a real run: what holds the objects to delete?
+    blocked = {}
+    if kind_name in HOLDER_KINDS and existing:
+        listed = list_kinds(client, HOLDER_KINDS[kind_name], ws)
+        blocked = blocking_holders({kind_name: existing}, listed).get(kind_name, {})
+    if blocked:
+        raise PurgeError(holders_message({kind_name: blocked}, ws), holders=blocked, changed=False, deleted=[], results=[])
+    if module.check_mode:
+        would = sorted(existing)
+        return dict(changed=bool(would), deleted=would, results=[], **module.diff({kind_name: would}, {kind_name: []}))
+    targets = existing if mode == 'all' else requested
+    with audit_log(module.params.get('audit_log')) as audit:
+        results = delete_objects(module, kind_name, targets, set(existing), audit)
+    deleted = [r['id'] for r in results if r['outcome'] == 'deleted']
+    failed = [r for r in results if r['outcome'] == 'failed']
+    before = sorted(set(existing) | set(deleted))
+    after = sorted(set(before) - set(deleted))
+    result = dict(changed=bool(deleted), deleted=deleted, results=results, **module.diff({kind_name: before}, {kind_name: after}))
+    if failed:
+        held = [r['id'] for r in failed if r.get('status') == 412]
+        if held and kind_name in HOLDER_KINDS:
+            blocked = blocking_holders({kind_name: held}, list_kinds(client, HOLDER_KINDS[kind_name], ws)).get(kind_name, {})
+            for r in failed:
+                if r['id'] in blocked:
+                    r['holders'] = blocked[r['id']]
+            result['holders'] = blocked
+        first = failed[0]
+        raise PurgeError(f'{len(failed)} of {len(results)} {kind_name} could not be deleted from workspace {ws} '
+                         f'({len(deleted)} deleted); the first: {first.get("error")}'
+                         + (f' (used by {describe_holders(first["holders"])})' if first.get('holders') else ''), **result)
+    return result
+
+
+def poll_interval(client, response, default):
+    """Seconds between polls of an operation whose polls carry no ``Retry-After``: the ``Retry-After`` of the
+    answer that started it (the pace the service asked for), else ``default``."""
+    seconds = client.retry_after(response)
+    return seconds if seconds else default
+
+
+def delete_objects(module, kind_name, ids, existed, audit):
+    """DELETE each id (bounded concurrency), then wait for the operations answered 202; one result per id, in order.
+
+    ``existed``: ids a listing just saw; an ``absent`` answer to a DELETE that was retried is then
+    counted as ``deleted`` (the first attempt deleted it). Every result goes to ``audit`` once final.
+    The accepted (202) deletes are waited for together (:func:`wait_operations`), so that a slow
+    operation never holds one of the ``concurrency`` request slots while it sleeps.
+    """
+    kind, client, ws = KINDS[kind_name], module.client, module.workspace
+
+    def record(entry):
+        audit.write(audit_record(ws.id, kind_name, entry['id'], status=entry['status'], request_id=entry['request_id'],
+                                 outcome=entry['outcome'], error=entry.get('error')))
+
+    def one(obj_id):
+        what = f'delete {singular(kind_name)} {obj_id} in workspace {ws}'
+        try:
+            res = client.delete(kind.delete_op, {'id': obj_id}, what=what, absent=MMS_ABSENT)
+            entry = {'id': obj_id, 'status': res.status, 'request_id': res.request_id, 'outcome': res.outcome}
+            if res.error:
+                entry['error'] = res.error
+            if res.outcome == 'absent' and (res.attempts or 1) > 1 and obj_id in existed:
+                entry['outcome'] = 'deleted'
+            if res.outcome == 'deleted' and res.status in (201, 202):
+                return entry, {'entry': entry, 'response': res.response, 'what': what}
+        except Exception as exc:  # one object's surprise must not hide the others' results
+            entry = {'id': obj_id, 'status': None, 'request_id': None, 'outcome': 'failed', 'error': f'{what}: {type(exc).__name__}: {exc}'}
+        record(entry)
+        return entry, None
+
+    done = client.map_concurrent(one, ids)
+    accepted = [op for dummy, op in done if op is not None]
+    if accepted:
+        wait_operations(client, accepted, module.params.get('wait_timeout') or 1800, SERVICE_POLL_INTERVAL, family=MODEL_MANAGEMENT)
+        for op in accepted:
+            record(op['entry'])
+    return [entry for entry, dummy in done]
+
+
+def _operation_target(client, response, what, family):
+    """``(url, mode)`` to poll for the operation ``response`` started (as ``Client.wait_lro`` chooses it)."""
+    headers = response.headers
+    for header, mode in (('Azure-AsyncOperation', 'status'), ('Location', 'location'), ('Operation-Location', 'status')):
+        if headers.get(header):
+            return client.follow(headers[header], response.url, family, what, kind='operation URL'), mode
+    raise AzureMLError(what, f'HTTP {response.status_code} without an Azure-AsyncOperation, Location or Operation-Location header '
+                             'to follow', status=response.status_code, request_id=request_id_of(response))
+
+
+def wait_operations(client, ops, wait_timeout, default_interval, family=MODEL_MANAGEMENT):
+    """Wait for several long-running operations at once, under one deadline of ``wait_timeout`` seconds.
+
+    ``ops``: dicts with ``entry`` (the result dict, set to ``failed`` with an ``error`` when the operation fails, cannot
+    be followed or is still running at the deadline), ``response`` (the 201/202 that started it) and ``what``. Each
+    operation is polled at its own pace (``Retry-After`` of its answers, else of the answer that started it, else
+    ``default_interval``); the polls that are due are sent together with the client's bounded concurrency, and
+    nothing holds a request slot while it waits.
+    """
+    clock, sleep = client._clock, client._sleep
+    deadline = clock() + wait_timeout
+    pending = []
+    for op in ops:
+        try:
+            url, mode = _operation_target(client, op['response'], op['what'], family)
+        except AzureMLError as exc:
+            _fail_entry(op['entry'], exc)
+            continue
+        interval = client.retry_after(op['response']) or default_interval
+        pending.append(dict(op, url=url, mode=mode, interval=interval, due=min(clock() + interval, deadline), state='InProgress'))
+
+    def poll(op):
+        try:
+            response = client.send('GET', op['url'], what=f"{op['what']} (polling)", idempotent=True)
+            op['interval'] = client.retry_after(response) or op['interval']
+            if op['mode'] == 'location':
+                if response.status_code in (200, 201, 204):
+                    return True
+                if response.status_code != 202:
+                    raise client._error(op['what'], response)
+                return False
+            if response.status_code != 200:
+                raise client._error(op['what'], response)
+            body = response.json()
+            body = body if isinstance(body, dict) else {}
+            op['state'] = str(body.get('status') or body.get('state') or 'InProgress')
+            if op['state'].lower() in LRO_SUCCEEDED:
+                return True
+            if op['state'].lower() in LRO_FAILED:
+                error = body.get('error') if isinstance(body.get('error'), dict) else {}
+                raise AzureMLError(op['what'], client.redact(error.get('message') or f"the operation ended {op['state']}"),
+                                   status=response.status_code, code=error.get('code') or op['state'],
+                                   request_id=op['entry'].get('request_id'))
+            return False
+        except AzureMLError as exc:
+            _fail_entry(op['entry'], exc)
+            return True
+        except ValueError:
+            _fail_entry(op['entry'], AzureMLError(op['what'], 'the operation status is not JSON'))
+            return True
+
+    while pending:
+        now = clock()
+        due = [op for op in pending if op['due'] <= now]
+        if due:
+            ended = client.map_concurrent(poll, due)
+            finished = {id(op) for op, end in zip(due, ended) if end}
+            now = clock()
+            for op in due:
+                op['due'] = min(now + op['interval'], deadline)
+            pending = [op for op in pending if id(op) not in finished]
+        if not pending:
+            break
+        if now >= deadline:
+            for op in pending:
+                _fail_entry(op['entry'], LroTimeoutError(
+                    op['what'], f"the operation is still {op['state']} after {wait_timeout} s (wait_timeout)",
+                    request_id=op['entry'].get('request_id')))
+            break
+        sleep(max(0.0, min(op['due'] for op in pending) - now))
+
+
+def _fail_entry(entry, exc):
+    entry['outcome'] = 'failed'
+    entry['error'] = str(exc)
+
+
+# -- plan files -------------------------------------------------------------------------------------------------------------
+
+def plan_document(workspace, kinds, objects, **extra):
+    """The plan file's content (see ``docs/purge.md``)."""
+    doc = {
+        'format_version': PLAN_FORMAT_VERSION,
+        'collection_version': COLLECTION_VERSION,
+        'created': utc_now(),
+        'workspace': workspace,
+        'kinds': list(kinds),
+        'counts': {k: len(objects.get(k) or []) for k in kinds},
+        'total': sum(len(objects.get(k) or []) for k in kinds),
+        'objects': {k: sorted(objects.get(k) or []) for k in kinds},
+    }
+    doc.update(extra)
+    return doc
+
+
+def _comparable(doc):
+    return {k: v for k, v in doc.items() if k != 'created'} if isinstance(doc, dict) else doc
+
+
+def write_plan(path, doc):
+    """Write ``doc`` to ``path`` atomically (0600) unless the file already holds the same plan; return True if written."""
+    path = os.path.abspath(os.path.expanduser(str(path)))
+    try:
+        with open(path, encoding='utf-8') as f:
+            if _comparable(json.load(f)) == _comparable(doc):
+                return False
+    except (OSError, ValueError):
+        pass
+    data = (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + '\n').encode('utf-8')
+    _write_atomic(path, os.path.dirname(path), [data])
+    return True
+
+
+def read_plan(path, workspace_id):
+    """``(plan, problems)``: the plan file at ``path`` and what makes it unusable for ``workspace_id``."""
+    path = os.path.abspath(os.path.expanduser(str(path)))
+    try:
+        with open(path, encoding='utf-8') as f:
+            plan = json.load(f)
+    except FileNotFoundError:
+        return None, [f'plan_file {path} does not exist (a check run writes it: run with --check first)']
+    except (OSError, ValueError) as exc:
+        return None, [f'plan_file {path} cannot be read: {exc}']
+    if not isinstance(plan, dict) or not isinstance(plan.get('objects'), dict):
+        return None, [f'plan_file {path} is not a purge plan (no objects map)']
+    problems = []
+    if plan.get('format_version') != PLAN_FORMAT_VERSION:
+        problems.append(f"plan_file {path} has format_version {plan.get('format_version')!r}, expected {PLAN_FORMAT_VERSION}")
+    plan_ws = str((plan.get('workspace') or {}).get('id') or '')
+    if plan_ws.lower() != str(workspace_id).lower():
+        problems.append(f'plan_file {path} is a plan of workspace {plan_ws or "(none)"}, not {workspace_id}')
+    for kind_name, ids in plan['objects'].items():
+        if kind_name not in DELETABLE_KINDS or not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            problems.append(f'plan_file {path}: objects.{kind_name} is not a list of ids of a deletable kind')
+    return (plan if not problems else None), problems
+
+
+# -- purge_plan ---------------------------------------------------------------------------------------------------------------
+
+def plan_argument_spec():
+    return {
+        'mode': {'type': 'str', 'default': 'plan', 'choices': ['plan', 'verify']},
+        'kinds': {'type': 'list', 'elements': 'str', 'default': list(DELETABLE_KINDS), 'choices': list(DELETABLE_KINDS)},
+        'export_dir': {'type': 'path'},
+        'require_export': {'type': 'bool', 'default': True},
+        'max_deletions': {'type': 'int', 'default': 10000},
+        'confirm': {'type': 'list', 'elements': 'str'},
+        'plan_file': {'type': 'path'},
+        'show_max': {'type': 'int', 'default': 1000},
+        'audit_log': {'type': 'path'},
+        'delete_workspace': {'type': 'bool', 'default': False},
+        'fail_on_refusal': {'type': 'bool', 'default': True},
+    }
+
+
+def validate_plan_options(module):
+    """Option checks of ``purge_plan`` that need no request (each message names its option)."""
+    p = module.params
+    for option in ('max_deletions', 'show_max'):
+        if p[option] < 0:
+            module.fail(f'{option} must be 0 or more, got {p[option]}', option=option)
+    if p['mode'] == 'plan' and p['require_export'] and not p.get('export_dir'):
+        module.fail('export_dir is required when require_export is true (the export bundle the purge is checked against)',
+                    option='export_dir')
+    if p.get('confirm') is not None and not [c for c in p['confirm'] if str(c).strip()]:
+        module.fail('confirm must name the workspace (its name or ARM id); it is empty', option='confirm')
+    if p['mode'] == 'verify' and p.get('plan_file'):
+        module.fail('plan_file is only used when mode is plan', option='plan_file')
+
+
+def confirmed(confirm, name, ids):
+    """True when ``confirm`` holds the workspace ``name`` (exactly) or one of its ARM ``ids`` (case-insensitively)."""
+    ids = {str(i).lower() for i in ids if i}
+    return any(str(c).strip() == name or str(c).strip().lower() in ids for c in confirm or ())
+
+
+def _inside(path, folder):
+    path, folder = os.path.realpath(path), os.path.realpath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _ids_text(ids, limit=10):
+    ids = sorted(ids)
+    return ', '.join(ids[:limit]) + (f' (and {len(ids) - limit} more)' if len(ids) > limit else '')
+
+
+def export_problems(export_dir, workspace_id, planned):
+    """Why the export bundle does not cover ``planned`` (``{kind: ids}``); ``[]`` when it does."""
+    problems = list(verify_bundle(export_dir, workspace_id))
+    if problems and not os.path.isfile(os.path.join(export_dir, 'manifest.json')):
+        return [f'export bundle: {p}' for p in problems]
+    for problem in verify_bundle(export_dir, workspace_id, kinds=list(planned)):
+        if problem not in problems:
+            problems.append(problem)
+    problems = [f'export bundle: {p}' for p in problems]
+    for kind_name, ids in planned.items():
+        if not ids:
+            continue
+        try:
+            exported = object_ids(export_dir, kind_name)
+        except (BundleError, KeyError, OSError, ValueError):
+            continue  # already reported: the kind is missing from the bundle or unreadable
+        missing = set(ids) - exported
+        if missing:
+            problems.append(f'{len(missing)} {kind_name} to delete are not in the export bundle at {export_dir} (created after '
+                            f'the export?): {_ids_text(missing)}. Objects are never deleted unexported: export again, then plan again')
+    return problems
+
+
+def run_plan(module):
+    validate_plan_options(module)
+    module.run(guarded(_verify if module.params['mode'] == 'verify' else _plan))
+
+
+def _shown(objects, kinds, show_max):
+    shown = {}
+    for kind_name in kinds:
+        ids = objects.get(kind_name) or []
+        shown[kind_name] = {'count': len(ids), 'ids': ids[:show_max], 'more': max(0, len(ids) - show_max)}
+    return shown
+
+
+def _plan(module):
+    p, client, ws = module.params, module.client, module.workspace
+    kinds = [k for k in DELETABLE_KINDS if k in p['kinds']]  # the safe order, whatever the order asked for
+    found = client.get_json('workspaces.get', what=f'get workspace {ws}', missing_ok=True)
+    refusals, notes = [], []
+    workspace = {'id': (found or {}).get('id') or ws.id, 'name': ws.workspace_name, 'resource_group': ws.resource_group,
+                 'subscription_id': ws.subscription_id}
+
+    # Confirmation: required for a real run; when given, it must name this workspace in check mode too.
+    if p.get('confirm'):
+        if not confirmed(p['confirm'], ws.workspace_name, (ws.id, workspace['id'])):
+            refusals.append(f"confirm (purge_workspace_confirm) does not name this workspace: it holds {', '.join(p['confirm'])}; "
+                            f'this workspace is {ws.workspace_name} ({workspace["id"]})')
+    elif not module.check_mode:
+        refusals.append(f'not confirmed: set confirm (purge_workspace_confirm) to the name {ws.workspace_name} or the ARM id '
+                        f'{workspace["id"]} of this workspace (or a list holding it) to purge it')
+    else:
+        notes.append(f'a real run needs confirm (purge_workspace_confirm) naming {ws.workspace_name}')
+
+    export_dir = os.path.abspath(p['export_dir']) if p.get('export_dir') else None
+    if p.get('audit_log') and export_dir and _inside(p['audit_log'], export_dir):
+        refusals.append(f"audit_log {p['audit_log']} is inside the export bundle folder {export_dir}: keep it outside, so that it "
+                        'outlives the bundle')
+
+    current, objects, appeared, gone = {k: [] for k in kinds}, {k: [] for k in kinds}, {}, {}
+    if found is None:
+        module.warn(f'workspace {ws} was not found (deleted, or a wrong name): there is nothing to plan')
+        if p['require_export']:
+            # Nothing to delete, but a wrong name must not pass for a purged workspace: its bundle proves it existed.
+            problems = verify_bundle(export_dir, workspace['id'])
+            if problems:
+                refusals.append(f'workspace {ws} was not found, and no complete export bundle of it proves that it existed '
+                                f'(a wrong name?): {"; ".join(problems)}')
+    else:
+        needed = list(kinds)
+        for k in kinds:
+            needed.extend(HOLDER_KINDS.get(k, ()))  # what can hold the objects to delete
+        listed = list_kinds(client, needed, ws)
+        current = {k: sorted({KINDS[k].object_id(o) for o in listed[k]}) for k in kinds}
+        objects = dict(current)
+        if p.get('plan_file'):
+            reviewed, problems = read_plan(p['plan_file'], workspace['id'])
+            refusals.extend(problems)
+            reviewed_objects = (reviewed or {}).get('objects') or {}
+            for k in kinds:
+                allowed = set(reviewed_objects.get(k) or [])
+                objects[k] = [i for i in current[k] if i in allowed]
+                new = [i for i in current[k] if i not in allowed]
+                if new:
+                    appeared[k] = new
+                missing = sorted(allowed - set(current[k]))
+                if missing:
+                    gone[k] = missing
+        blocked = blocking_holders({k: objects[k] for k in kinds}, listed)
+        if blocked:
+            refusals.append(holders_message(blocked, ws))
+        if p['require_export']:
+            refusals.extend(export_problems(export_dir, workspace['id'], {k: objects[k] for k in kinds}))
+    total = sum(len(objects[k]) for k in kinds)
+    if total > p['max_deletions']:
+        refusals.append(f"the plan deletes {total} objects, more than max_deletions (purge_workspace_max_deletions) {p['max_deletions']}")
+
+    plan = plan_document(workspace, kinds, objects, delete_workspace=p['delete_workspace'], workspace_found=found is not None,
+                         refusals=refusals, appeared_since=appeared, gone_since=gone,
+                         export_dir=export_dir, plan_file=p.get('plan_file'))
+    result = {'plan': plan, 'total': total, 'refusals': refusals, 'notes': notes, 'shown': _shown(objects, kinds, p['show_max']),
+              'appeared_since': appeared, 'gone_since': gone, 'workspace_found': found is not None, 'plan_dest': None,
+              'changed': False}
+    if module.check_mode:
+        if module.diff_mode:
+            before = {k: objects[k] for k in kinds}
+            after = {k: [] for k in kinds}
+            if p['delete_workspace'] and found is not None:
+                before['workspace'], after['workspace'] = [workspace['id']], []
+            result['diff'] = {'before': before, 'after': after}
+        result.update(_write_plan_file(module, export_dir, plan))
+    if refusals and p['fail_on_refusal']:
+        raise PurgeError(f'purge of workspace {ws} refused: ' + ' | '.join(refusals), **result)
+    return result
+
+
+def _write_plan_file(module, export_dir, plan):
+    """Check mode only: write ``<export_dir>/purge-plan.json`` (the one thing a check run writes)."""
+    if not export_dir:
+        module.warn('no export_dir: the plan file was not written')
+        return {}
+    if not os.path.isdir(export_dir):
+        module.warn(f'the export folder {export_dir} does not exist: the plan file was not written')
+        return {}
+    dest = os.path.join(export_dir, PLAN_NAME)
+    if module.params.get('plan_file') and os.path.realpath(module.params['plan_file']) == os.path.realpath(dest):
+        module.warn(f'{dest} is the reviewed plan_file: it was not overwritten')
+        return {'plan_dest': None}
+    return {'plan_dest': dest, 'changed': write_plan(dest, plan)}
+
+
+def _verify(module):
+    """After the deletions: list each kind again, append one ``verified`` line per kind to the audit log."""
+    p, client, ws = module.params, module.client, module.workspace
+    kinds = [k for k in DELETABLE_KINDS if k in p['kinds']]
+    found = client.get_json('workspaces.get', what=f'get workspace {ws}', missing_ok=True)
+    remaining, remaining_ids = {}, {}
+    if found is None:
+        remaining = {k: 0 for k in kinds}
+        remaining_ids = {k: [] for k in kinds}
+    else:
+        listed = list_kinds(client, kinds, ws)
+        for k in kinds:
+            ids = sorted({KINDS[k].object_id(o) for o in listed[k]})
+            remaining[k], remaining_ids[k] = len(ids), ids
+    lines = 0
+    if not module.check_mode and p.get('audit_log'):
+        with audit_log(p['audit_log']) as audit:
+            for k in kinds:
+                audit.write(audit_record(ws.id, k, None, status=None, request_id=None, outcome='verified', remaining=remaining[k]))
+            lines = audit.lines
+    return {'changed': False, 'remaining': remaining, 'remaining_ids': remaining_ids, 'workspace_found': found is not None,
+            'audit_lines': lines}
+
+
+# -- workspace ------------------------------------------------------------------------------------------------------------------
+
+WORKSPACE_POLL_INTERVAL = 10  # seconds between polls without Retry-After
+
+
+def workspace_argument_spec():
+    return {
+        'state': {'type': 'str', 'required': True, 'choices': ['absent']},
+        'workspace_name': {'type': 'str', 'required': True},
+        'resource_group': {'type': 'str', 'required': True},
+        'wait': {'type': 'bool', 'default': True},
+        'wait_timeout': {'type': 'int', 'default': 1800},
+        'permanently_delete': {'type': 'bool', 'default': False},
+        'audit_log': {'type': 'path'},
+    }
+
+
+def run_workspace_delete(module):
+    if module.params['wait_timeout'] <= 0:
+        module.fail(f"wait_timeout must be more than 0 seconds, got {module.params['wait_timeout']}", option='wait_timeout')
+    module.run(guarded(_workspace_delete))
+
+
+def _workspace_delete(module):
+    p, client, ws = module.params, module.client, module.workspace
+    permanent = p['permanently_delete']
+    before = client.get_json('workspaces.get', what=f'get workspace {ws}', missing_ok=True)
+    state_before = 'present' if before is not None else 'absent'
+    gone_state = 'absent' if permanent else 'soft_deleted'
+    workspace = before or {}
+
+    def diff(before_state, after_state):
+        return module.diff({'id': ws.id, 'state': before_state}, {'id': ws.id, 'state': after_state})
+
+    if module.check_mode:
+        if before is None:
+            if permanent:
+                module.warn(f'workspace {ws} is not visible: if it is soft-deleted, a real run purges it (DELETE with forceToPurge=true); '
+                            'Azure tells a soft-deleted workspace from a purged one only in answer to that DELETE, which check mode '
+                            'does not send')
+            return dict(changed=False, workspace=workspace, **diff('absent', 'absent'))
+        return dict(changed=True, workspace=workspace, **diff('present', gone_state))
+
+    what = f'{"permanently " if permanent else ""}delete workspace {ws}'
+    with audit_log(p.get('audit_log')) as audit:
+        res = client.delete('workspaces.delete', what=what, query=PURGE_QUERY if permanent else None, absent=(204, 404))
+        outcome, error = res.outcome, res.error
+        try:
+            if res.outcome == 'deleted' and res.status in (201, 202) and p['wait']:
+                client.wait_lro(res.response, what=what, wait_timeout=p['wait_timeout'],
+                                poll_interval=poll_interval(client, res.response, WORKSPACE_POLL_INTERVAL))
+                still = client.get_json('workspaces.get', what=f'confirm the delete of workspace {ws}', missing_ok=True)
+                if still is not None:
+                    state = (still.get('properties') or {}).get('provisioningState')
+                    raise AzureMLError(what, f'the delete operation succeeded but the workspace is still there (provisioningState {state})')
+        except AzureMLError as exc:
+            outcome, error = 'failed', str(exc)
+            raise
+        finally:
+            audit.write(audit_record(ws.id, 'workspace', ws.id, status=res.status, request_id=res.request_id, outcome=outcome, error=error))
+    if res.outcome == 'failed':
+        raise PurgeError(res.error, status=res.status, request_id=res.request_id, changed=False, workspace=workspace)
+    changed = res.outcome == 'deleted'
+    if not changed:
+        return dict(changed=False, workspace=workspace, status=res.status, request_id=res.request_id, **diff('absent', 'absent'))
+    if not p['wait']:
+        module.warn(f'the delete of workspace {ws} was accepted (HTTP {res.status}) and not waited for (wait is false)')
+    if not permanent:
+        module.warn(f'workspace {ws} is soft-deleted: Azure keeps its data for the retention period; set permanently_delete '
+                    'to purge it now (a GDPR erasure usually needs that)')
+    return dict(changed=True, workspace=workspace, status=res.status, request_id=res.request_id,
+                **diff(state_before if before is not None else 'soft_deleted', gone_state))

@@ -1,0 +1,272 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) gdpr.azureml contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+module: purge_plan
+short_description: Plan (and check) the purge of an Azure Machine Learning workspace, or verify one afterwards
+version_added: "1.0.0"
+description:
+  - With O(mode=plan) (the default), lists the objects of the deletable kinds O(kinds) (services, images, models, assets) and
+    runs every safety check of a purge in one module run, before anything is deleted. It is the planning step of the role
+    M(gdpr.azureml.purge_workspace), and an addition to the public surface of C(shared/INTERFACE.md).
+  - Every check runs and every refusal is collected and returned, not only the first one.
+    The confirmation (O(confirm)) must name this workspace (required for a real run; in check mode, checked when given).
+    With O(require_export), the export bundle in O(export_dir) must be complete (a manifest), be of this workspace, match its
+    checksums, and hold every object the plan deletes (objects created after the export are never deleted unexported).
+    The plan must not delete more than O(max_deletions) objects.
+    No model or image to delete may be used by an image or a service that the plan does not delete (Azure would refuse
+    with HTTP 412). O(audit_log) must be outside the export bundle folder. O(plan_file) must be a plan of this workspace.
+  - With O(plan_file), a plan written by an earlier check run, the plan keeps only the objects that plan lists; objects that
+    appeared since are reported in RV(appeared_since) and are not deleted (plan, review, apply).
+  - B(In check mode the module writes the plan file) C(<export_dir>/purge-plan.json) (mode C(0600), atomically), on purpose.
+    It is the one thing a check run of a purge writes, like C(terraform plan -out). It sends no request that changes anything.
+  - The plan lists the kinds in the only order Azure accepts deletes (services, images, models, assets), whatever the order of
+    O(kinds).
+  - With O(mode=verify), run after the deletions, lists each kind of O(kinds) again and appends to O(audit_log) one line per
+    kind with C(outcome) V(verified) and C(remaining), the number of objects of that kind left (V(0) when the purge is complete).
+author:
+  - gdpr.azureml maintainers (@gdpr-azureml)
+options:
+  mode:
+    description:
+      - V(plan) plans the purge and checks it; V(verify) counts what remains after it.
+    type: str
+    choices: [plan, verify]
+    default: plan
+  kinds:
+    description:
+      - The kinds to delete. The plan always orders them services, images, models, assets.
+    type: list
+    elements: str
+    choices: [services, images, models, assets]
+    default: [services, images, models, assets]
+  export_dir:
+    description:
+      - The export bundle of this workspace (written by the role M(gdpr.azureml.export_workspace_data)), and where a check run
+        writes C(purge-plan.json).
+      - Required when O(require_export=true) and O(mode=plan).
+    type: path
+  require_export:
+    description:
+      - Refuse unless the export bundle in O(export_dir) is complete, is of this workspace, matches its checksums and holds every
+        object the plan deletes.
+    type: bool
+    default: true
+  max_deletions:
+    description:
+      - Refuse when the plan deletes more objects than this.
+    type: int
+    default: 10000
+  confirm:
+    description:
+      - The names or ARM ids of the workspaces the operator confirms to purge. This workspace is confirmed when its name is in the
+        list, or its ARM id (compared case-insensitively).
+      - Required for a run outside check mode. In check mode it is checked only when it is set.
+    type: list
+    elements: str
+  plan_file:
+    description:
+      - A plan written by a check run (C(purge-plan.json)), after review. Only the objects it lists are kept in the plan;
+        the objects that appeared since are returned in RV(appeared_since) and are not deleted.
+      - A plan file of another workspace, or that cannot be read, is a refusal. In check mode, a O(plan_file) at the path the
+        plan would be written to is not overwritten.
+    type: path
+  show_max:
+    description:
+      - Ids per kind returned in RV(shown) (for display). The plan itself always holds every id.
+    type: int
+    default: 1000
+  audit_log:
+    description:
+      - The audit log of the purge. With O(mode=plan) it is only checked (it must be outside O(export_dir)).
+        With O(mode=verify) the module appends one JSON line per kind to it (not in check mode), with the keys C(time),
+        C(workspace_id), C(kind), C(id) (null), C(status) (null), C(request_id) (null), C(outcome) (V(verified)) and C(remaining).
+      - The file is created with mode C(0600) (the folders the module creates, C(0700)) and only ever appended to.
+    type: path
+  delete_workspace:
+    description:
+      - Record in the plan (and in the diff) that the workspace itself is deleted afterwards. The module deletes nothing.
+    type: bool
+    default: false
+  fail_on_refusal:
+    description:
+      - Fail when the plan is refused (the message lists every refusal; the result keeps the plan).
+      - With V(false) the module succeeds and returns the refusals in RV(refusals), so that a caller can show the plan first
+        (the role does, then fails the host).
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - gdpr.azureml.common
+  - gdpr.azureml.attributes
+  - gdpr.azureml.attributes.actiongroup_azureml
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Lists, runs every check a real run runs, sends no request that changes anything.
+      - Writes the plan file C(<export_dir>/purge-plan.json), on purpose (see the description); C(changed) then says whether its
+        content changed. Outside check mode it writes nothing (O(mode=verify) appends to O(audit_log)).
+  diff_mode:
+    support: full
+    details:
+      - In check mode, C(before) holds the ids of every kind of the plan and C(after) none of them (the workspace too with
+        O(delete_workspace)).
+  idempotent:
+    support: full
+notes:
+  - Workspace coordinates (O(subscription_id), O(resource_group), O(workspace_name)) are required.
+  - A workspace that does not exist gives an empty plan and a warning (a purge run again after the workspace was deleted
+    changes nothing). With O(require_export) it is refused unless a complete export bundle of it proves that it existed,
+    so that a wrong name does not pass for a purged workspace.
+seealso:
+  - module: gdpr.azureml.model
+  - module: gdpr.azureml.image
+  - module: gdpr.azureml.service
+  - module: gdpr.azureml.asset
+  - module: gdpr.azureml.workspace
+"""
+
+EXAMPLES = r"""
+- name: Plan the purge of a workspace (writes /srv/gdpr/exports/ml-prod_churn/purge-plan.json)
+  gdpr.azureml.purge_plan:
+    subscription_id: 00000000-1111-2222-3333-444444444444
+    resource_group: ml-prod
+    workspace_name: churn-models
+    export_dir: /srv/gdpr/exports/ml-prod_churn
+  check_mode: true
+  register: plan
+
+- name: Check a reviewed plan before deleting, collecting the refusals instead of failing
+  gdpr.azureml.purge_plan:
+    subscription_id: 00000000-1111-2222-3333-444444444444
+    resource_group: ml-prod
+    workspace_name: churn-models
+    export_dir: /srv/gdpr/exports/ml-prod_churn
+    plan_file: /srv/gdpr/exports/ml-prod_churn/purge-plan.json
+    confirm: churn-models
+    fail_on_refusal: false
+  register: checked
+
+- name: After the deletions, record what remains
+  gdpr.azureml.purge_plan:
+    subscription_id: 00000000-1111-2222-3333-444444444444
+    resource_group: ml-prod
+    workspace_name: churn-models
+    mode: verify
+    audit_log: /srv/gdpr/audit/ml-prod_churn.jsonl
+"""
+
+RETURN = r"""
+plan:
+  description:
+    - The plan (what a check run writes to C(purge-plan.json)); see C(docs/purge.md) for every key.
+  returned: O(mode=plan)
+  type: dict
+  contains:
+    format_version:
+      description: The plan file format, V(1).
+      returned: always
+      type: int
+      sample: 1
+    workspace:
+      description: C(id), C(name), C(resource_group), C(subscription_id) of the workspace.
+      returned: always
+      type: dict
+    kinds:
+      description: The kinds of the plan, in delete order.
+      returned: always
+      type: list
+      elements: str
+      sample: [services, images, models]
+    objects:
+      description: The ids to delete, per kind (sorted).
+      returned: always
+      type: dict
+      sample: {"services": ["svc-1"], "images": ["img:1"], "models": ["m:1", "m:2"]}
+    counts:
+      description: The number of ids per kind.
+      returned: always
+      type: dict
+      sample: {"services": 1, "images": 1, "models": 2}
+    total:
+      description: The number of objects the plan deletes.
+      returned: always
+      type: int
+      sample: 4
+    refusals:
+      description: Why a real run would refuse this plan.
+      returned: always
+      type: list
+      elements: str
+total:
+  description: The number of objects the plan deletes.
+  returned: O(mode=plan)
+  type: int
+  sample: 4
+refusals:
+  description: Every reason a real run refuses this purge (empty when it may go on).
+  returned: O(mode=plan)
+  type: list
+  elements: str
+  sample: ["not confirmed: set confirm (purge_workspace_confirm) to the name churn-models ..."]
+notes:
+  description: What a real run needs that check mode does not (for example the confirmation).
+  returned: O(mode=plan)
+  type: list
+  elements: str
+shown:
+  description: Per kind, C(count), the first O(show_max) C(ids) and how many C(more) there are (for display).
+  returned: O(mode=plan)
+  type: dict
+  sample: {"models": {"count": 2, "ids": ["m:1", "m:2"], "more": 0}}
+appeared_since:
+  description: With O(plan_file), per kind, the ids that exist now but are not in the plan file (not deleted).
+  returned: O(mode=plan)
+  type: dict
+  sample: {"models": ["late:1"]}
+gone_since:
+  description: With O(plan_file), per kind, the ids of the plan file that no longer exist.
+  returned: O(mode=plan)
+  type: dict
+  sample: {}
+plan_dest:
+  description: The plan file written (check mode only); null when none was written.
+  returned: O(mode=plan)
+  type: str
+  sample: /srv/gdpr/exports/ml-prod_churn/purge-plan.json
+workspace_found:
+  description: Whether the workspace exists.
+  returned: always
+  type: bool
+  sample: true
+remaining:
+  description: Per kind, the number of objects left.
+  returned: O(mode=verify)
+  type: dict
+  sample: {"services": 0, "images": 0, "models": 0, "assets": 0}
+remaining_ids:
+  description: Per kind, the ids of the objects left.
+  returned: O(mode=verify)
+  type: dict
+  sample: {"models": []}
+audit_lines:
+  description: The lines appended to O(audit_log).
+  returned: O(mode=verify)
+  type: int
+  sample: 4
+"""
+
+from ansible_collections.gdpr.azureml.plugins.module_utils._module import AzureMLModule
+from ansible_collections.gdpr.azureml.plugins.module_utils._purge import plan_argument_spec, run_plan
+
+
+def main():
+    module = AzureMLModule(argument_spec=plan_argument_spec(), supports_check_mode=True)
+    run_plan(module)
+
+
+if __name__ == '__main__':
+    main()

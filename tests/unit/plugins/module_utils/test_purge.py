@@ -1,0 +1,146 @@
+import json
+import os
+import threading
+
+import pytest
+
+from ansible_collections.gdpr.azureml.plugins.module_utils import _purge
+
+
+def test_references_of_images_and_services():
+    assert _purge.references('images', {'id': 'i', 'modelIds': ['m1', 'm2']}) == [('models', 'm1'), ('models', 'm2')]
+    assert _purge.references('services', {'id': 's', 'imageId': 'i', 'models': [{'id': 'm1'}, 'm2', {}]}) == [
+        ('images', 'i'), ('models', 'm1'), ('models', 'm2')]
+    assert _purge.references('models', {'id': 'm'}) == []
+    assert _purge.references('services', None) == []
+
+
+def test_blocking_holders_ignores_holders_that_are_deleted_too():
+    listed = {'images': [{'id': 'i1', 'modelIds': ['m1']}, {'id': 'i2', 'modelIds': ['m2']}],
+              'services': [{'id': 's1', 'imageId': 'i1', 'models': [{'id': 'm1'}]}]}
+    # everything deleted together: nothing blocks
+    assert _purge.blocking_holders({'services': ['s1'], 'images': ['i1', 'i2'], 'models': ['m1', 'm2']}, listed) == {}
+    # models alone: both blocked, named
+    assert _purge.blocking_holders({'models': ['m1', 'm2', 'm3']}, listed) == {
+        'models': {'m1': ['image i1', 'service s1'], 'm2': ['image i2']}}
+    # images without the service that uses one of them
+    assert _purge.blocking_holders({'images': ['i1', 'i2']}, listed) == {'images': {'i1': ['service s1']}}
+
+
+def test_holders_message_names_and_limits():
+    blocked = {'models': {f'm{i}': ['image i'] for i in range(12)}}
+    text = _purge.holders_message(blocked, 'rg/ws', limit=3)
+    assert text.startswith('12 object(s) of workspace rg/ws are still used') and '(and 9 more)' in text
+    assert 'model m0 is used by image i' in text and '412' in text
+
+
+def test_describe_holders():
+    assert _purge.describe_holders([]) == ''
+    assert _purge.describe_holders(['a']) == 'a'
+    assert _purge.describe_holders(['a', 'b', 'c']) == 'a, b and c'
+
+
+@pytest.mark.parametrize('confirm, ok', [
+    (['ws-1'], True), (['WS-1'], False), (['/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/X/WORKSPACES/WS-1'], True),
+    (['a', ' ws-1 '], True), ([], False), (None, False), (['ws'], False),
+])
+def test_confirmed(confirm, ok):
+    assert _purge.confirmed(confirm, 'ws-1', ['/subscriptions/s/resourceGroups/rg/providers/X/workspaces/ws-1']) is ok
+
+
+# -- audit log -------------------------------------------------------------------------------------------------------------
+
+def test_audit_log_creates_private_file_and_folders_and_appends(tmp_path):
+    path = tmp_path / 'a' / 'b' / 'log.jsonl'
+    with _purge.audit_log(str(path)) as log:
+        log.write(_purge.audit_record('ws', 'models', 'm1', status=200, request_id='r1', outcome='deleted'))
+    assert oct(os.stat(path).st_mode & 0o777) == '0o600'
+    assert oct(os.stat(path.parent).st_mode & 0o777) == '0o700'
+    assert oct(os.stat(path.parent.parent).st_mode & 0o777) == '0o700'
+    with _purge.audit_log(str(path)) as log:
+        log.write(_purge.audit_record('ws', 'models', 'm2', status=204, request_id='r2', outcome='absent'))
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    assert [x['id'] for x in lines] == ['m1', 'm2']
+    assert set(lines[0]) == {'time', 'workspace_id', 'kind', 'id', 'status', 'request_id', 'outcome'}
+
+
+def test_audit_log_keeps_existing_folder_modes_and_never_truncates(tmp_path):
+    folder = tmp_path / 'shared'
+    folder.mkdir(mode=0o755)
+    os.chmod(folder, 0o755)
+    path = folder / 'log.jsonl'
+    path.write_text('{"old": 1}')  # a line cut short by a crash: no newline
+    with _purge.audit_log(str(path)) as log:
+        log.write({'new': 2})
+    assert path.read_text() == '{"old": 1}\n{"new":2}\n'
+    assert oct(os.stat(folder).st_mode & 0o777) == '0o755'
+
+
+def test_audit_log_concurrent_writers_never_interleave(tmp_path):
+    path = tmp_path / 'log.jsonl'
+    log = _purge.AuditLog(str(path)).open()
+
+    def work(n):
+        for i in range(100):
+            log.write({'writer': n, 'i': i, 'pad': 'x' * 500})
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    log.close()
+    lines = path.read_text().splitlines()
+    assert len(lines) == 800 and all(json.loads(x)['pad'] == 'x' * 500 for x in lines)
+
+
+def test_audit_log_on_a_directory_fails(tmp_path):
+    with pytest.raises(_purge.PurgeError, match='is a directory'):
+        _purge.audit_log(str(tmp_path))
+
+
+def test_no_audit_log_is_a_no_op():
+    with _purge.audit_log(None) as log:
+        log.write({'x': 1})
+    assert log.lines == 0
+
+
+# -- plan files --------------------------------------------------------------------------------------------------------------
+
+def test_write_plan_is_atomic_private_and_honest_about_changes(tmp_path):
+    doc = _purge.plan_document({'id': 'WS'}, ['models'], {'models': ['b', 'a']})
+    path = tmp_path / 'purge-plan.json'
+    assert _purge.write_plan(str(path), doc) is True
+    assert oct(os.stat(path).st_mode & 0o777) == '0o600'
+    assert json.loads(path.read_text())['objects'] == {'models': ['a', 'b']}
+    again = _purge.plan_document({'id': 'WS'}, ['models'], {'models': ['a', 'b']})  # another 'created' time
+    assert _purge.write_plan(str(path), again) is False
+    other = _purge.plan_document({'id': 'WS'}, ['models'], {'models': ['a']})
+    assert _purge.write_plan(str(path), other) is True
+    assert [p.name for p in tmp_path.iterdir()] == ['purge-plan.json']  # no temporary file left
+
+
+def test_read_plan_problems(tmp_path):
+    path = tmp_path / 'plan.json'
+    doc = _purge.plan_document({'id': '/X/ws'}, ['models'], {'models': ['a']})
+    path.write_text(json.dumps(doc))
+    plan, problems = _purge.read_plan(str(path), '/x/WS')
+    assert problems == [] and plan['objects'] == {'models': ['a']}
+    assert 'is a plan of workspace' in _purge.read_plan(str(path), '/x/other')[1][0]
+    path.write_text(json.dumps(dict(doc, objects={'runs': ['r']})))
+    assert 'not a list of ids of a deletable kind' in _purge.read_plan(str(path), '/x/ws')[1][0]
+    path.write_text('{not json')
+    assert 'cannot be read' in _purge.read_plan(str(path), '/x/ws')[1][0]
+    path.write_text('[]')
+    assert 'is not a purge plan' in _purge.read_plan(str(path), '/x/ws')[1][0]
+    assert 'does not exist' in _purge.read_plan(str(tmp_path / 'none'), '/x/ws')[1][0]
+
+
+def test_export_problems_names_objects_missing_from_the_bundle(tmp_path):
+    from purge_helpers import write_bundle
+    bundle = write_bundle(str(tmp_path / 'b'), workspace_id='/x/ws', objects={'models': [{'id': 'a'}], 'assets': []})
+    assert _purge.export_problems(bundle, '/X/WS', {'models': ['a'], 'assets': []}) == []
+    problems = _purge.export_problems(bundle, '/x/ws', {'models': ['a', 'b'], 'images': ['i']})
+    assert any('kind images is not in the export bundle' in p for p in problems)
+    assert any('1 models to delete are not in the export bundle' in p and ': b.' in p for p in problems)
+    assert _purge.export_problems(str(tmp_path / 'none'), '/x/ws', {}) == [f'export bundle: no export bundle at {tmp_path / "none"}']

@@ -1,0 +1,255 @@
+import json
+import os
+
+import pytest
+import responses
+from purge_helpers import (
+    http_mock, install_fake_time,
+    add_list, image, model, mutating, read_lines, runner, service, write_bundle, ws_url,
+)
+from unit_helpers import WS_ID
+
+from ansible_collections.gdpr.azureml.plugins.modules import purge_plan as purge_plan_module
+
+WORKSPACE = {'id': WS_ID, 'name': 'ws-1', 'location': 'eastus'}
+OBJECTS = {
+    'services': [service('svc-1', 'img-1', ['m1'])],
+    'images': [image('img-1', ['m1'])],
+    'models': [model('m1'), model('m2')],
+    'assets': [{'id': 'a1'}],
+}
+
+
+@pytest.fixture
+def rsps():
+    with http_mock() as mock:
+        yield mock
+
+
+@pytest.fixture
+def fake_time(monkeypatch):
+    return install_fake_time(monkeypatch)
+
+
+@pytest.fixture
+def run(monkeypatch, fake_time):
+    return runner(monkeypatch, purge_plan_module.main)
+
+
+@pytest.fixture
+def bundle(tmp_path):
+    return write_bundle(str(tmp_path / 'exports' / 'rg-1_ws-1'), objects=OBJECTS)
+
+
+def serve(rsps, objects=None, workspace=True):
+    if workspace:
+        rsps.add(responses.GET, ws_url(), json=WORKSPACE)
+    else:
+        rsps.add(responses.GET, ws_url(), status=404, json={'error': {'code': 'ResourceNotFound', 'message': 'gone'}})
+    for kind, items in (OBJECTS if objects is None else objects).items():
+        add_list(rsps, kind, items)
+
+
+def test_check_mode_plans_in_safe_order_and_writes_the_plan_file_only(run, rsps, bundle):
+    serve(rsps)
+    before = sorted(os.listdir(bundle))
+    result = run({'export_dir': bundle, 'kinds': ['assets', 'models', 'images', 'services']}, check=True, diff=True)
+    assert not result.get('failed') and result['refusals'] == []
+    plan = result['plan']
+    assert plan['kinds'] == ['services', 'images', 'models', 'assets']
+    assert plan['objects'] == {'services': ['svc-1'], 'images': ['img-1'], 'models': ['m1', 'm2'], 'assets': ['a1']}
+    assert plan['total'] == result['total'] == 5
+    assert result['notes'] and 'confirm' in result['notes'][0]
+    assert result['diff'] == {'before': plan['objects'], 'after': {'services': [], 'images': [], 'models': [], 'assets': []}}
+    dest = os.path.join(bundle, 'purge-plan.json')
+    assert result['plan_dest'] == dest and result['changed'] is True
+    assert sorted(os.listdir(bundle)) == sorted(before + ['purge-plan.json'])
+    assert oct(os.stat(dest).st_mode & 0o777) == '0o600'
+    with open(dest) as f:
+        written = json.load(f)
+    assert written['objects'] == plan['objects'] and written['workspace']['id'] == WS_ID and written['format_version'] == 1
+    assert mutating(rsps) == []
+    # the same plan again: the file is left as it is
+    assert run({'export_dir': bundle}, check=True)['changed'] is False
+
+
+def test_show_max_limits_the_ids_shown_not_the_plan(run, rsps, bundle):
+    serve(rsps)
+    result = run({'export_dir': bundle, 'show_max': 1}, check=True)
+    assert result['shown']['models'] == {'count': 2, 'ids': ['m1'], 'more': 1}
+    assert result['plan']['objects']['models'] == ['m1', 'm2']
+
+
+def test_real_run_without_confirmation_is_refused(run, rsps, bundle):
+    serve(rsps)
+    result = run({'export_dir': bundle})
+    assert result['failed'] and 'not confirmed' in result['msg'] and 'ws-1' in result['msg']
+    assert result['refusals'] and result['plan']['total'] == 5
+    assert not os.path.exists(os.path.join(bundle, 'purge-plan.json'))  # a real run writes no plan
+
+
+@pytest.mark.parametrize('confirm', [['ws-1'], [WS_ID.upper()], ['other', 'ws-1'], 'ws-1'])
+def test_confirmation_by_name_or_id_or_list(run, rsps, bundle, confirm):
+    serve(rsps)
+    result = run({'export_dir': bundle, 'confirm': confirm})
+    assert not result.get('failed') and result['refusals'] == []
+
+
+def test_a_confirmation_naming_another_workspace_is_refused_in_check_mode_too(run, rsps, bundle):
+    serve(rsps)
+    result = run({'export_dir': bundle, 'confirm': ['WS-1', 'ws-2']}, check=True)
+    assert result['failed'] and 'does not name this workspace' in result['msg']
+
+
+def test_every_refusal_is_collected(run, rsps, bundle):
+    objects = dict(OBJECTS, models=[model('m1'), model('m2'), model('late')])
+    serve(rsps, objects)
+    result = run({'export_dir': bundle, 'kinds': ['models', 'assets'], 'max_deletions': 2, 'fail_on_refusal': False})
+    assert not result.get('failed')
+    text = ' | '.join(result['refusals'])
+    assert len(result['refusals']) == 4
+    assert 'not confirmed' in text
+    assert 'model m1 is used by image img-1 and service svc-1' in text  # models alone while images and services use them
+    assert '1 models to delete are not in the export bundle' in text and 'late' in text
+    assert 'deletes 4 objects, more than max_deletions' in text
+
+
+def test_missing_bundle_is_refused(run, rsps, tmp_path):
+    serve(rsps)
+    result = run({'export_dir': str(tmp_path / 'nothing'), 'confirm': 'ws-1'})
+    assert result['failed'] and 'no export bundle at' in result['msg']
+
+
+def test_incomplete_bundle_is_refused(run, rsps, bundle):
+    os.unlink(os.path.join(bundle, 'manifest.json'))
+    serve(rsps)
+    result = run({'export_dir': bundle, 'confirm': 'ws-1'}, check=True)
+    assert result['failed'] and 'incomplete' in result['msg']
+
+
+def test_tampered_bundle_is_refused(run, rsps, bundle):
+    path = os.path.join(bundle, 'models.json')
+    with open(path, 'rb') as f:
+        data = bytearray(f.read())
+    data[5] ^= 0x01
+    with open(path, 'wb') as f:
+        f.write(bytes(data))
+    serve(rsps)
+    result = run({'export_dir': bundle, 'confirm': 'ws-1'})
+    assert result['failed'] and 'models.json does not match its checksum' in result['msg']
+
+
+def test_bundle_of_another_workspace_is_refused(run, rsps, tmp_path):
+    other = write_bundle(str(tmp_path / 'b'), workspace_id=WS_ID.replace('ws-1', 'ws-2'), objects=OBJECTS)
+    serve(rsps)
+    result = run({'export_dir': other, 'confirm': 'ws-1'})
+    assert result['failed'] and 'is of workspace' in result['msg']
+
+
+def test_require_export_false_needs_no_bundle(run, rsps):
+    serve(rsps)
+    result = run({'require_export': False, 'confirm': 'ws-1'})
+    assert not result.get('failed') and result['total'] == 5
+
+
+def test_export_dir_is_required_with_require_export(run, rsps):
+    result = run({'confirm': 'ws-1'})
+    assert result['failed'] and result['option'] == 'export_dir' and len(rsps.calls) == 0
+
+
+@pytest.mark.parametrize('args, option', [({'max_deletions': -1}, 'max_deletions'), ({'show_max': -1}, 'show_max'),
+                                          ({'confirm': ['  ']}, 'confirm'), ({'kinds': ['runs']}, 'kinds')])
+def test_bad_options_fail_before_any_request(run, rsps, bundle, args, option):
+    result = run(dict({'export_dir': bundle}, **args))
+    assert result['failed'] and option in result['msg'] and len(rsps.calls) == 0
+
+
+def test_audit_log_inside_the_bundle_is_refused(run, rsps, bundle):
+    serve(rsps)
+    result = run({'export_dir': bundle, 'confirm': 'ws-1', 'audit_log': os.path.join(bundle, 'audit.jsonl')})
+    assert result['failed'] and 'inside the export bundle folder' in result['msg']
+
+
+def test_plan_file_keeps_only_reviewed_ids_and_reports_what_appeared(run, rsps, bundle, tmp_path):
+    serve(rsps)
+    run({'export_dir': bundle}, check=True)
+    reviewed = tmp_path / 'reviewed.json'
+    with open(os.path.join(bundle, 'purge-plan.json')) as f:
+        plan = json.load(f)
+    plan['objects']['models'] = ['m1', 'gone']  # the reviewer kept m1 only (and an id deleted meanwhile)
+    reviewed.write_text(json.dumps(plan))
+    rsps.reset()
+    objects = dict(OBJECTS, models=[model('m1'), model('m2'), model('new')])
+    serve(rsps, objects)
+    result = run({'export_dir': bundle, 'confirm': 'ws-1', 'plan_file': str(reviewed), 'kinds': ['services', 'images', 'models']})
+    assert not result.get('failed'), result['msg']
+    assert result['plan']['objects']['models'] == ['m1']
+    assert result['appeared_since'] == {'models': ['m2', 'new']}
+    assert result['gone_since'] == {'models': ['gone']}
+
+
+def test_plan_file_of_another_workspace_is_refused(run, rsps, bundle, tmp_path):
+    other = tmp_path / 'other.json'
+    other.write_text(json.dumps({'format_version': 1, 'workspace': {'id': WS_ID + '-x'}, 'objects': {'models': ['m1']}}))
+    serve(rsps)
+    result = run({'export_dir': bundle, 'confirm': 'ws-1', 'plan_file': str(other)})
+    assert result['failed'] and 'is a plan of workspace' in result['msg']
+    rsps.reset()
+    serve(rsps)
+    missing = run({'export_dir': bundle, 'confirm': 'ws-1', 'plan_file': str(tmp_path / 'none.json')})
+    assert missing['failed'] and 'does not exist' in missing['msg']
+
+
+def test_check_mode_does_not_overwrite_the_reviewed_plan(run, rsps, bundle):
+    serve(rsps)
+    run({'export_dir': bundle}, check=True)
+    dest = os.path.join(bundle, 'purge-plan.json')
+    with open(dest) as f:
+        plan = json.load(f)
+    plan['objects']['models'] = ['m1']
+    with open(dest, 'w') as f:
+        json.dump(plan, f)
+    rsps.reset()
+    serve(rsps)
+    result = run({'export_dir': bundle, 'plan_file': dest}, check=True)
+    assert result['plan_dest'] is None
+    with open(dest) as f:
+        assert json.load(f)['objects']['models'] == ['m1']
+
+
+def test_missing_workspace_gives_an_empty_plan(run, rsps, bundle):
+    serve(rsps, objects={}, workspace=False)
+    result = run({'export_dir': bundle, 'confirm': 'ws-1'})
+    assert not result.get('failed') and result['total'] == 0 and result['workspace_found'] is False
+    assert any('not found' in w for w in result['warnings_seen'])
+
+
+def test_delete_workspace_shows_in_the_diff(run, rsps, bundle):
+    serve(rsps)
+    result = run({'export_dir': bundle, 'delete_workspace': True}, check=True, diff=True)
+    assert result['diff']['before']['workspace'] == [WS_ID] and result['diff']['after']['workspace'] == []
+    assert result['plan']['delete_workspace'] is True
+
+
+def test_verify_appends_one_line_per_kind(run, rsps, tmp_path):
+    rsps.add(responses.GET, ws_url(), json=WORKSPACE)
+    add_list(rsps, 'services', [])
+    add_list(rsps, 'models', [model('left')])
+    audit = tmp_path / 'audit' / 'ws.jsonl'
+    result = run({'mode': 'verify', 'kinds': ['models', 'services'], 'audit_log': str(audit)})
+    assert result['remaining'] == {'services': 0, 'models': 1} and result['remaining_ids']['models'] == ['left']
+    assert result['changed'] is False and result['audit_lines'] == 2
+    lines = read_lines(audit)
+    assert [(x['kind'], x['outcome'], x['remaining'], x['id']) for x in lines] == [
+        ('services', 'verified', 0, None), ('models', 'verified', 1, None)]
+    assert oct(os.stat(audit).st_mode & 0o777) == '0o600'
+    assert mutating(rsps) == []
+
+
+def test_missing_workspace_without_its_bundle_is_refused_as_a_wrong_name(run, rsps, tmp_path):
+    serve(rsps, objects={}, workspace=False)
+    result = run({'export_dir': str(tmp_path / 'nothing'), 'confirm': 'ws-1'})
+    assert result['failed'] and 'was not found, and no complete export bundle of it proves that it existed' in result['msg']
+    rsps.reset()
+    serve(rsps, objects={}, workspace=False)
+    assert not run({'require_export': False, 'confirm': 'ws-1'}).get('failed')
