@@ -68,7 +68,7 @@ ansible-lint: venv collection
 	$(BIN)/ansible-lint
 
 molecule: venv collection
-	@if ls extensions/molecule/*/molecule.yml >/dev/null 2>&1; then cd extensions && $(BIN)/molecule test --all; \
+	@if ls extensions/molecule/*/molecule.yml >/dev/null 2>&1; then $(BIN)/molecule test --all; \
 	else echo "molecule: no scenario yet"; fi
 
 test: lint unit emulator-test integration sanity ansible-lint molecule
