@@ -32,6 +32,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._client import (
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import MODEL_MANAGEMENT
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import _write_atomic
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KINDS
+from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, purge_subjects, subject_purge_selection
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import PURGE_QUERY
 
 SINGULAR = {'models': 'model', 'assets': 'asset', 'images': 'image', 'services': 'service', 'workspace': 'workspace'}
@@ -588,6 +589,7 @@ def plan_argument_spec():
         'audit_log': {'type': 'path'},
         'delete_workspace': {'type': 'bool', 'default': False},
         'fail_on_refusal': {'type': 'bool', 'default': True},
+        'subjects': {'type': 'list', 'elements': 'raw', 'default': []},
     }
 
 
@@ -604,6 +606,14 @@ def validate_plan_options(module):
         module.fail('confirm must name the workspace (its name or ARM id); it is empty', option='confirm')
     if p['mode'] == 'verify' and p.get('plan_file'):
         module.fail('plan_file is only used when mode is plan', option='plan_file')
+    if p.get('subjects'):
+        try:
+            purge_subjects(p['subjects'])
+        except SubjectError as exc:
+            module.fail(f'subjects: {exc}', option='subjects')
+        if p.get('delete_workspace'):
+            module.fail("subjects limit the purge to what these people created, delete_workspace would delete everyone's data: "
+                        'purge by subject first, then delete the workspace in a run of its own if that is the remedy', option='subjects')
 
 
 def confirmed(confirm, name, ids):
@@ -682,7 +692,7 @@ def _plan(module):
         refusals.append(f"audit_log {p['audit_log']} is inside the export bundle folder {export_dir}: keep it outside, so that it "
                         'outlives the bundle')
 
-    current, objects, appeared, gone = {k: [] for k in kinds}, {k: [] for k in kinds}, {}, {}
+    current, objects, appeared, gone, held = {k: [] for k in kinds}, {k: [] for k in kinds}, {}, {}, {}
     if found is None:
         module.warn(f'workspace {ws} was not found (deleted, or a wrong name): there is nothing to plan')
         if p['require_export']:
@@ -697,6 +707,15 @@ def _plan(module):
             needed.extend(HOLDER_KINDS.get(k, ()))  # what can hold the objects to delete
         listed = list_kinds(client, needed, ws)
         current = {k: sorted({KINDS[k].object_id(o) for o in listed[k]}) for k in kinds}
+        if p.get('subjects'):  # only what the subjects created; what another person's image or service holds is kept
+            selection = subject_purge_selection(listed, kinds, p['subjects'])
+            current = {k: [i for i in current[k] if i in set(selection['objects'][k])] for k in kinds}
+            held = selection['held']
+            notes.extend(selection['notes'])
+            for kind_name in ('images', 'models'):
+                for obj_id, holders in sorted((held.get(kind_name) or {}).items()):
+                    notes.append(f'{singular(kind_name)} {obj_id} is kept: the subjects created it, but it is still used by '
+                                 f'{describe_holders(holders)}')
         objects = dict(current)
         if p.get('plan_file'):
             reviewed, problems = read_plan(p['plan_file'], workspace['id'])
@@ -722,8 +741,10 @@ def _plan(module):
 
     plan = plan_document(workspace, kinds, objects, delete_workspace=p['delete_workspace'], workspace_found=found is not None,
                          refusals=refusals, appeared_since=appeared, gone_since=gone,
-                         export_dir=export_dir, plan_file=p.get('plan_file'))
+                         export_dir=export_dir, plan_file=p.get('plan_file'),
+                         subjects=p.get('subjects') or [], held=held)
     result = {'plan': plan, 'total': total, 'refusals': refusals, 'notes': notes, 'shown': _shown(objects, kinds, p['show_max']),
+              'held': held,
               'appeared_since': appeared, 'gone_since': gone, 'workspace_found': found is not None, 'plan_dest': None,
               'changed': False}
     if module.check_mode:
@@ -764,9 +785,15 @@ def _verify(module):
         remaining = {k: 0 for k in kinds}
         remaining_ids = {k: [] for k in kinds}
     else:
-        listed = list_kinds(client, kinds, ws)
+        subjects = p.get('subjects') or []
+        listed = list_kinds(client, list(kinds) + (['images', 'services'] if subjects else []), ws)
+        # with subjects: what remains of the subjects' deletable objects (those another person's image or service holds
+        # are kept on purpose and not counted)
+        selected = subject_purge_selection(listed, kinds, subjects)['objects'] if subjects else None
         for k in kinds:
             ids = sorted({KINDS[k].object_id(o) for o in listed[k]})
+            if selected is not None:
+                ids = [i for i in ids if i in set(selected[k])]
             remaining[k], remaining_ids[k] = len(ids), ids
     lines = 0
     if not module.check_mode and p.get('audit_log'):

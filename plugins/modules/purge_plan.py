@@ -98,6 +98,18 @@ options:
         (the role does, then fails the host).
     type: bool
     default: true
+  subjects:
+    description:
+      - Limit the plan to the objects these people created (O(mode=plan)), and count only theirs as remaining (O(mode=verify)).
+      - Each subject is an Azure AD object id, or a dict with C(object_id) and optionally C(tenant_id) (C(upn), C(email) and
+        C(name) are accepted and not used); an object is theirs when its C(createdBy.userObjectId) is one of them. Models, images
+        and services name their creator; assets do not, so a purge by subject never deletes them.
+      - An object of the subjects that an image or a service which stays still uses is kept and reported (RV(held)), not forced.
+      - Cannot be combined with O(delete_workspace).
+      - See the collection's C(docs/subjects.md).
+    type: list
+    elements: raw
+    default: []
 extends_documentation_fragment:
   - gdpr.azureml.common
   - gdpr.azureml.attributes
@@ -160,6 +172,12 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+held:
+  description: With O(subjects), the objects of the subjects kept because an image or a service that stays uses them, by kind and
+    id, each with its holders (C(image <id>), C(service <id>)); empty otherwise.
+  returned: success and O(mode=plan)
+  type: dict
+  sample: {"models": {"churn:1": ["image img-churn:1"]}}
 plan:
   description:
     - The plan (what a check run writes to C(purge-plan.json)); see C(docs/purge.md) for every key.

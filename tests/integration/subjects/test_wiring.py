@@ -1,0 +1,47 @@
+"""End to end: the export role writes subjects.json; a purge limited to one subject deletes only that subject's objects,
+checked against the emulator's state (who created each object), and --check shows exactly those."""
+from __future__ import annotations
+
+import json
+
+
+def test_export_writes_the_index_and_purge_by_subject(ansible, demo_inventory, pipeline_host_vars, tmp_path):
+    emu = ansible.emulator
+    dmitri = next(u for u in emu.users() if u["name"] == "Dmitri Ivanov")
+    dest = tmp_path / "exports"
+    ev = {"export_workspace_data_dest": str(dest),
+          "export_workspace_data_subjects": [{"object_id": dmitri["object_id"], "email": dmitri["email"], "name": dmitri["name"]}]}
+    run = ansible.playbook("gdpr.azureml.export_workspaces", inventory=demo_inventory, extra_vars=ev)
+    assert run.rc == 0, run.stdout[-3000:]
+    host = "rg-gdpr-demo_ws-sales-analytics"
+    index = json.loads((dest / host / "subjects.json").read_text())
+    assert index["subjects"][0]["total"] == 19
+    again = ansible.playbook("gdpr.azureml.export_workspaces", inventory=demo_inventory, extra_vars=ev)
+    assert all(r["result"]["changed"] is False for r in again.task("gdpr.azureml.export_workspace_data : Index the people the bundle names (subjects.json)"))
+    noone = ansible.playbook("gdpr.azureml.export_workspaces", inventory=demo_inventory, extra_vars={"export_workspace_data_dest": str(dest)})
+    assert noone.rc == 0
+    assert "identities" in json.loads((dest / host / "subjects.json").read_text())
+
+    ws = next(w for w in emu.state()["workspaces"] if w["name"] == "ws-sales-analytics")
+    before = {k: {o["id"]: o for o in ws["objects"][k]} for k in ("models", "images", "services", "assets")}
+    pv = {"export_workspace_data_dest": str(dest), "target": host, "purge_workspace_subjects": [dmitri["object_id"]]}
+    check = ansible.playbook("gdpr.azureml.purge_workspaces", inventory=demo_inventory, extra_vars=pv, check=True)
+    assert check.rc == 0, check.stdout[-4000:]
+    plan = check.task("gdpr.azureml.purge_workspace : Plan the purge and run every check", host)[0]["result"]
+    assert plan["plan"]["objects"] == {"services": ["svc-001-aks", "svc-002-aci"], "images": ["img-sales-forecaster:1"],
+                                       "models": [], "assets": []}
+    assert emu.counters()["mutating"] == 0
+    real = ansible.playbook("gdpr.azureml.purge_workspaces", inventory=demo_inventory, extra_vars=dict(pv, purge_workspace_confirm=ws["name"]))
+    assert real.rc == 0, real.stdout[-4000:]
+    after = {k: {o["id"] for o in w2["objects"][k]} for w2 in emu.state()["workspaces"] if w2["name"] == "ws-sales-analytics"
+             for k in ("models", "images", "services", "assets")}
+    gone = {k: sorted(set(before[k]) - after[k]) for k in before}
+    assert gone == {"services": ["svc-001-aks", "svc-002-aci"], "images": ["img-sales-forecaster:1"], "models": [], "assets": []}
+    for k, ids in gone.items():
+        for i in ids:
+            assert before[k][i]["created_by"]["userObjectId"] == dmitri["object_id"]
+    verify = real.task("gdpr.azureml.purge_workspace : List each purged kind again and record what remains", host)[0]["result"]
+    assert verify["remaining"] == {"services": 0, "images": 0, "models": 0, "assets": 0}
+    refused = ansible.playbook("gdpr.azureml.purge_workspaces", inventory=demo_inventory,
+                               extra_vars=dict(pv, purge_workspace_subjects=["dmitri.ivanov@fabrikam.example"]), check=True)
+    assert refused.rc != 0 and "needs the Azure AD object id" in refused.stdout
