@@ -44,7 +44,7 @@ def show_bundle(bundle):
     manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
     print("bundle %s (mode %o)" % (bundle, bundle.stat().st_mode & 0o777))
     for _kind, entry in sorted(manifest["kinds"].items()):
-        print("  %-22s %6d objects  sha256 %s…  (%s)" % (entry["file"], entry["count"], entry["sha256"][:16], entry.get("scope", "all")))
+        print("  %-26s %6d objects  sha256 %s…  (%s)" % (entry["file"], entry["count"], entry["sha256"][:16], entry.get("scope", "all")))
 
 
 def main():
@@ -66,12 +66,6 @@ def main():
         banner("2. The fleet: one host per workspace")
         run([BIN / "ansible-inventory", "-i", INVENTORY, "--graph"], env)
 
-        if not (ROOT / "playbooks" / "export_workspaces.yml").exists():  # until the export lands
-            banner("3. What each workspace is (gdpr.azureml.workspace_info)")
-            run([BIN / "ansible", "all", "-i", INVENTORY, "-m", "gdpr.azureml.workspace_info", "-a",
-                 "subscription_id={{ azureml_subscription_id }} resource_group={{ azureml_resource_group }} "
-                 "workspace_name={{ azureml_workspace_name }}"], env)
-            return
         banner("3. Export every workspace (gdpr.azureml.export_workspaces)")
         run([BIN / "ansible-playbook", "gdpr.azureml.export_workspaces", "-i", INVENTORY,
              "-e", "export_workspace_data_dest=%s" % exports], env)

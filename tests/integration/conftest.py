@@ -22,7 +22,8 @@ from azureml_emulator.testing import EmulatorProcess  # noqa: E402
 
 COLLECTIONS = ROOT / "build" / "collections"
 HERE = Path(__file__).resolve().parent
-RECAP = re.compile(r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+failed=(?P<failed>\d+)", re.M)
+RECAP = re.compile(r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+failed=(?P<failed>\d+)"
+                   r"\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)", re.M)
 
 
 def _ensure_collection_link():
@@ -41,7 +42,8 @@ class PlaybookRun:
 
     @property
     def recap(self):
-        return {m["host"]: {k: int(m[k]) for k in ("ok", "changed", "unreachable", "failed")} for m in RECAP.finditer(self.stdout)}
+        fields = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
+        return {m["host"]: {k: int(m[k]) for k in fields} for m in RECAP.finditer(self.stdout)}
 
     def task(self, name, host=None):
         """The results of the task called ``name`` (one per host), in run order."""

@@ -174,14 +174,27 @@ def test_a_failing_workspace_does_not_stop_the_others(ansible, demo_inventory, t
     dest = tmp_path / "exports"
     run = export(ansible, path, dest)
     assert run.rc != 0  # the fleet summary fails the run
-    assert run.recap["ghost"]["failed"] == 1
-    assert [r["host"] for r in run.task("Record the failure for the fleet summary")] == ["ghost"]  # rescued, then failed
+    assert run.recap["ghost"]["rescued"] == 1 and run.recap["ghost"]["failed"] == 0  # rescued: the others and the summary go on
+    assert [r["host"] for r in run.task("Record the failure for the fleet summary")] == ["ghost"]
     others = {h: c for h, c in run.recap.items() if h not in ("ghost", "localhost")}
     assert len(others) == len(ansible.emulator.state()["workspaces"]) and all(c["failed"] == 0 for c in others.values())
     summary = json.loads((dest / "fleet-summary.json").read_text(encoding="utf-8"))
     ghost = next(w for w in summary["workspaces"] if w["host"] == "ghost")
     assert ghost["status"] == "failed" and "ws-ghost does not exist" in ghost["failures"][0]
     assert not (dest / "ghost").exists()
+
+
+def test_the_summary_is_written_even_when_every_workspace_fails(ansible, tmp_path):
+    path = tmp_path / "ghosts.yml"
+    path.write_text("all:\n  hosts:\n    ghost:\n      azureml_subscription_id: 00000000-0000-4000-8000-000000000001\n"
+                    "      azureml_resource_group: rg-gdpr-demo\n      azureml_workspace_name: ws-ghost\n"
+                    "  vars:\n    ansible_connection: local\n    ansible_python_interpreter: \"{{ ansible_playbook_python }}\"\n",
+                    encoding="utf-8")
+    dest = tmp_path / "exports"
+    run = export(ansible, path, dest)
+    assert run.rc != 0
+    summary = json.loads((dest / "fleet-summary.json").read_text(encoding="utf-8"))
+    assert [w["status"] for w in summary["workspaces"]] == ["failed"]
 
 
 def test_host_options_reach_the_module_through_module_defaults(ansible, demo_inventory, tmp_path):
