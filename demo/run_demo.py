@@ -63,8 +63,8 @@ def main():
             AZUREML_ACCESS_TOKEN=emu.token,
         )
         banner("1. The emulator is up: %s (Azure AD at %s)" % (emu.url, emu.aad_url))
-        banner("2. The fleet: one host per workspace")
-        run([BIN / "ansible-inventory", "-i", INVENTORY, "--graph"], env)
+        banner("2. The fleet: one host per workspace, discovered by the inventory plugin")
+        run([BIN / "ansible-inventory", "-i", ROOT / "demo" / "demo.azureml.yml", "--graph"], env)
 
         banner("3. Export every workspace (gdpr.azureml.export_workspaces)")
         run([BIN / "ansible-playbook", "gdpr.azureml.export_workspaces", "-i", INVENTORY,
