@@ -175,6 +175,22 @@ def make_dirs(path, mode=DIR_MODE):
     return list(reversed(missing))
 
 
+def folder_problem(path):
+    """Why the folder ``path`` cannot be created or written (its first existing ancestor is a file, or is not
+    writable), without creating anything; None when it can. Lets a module refuse a bad destination before any request."""
+    head = os.path.abspath(path)
+    while not os.path.isdir(head):
+        if os.path.lexists(head):
+            return f'{head} exists and is not a folder'
+        parent = os.path.dirname(head)
+        if parent == head:
+            return f'no existing folder above {path}'
+        head = parent
+    if not os.access(head, os.W_OK | os.X_OK):
+        return f'{head} is not writable'
+    return None
+
+
 def _fsync_dir(folder):
     try:
         fd = os.open(folder, os.O_RDONLY)

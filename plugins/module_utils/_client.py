@@ -248,6 +248,7 @@ class Client:
         self.backoff_max = backoff_max
         self._resolver = resolver
         self._resolve_lock = threading.Lock()
+        self._resolved = False
         self._sleep = sleep
         self._clock = clock
         self.session = session or self._make_session()
@@ -275,18 +276,37 @@ class Client:
         return merged
 
     def resolve_location(self):
-        """Look the location (and hosts) up through ``resolver`` once; return the location."""
+        """Look the location (and hosts) up through ``resolver`` once; return the location.
+
+        Under ``api_profile: current`` the resolver also reads the workspace's discovery document,
+        so it runs once even when the location is known (a given ``location`` is kept).
+        """
         with self._resolve_lock:
-            if self.location is None and self._resolver is not None:
+            if not self._resolved and self._resolver is not None and (self.location is None or self.api_profile == 'current'):
                 found = self._resolver() or {}
                 self.hosts = dict(found.get('hosts') or {}, **self.hosts)
-                self.location = found.get('location')
+                if self.location is None:
+                    self.location = found.get('location')
+                self._resolved = True
         return self.location
+
+    def _needs_lookup(self, family):
+        """True when a data-plane call of ``family`` must first run the resolver.
+
+        ``documented``: only for a host it would otherwise miss (no base_url, no location, no host).
+        ``current``: once per run (workspace + discovery document, as azureml-core does), even with
+        base_url, which then still overrides the hosts the document names.
+        """
+        if self._resolved or self._resolver is None or family not in DATA_PLANE_FAMILIES:
+            return False
+        if self.api_profile == 'current':
+            return True
+        return not self.base_url and not self.location and family not in self.hosts
 
     def url(self, op, params=None, query=None):
         """Absolute URL of ``op`` (see ``_routes.build_url``), the location looked up when needed."""
         route = get_route(op, self.api_profile)
-        if route.family in DATA_PLANE_FAMILIES and not self.base_url and not self.location and route.family not in self.hosts:
+        if self._needs_lookup(route.family):
             self.resolve_location()
         return build_url(op, self.params(params), self.cloud, self.location, base_url=self.base_url,
                          api_profile=self.api_profile, hosts=self.hosts, query=query)
@@ -347,6 +367,9 @@ class Client:
                                                 verify=self.verify, allow_redirects=False, stream=stream)
             except requests.exceptions.RequestException as exc:
                 reason = self.redact(f'{type(exc).__name__}: {exc}')
+                if isinstance(exc, requests.exceptions.SSLError):  # a certificate problem does not go away: never retried
+                    raise AzureMLError(self.redact(what), f'{reason} (TLS failed, not retried)',
+                                       hint='trust the CA with ca_path (or REQUESTS_CA_BUNDLE)') from None
                 if not idempotent:
                     raise AzureMLError(self.redact(what), f'{reason} (not retried: {method} is not idempotent)') from None
                 try:

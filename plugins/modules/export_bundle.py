@@ -12,7 +12,7 @@ description:
   - Exports every object of the requested O(kinds) of one workspace (every page of every list, the runs and metrics of
     every experiment, the artifacts of every run) into one JSON file per kind, then writes C(manifest.json) listing each
     file with its object count and SHA-256 digest.
-  - This is the module the role M(gdpr.azureml.export_workspace_data) runs, once per workspace; it does in one module run
+  - This is the module the role P(gdpr.azureml.export_workspace_data#role) runs, once per workspace; it does in one module run
     what would otherwise take one module run per kind or per object. The kinds are exported at the same time,
     with at most O(concurrency) requests in flight.
   - Objects are written as the service returns them, sorted by their id, so the same service state gives byte-identical
@@ -201,6 +201,7 @@ duration:
   sample: 3.42
 '''
 
+from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import folder_problem
 from ansible_collections.gdpr.azureml.plugins.module_utils._export import export_bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES
 from ansible_collections.gdpr.azureml.plugins.module_utils._module import AzureMLModule
@@ -208,6 +209,9 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._module import AzureM
 
 def run(module):
     p = module.params
+    problem = folder_problem(p['dest'])
+    if problem:  # before any request
+        module.fail(f"dest {p['dest']} cannot hold the bundle: {problem}", option='dest')
     result = export_bundle(module, dest=p['dest'], kinds=p['kinds'], pipeline_ids=p['pipeline_ids'],
                            archive=p['archive'], artifact_content=p['artifact_content'])
     for name, ids in sorted(result['missing'].items()):
