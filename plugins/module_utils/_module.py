@@ -31,7 +31,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, AzureMLError, Client,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import (
-    API_PROFILES, CLOUDS, DEFAULT_CLOUD, discovery_hosts, get_cloud, normalize_location,
+    API_PROFILES, CLOUDS, DEFAULT_CLOUD, MODEL_MANAGEMENT, discovery_hosts, family_base, get_cloud, normalize_location,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import JsonFileError, sort_items, write_json_array
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import WS, RouteError, parse_base_url
@@ -339,6 +339,8 @@ class AzureMLModule:
         """Client resolver: the workspace's region (and, for api_profile current, its discovery hosts)."""
         ws = self.workspace
         if not ws.resource_group or not ws.workspace_name:
+            if self._client.location:  # api_profile current with a known location: no workspace to discover
+                return {}
             raise RouteError('location is required to reach the data plane without resource_group and workspace_name')
         found = self._client.get_json('workspaces.get', what=f'look up the location of workspace {ws}')
         if not isinstance(found, dict) or not found.get('location'):
@@ -347,8 +349,13 @@ class AzureMLModule:
         hosts = {}
         discovery = (found.get('properties') or {}).get('discoveryUrl')
         if self.params['api_profile'] == 'current' and discovery:
-            document = self._client.get_json('discovery.get', {'discovery_url': discovery},
-                                             what=f'read the service discovery document of workspace {ws}')
+            try:
+                document = self._client.get_json('discovery.get', {'discovery_url': discovery},
+                                                 what=f'read the service discovery document of workspace {ws}')
+            except (AzureMLError, RouteError) as exc:  # the cloud's {location}.api host serves the same routes
+                fallback = 'base_url' if self.params.get('base_url') else family_base(self.cloud, MODEL_MANAGEMENT, location, 'current')
+                self.warn(f'{exc}; the data-plane calls go to {fallback}')
+                document = None
             hosts, rejected = discovery_hosts(self.cloud, document)
             for value in rejected:
                 self.warn(f'ignored the discovery host {value}: not an https host of {self.cloud.name}')

@@ -100,7 +100,7 @@ def test_every_info_module_against_the_emulator(ansible, tmp_path):
     assert not any(e["mutating"] for e in journal)
     stores = [e for e in journal if (e["op"] or "").startswith("datastores.")]
     assert len(stores) >= 4 and all(e["query"].get("includeSecret") == "false" for e in stores)
-    assert [e for e in journal if e["op"] == "runs.list" and e["path"].endswith("/100% rollout & A+B?/runs")]
+    assert [e for e in journal if e["op"] == "runs.list" and e["path"].endswith(("/100% rollout & A+B?/runs", "/100% rollout & A+B?/runs:query"))]
 
     # the same playbook again: the dest files do not change; in check mode nothing is written
     os.unlink(tmp_path / "out" / "datastores.json")

@@ -1,0 +1,225 @@
+"""api_profile end to end: the same export and purge under ``documented`` and ``current``, checked on the emulator's journal.
+
+- Every demo workspace exported under both profiles gives the same bundles, file for file, byte for byte (the
+  manifest's own timestamps aside).
+- A ``current`` run uses no route that only the 2020 document has (``/api{ws}`` model management, GET run-history
+  lists, ``/artifact/v1.0``); a ``documented`` run no route that only today's specs have (``/modelmanagement/v1.0``,
+  ``POST ...:query``, ``/artifact/v2.0``). Routes both tables share are fine under either.
+- Under ``current`` every module run that reaches the data plane reads the workspace's discovery document exactly once
+  (``base_url`` then overrides the hosts it names); under ``documented`` never. That the request carries no
+  Authorization header cannot be seen in the journal (it records no headers): the unit tests
+  ``test_client.py::test_discovery_is_sent_without_a_token`` and ``test_module.py`` assert it on the wire.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+COLLECTIONS = ROOT / "build" / "collections"
+if str(COLLECTIONS) not in sys.path:
+    sys.path.insert(0, str(COLLECTIONS))
+PURGE_DIR = str(ROOT / "tests" / "integration" / "purge")
+if PURGE_DIR not in sys.path:
+    sys.path.insert(0, PURGE_DIR)
+
+from purge_support import SALES, Purge, ws_name  # noqa: E402
+
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS  # noqa: E402
+from ansible_collections.gdpr.azureml.plugins.module_utils._routes import ROUTES, WS  # noqa: E402
+
+EXPORT_PLAYBOOK = "gdpr.azureml.export_workspaces"
+PROFILES = ("documented", "current")
+MANIFEST_TIMES = ("started", "finished", "exported_at", "created", "time")
+DATED = ("fleet-summary.json",)
+# The operations whose route differs between the tables: the only ones a profile can get wrong.
+DIFFERING = {op for op in ROUTES["documented"] if ROUTES["documented"][op][1:4] != ROUTES["current"][op][1:4]}
+ONLY_DOCUMENTED = ("/api/subscriptions/", "/artifact/v1.0/")
+ONLY_CURRENT = ("/modelmanagement/v1.0/", ":query", "/artifact/v2.0/")
+
+
+def _pattern(template):
+    """A regex of a route template as the journal shows it (decoded path; a value may hold anything)."""
+    template = template.replace("{ws}", WS)
+    parts = re.split(r"(\{[a-z_]+\})", template)
+    return re.compile("^" + "".join(".+?" if p.startswith("{") else re.escape(p) for p in parts) + "$", re.IGNORECASE)
+
+
+PATTERNS = {profile: {op: _pattern(route.path) for op, route in table.items() if not route.path.startswith("{discovery")}
+            for profile, table in ROUTES.items()}
+
+
+def check_routes(entries, profile):
+    """Every journal entry is a route of ``profile``'s table; none is a route only the other table has."""
+    assert entries, "the run sent nothing"
+    other = "current" if profile == "documented" else "documented"
+    problems = []
+    for e in entries:
+        op, path, method = e["op"], e["path"], e["method"]
+        if op is None:
+            problems.append(("unknown route", method, path))
+            continue
+        if op in ("discovery.get", "blobs.get") or op not in ROUTES[profile]:
+            continue  # discovery and SAS downloads: no table route; workspace LRO polls: ARM, the same in both
+        route = ROUTES[profile][op]
+        if method != route.method or not PATTERNS[profile][op].match(path):
+            problems.append(("not the %s route of %s" % (profile, op), method, path))
+        if op in DIFFERING and e["profile"] == other:
+            problems.append(("a %s-only route" % other, method, path))
+        if route.family == "modelmanagement":
+            api_version = e["query"].get("api-version")
+            if (profile == "documented") != (api_version == "2019-11-01"):
+                problems.append(("api-version %r" % api_version, method, path))
+    forbidden = ONLY_DOCUMENTED if profile == "current" else ONLY_CURRENT
+    problems += [("%s-only path" % other, e["method"], e["path"]) for e in entries if any(f in e["path"] for f in forbidden)]
+    if profile == "current":
+        problems += [("GET list of the document", e["method"], e["path"]) for e in entries
+                     if e["op"] in ("experiments.list", "runs.list", "metrics.list") and e["method"] == "GET"]
+    assert not problems, problems[:20]
+
+
+def _ops(entries, op):
+    return [e for e in entries if e["op"] == op]
+
+
+def _pipeline_host_vars(emu, inventory):
+    folder = inventory.parent / "host_vars"
+    folder.mkdir(exist_ok=True)
+    for ws in emu.state()["workspaces"]:
+        ids = {k.pipeline_kind: [o["id"] for o in ws["objects"].get(k.name, [])] for k in KINDS.values() if k.pipeline_kind}
+        host = "%s_%s" % (ws["resource_group"], ws["name"])
+        (folder / ("%s.yml" % host)).write_text(json.dumps({"export_workspace_data_pipeline_ids": ids}), encoding="utf-8")
+
+
+def _files(folder):
+    found = {}
+    for top, dummy, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(top, name)
+            found[os.path.relpath(path, folder)] = Path(path).read_bytes()
+    return found
+
+
+def _manifest(data):
+    manifest = json.loads(data)
+    return {k: v for k, v in manifest.items() if k not in MANIFEST_TIMES}
+
+
+def test_export_gives_identical_bundles_under_both_profiles_each_on_its_own_routes(ansible, demo_inventory, tmp_path):
+    emu = ansible.emulator
+    _pipeline_host_vars(emu, demo_inventory)
+    hosts = len(emu.state()["workspaces"])
+    bundles, journals = {}, {}
+    for profile in PROFILES:
+        emu.clear_journal()
+        dest = tmp_path / profile
+        run = ansible.playbook(EXPORT_PLAYBOOK, inventory=demo_inventory, env={"AZUREML_API_PROFILE": profile},
+                               extra_vars={"export_workspace_data_dest": str(dest), "export_workspace_data_artifact_content": True})
+        assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
+        journals[profile] = emu.journal()
+        bundles[profile] = _files(dest)
+    for profile in PROFILES:
+        entries = journals[profile]
+        check_routes(entries, profile)
+        assert all(e["status"] is not None and e["status"] < 400 for e in entries), \
+            [(e["status"], e["path"]) for e in entries if e["status"] is None or e["status"] >= 400][:10]
+        assert not any(e["mutating"] for e in entries)
+    # under current, each workspace's export (one module run) read its discovery document once; documented never
+    assert len(_ops(journals["current"], "discovery.get")) == hosts
+    assert _ops(journals["documented"], "discovery.get") == []
+    # both profiles walked every list and downloaded the contents
+    for profile in PROFILES:
+        ops = {e["op"] for e in journals[profile]}
+        assert {"experiments.list", "runs.list", "metrics.list", "artifacts.list", "artifacts.contentinfo", "models.list",
+                "images.list", "services.list", "assets.list", "blobs.get"} <= ops, profile
+    current_posts = [e for e in journals["current"] if e["op"] in ("experiments.list", "runs.list", "metrics.list")]
+    assert current_posts and all(e["method"] == "POST" and e["profile"] == "current" for e in current_posts)
+    # identical bundles: same files, same bytes (the manifest: the same but for its timestamps)
+    documented, current = bundles["documented"], bundles["current"]
+    assert sorted(documented) == sorted(current)
+    assert len([p for p in documented if os.path.basename(p) == KINDS["models"].file]) == hosts
+    differing = []
+    for path in sorted(documented):
+        name = os.path.basename(path)
+        if name == "manifest.json":
+            if _manifest(documented[path]) != _manifest(current[path]):
+                differing.append(path)
+        elif name in DATED or name.startswith("report."):
+            continue  # the run's own dates: the fleet summary, the human-readable reports
+        elif documented[path] != current[path]:
+            differing.append(path)
+    assert differing == []
+    kind_files = {KINDS[k].file for k in KINDS} | {"subjects.json"}
+    compared = [p for p in documented if os.path.basename(p) in kind_files]
+    assert len(compared) >= hosts * len(KINDS)
+    contents = [p for p in documented if p.split(os.sep)[1:2] == ["artifacts"]]  # <host>/artifacts/<run id>/<path>
+    assert contents and all(documented[p] == current[p] for p in contents), "no artifact content was downloaded"
+    assert any(os.path.basename(p) == "artifact_contents.json" for p in documented)
+
+
+def test_purge_under_current_deletes_on_the_current_routes(fresh_emulator, ansible, tmp_path):
+    emu = fresh_emulator
+    purge = Purge(emu, ansible, tmp_path)
+    env = {"AZUREML_API_PROFILE": "current"}
+    # the export and the purge both under current (the Purge helper's runs take their env from the ansible fixture)
+    ansible.env = _with_env(ansible.env, env)
+    purge.export([SALES])
+    before = {k: len(v) for k, v in purge.objects(SALES).items()}
+    assert all(before.values()), before
+    emu.clear_journal()
+    run = purge.purge([SALES], purge_workspace_confirm=ws_name(SALES))
+    assert run.rc == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert purge.objects(SALES) == {k: [] for k in before}
+    entries = emu.journal()
+    check_routes(entries, "current")
+    deletes = [e for e in entries if e["method"] == "DELETE"]
+    assert len(deletes) >= sum(before.values())
+    assert all(e["path"].startswith("/modelmanagement/v1.0/") and e["profile"] == "current" for e in deletes)
+    # the :query reads were never counted as mutating
+    reads = [e for e in entries if e["path"].endswith(":query")]
+    assert not any(e["mutating"] for e in reads)
+
+
+def _with_env(original, extra):
+    def env(**more):
+        return original(**dict(extra, **more))
+    return env
+
+
+@pytest.mark.parametrize("profile, expected", [("documented", 0), ("current", 1)])
+def test_discovery_is_read_once_per_module_run_under_current_only(ansible, demo_inventory, profile, expected):
+    emu = ansible.emulator
+    hosts = len(emu.state()["workspaces"])
+    playbook = ansible.write_playbook("info.yml", """
+- hosts: all
+  gather_facts: false
+  module_defaults:
+    group/gdpr.azureml.azureml:
+      subscription_id: "{{ azureml_subscription_id }}"
+      resource_group: "{{ azureml_resource_group }}"
+      workspace_name: "{{ azureml_workspace_name }}"
+  tasks:
+    - name: Models
+      gdpr.azureml.model_info:
+    - name: Experiments
+      gdpr.azureml.experiment_info:
+    - name: Datastores and models again in one run
+      gdpr.azureml.export_bundle:
+        dest: "{{ playbook_dir }}/bundles/{{ inventory_hostname }}"
+        kinds: [datastores, models]
+    - name: The workspace (ARM only, no discovery)
+      gdpr.azureml.workspace_info:
+""")
+    emu.clear_journal()
+    run = ansible.playbook(playbook, inventory=demo_inventory, env={"AZUREML_API_PROFILE": profile})
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    entries = emu.journal()
+    check_routes(entries, profile)
+    discovery = _ops(entries, "discovery.get")
+    assert len(discovery) == expected * 3 * hosts  # three data-plane module runs per host
+    assert all(e["path"] == "/discovery" and e["status"] == 200 for e in discovery)
