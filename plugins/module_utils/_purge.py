@@ -40,6 +40,7 @@ SINGULAR = {'models': 'model', 'assets': 'asset', 'images': 'image', 'services':
 HOLDER_KINDS = {'models': ('images', 'services'), 'images': ('services',)}
 MMS_ABSENT = (204, 404)  # model management: 204 "does not exist and the request was well formed"
 SERVICE_POLL_INTERVAL = 5  # seconds between polls of a service delete operation without Retry-After
+FIRST_POLL_INTERVAL = 1  # ...after a first poll this soon, the interval doubling up to SERVICE_POLL_INTERVAL
 PLAN_FORMAT_VERSION = 1
 PLAN_NAME = 'purge-plan.json'
 AUDIT_FSYNC_EVERY = 64
@@ -455,13 +456,22 @@ def wait_operations(client, ops, wait_timeout, default_interval, family=MODEL_MA
         except AzureMLError as exc:
             _fail_entry(op['entry'], exc)
             continue
-        interval = client.retry_after(op['response']) or default_interval
-        pending.append(dict(op, url=url, mode=mode, interval=interval, due=min(clock() + interval, deadline), state='InProgress'))
+        # Without any Retry-After, poll soon and back off (1, 2, 4 ... up to default_interval seconds): a quick
+        # operation is not kept waiting a whole interval, a slow one is polled at the usual pace.
+        interval = client.retry_after(op['response'])
+        ramp = not interval
+        interval = min(FIRST_POLL_INTERVAL, default_interval) if ramp else interval
+        pending.append(dict(op, url=url, mode=mode, interval=interval, ramp=ramp, max_interval=default_interval,
+                            due=min(clock() + interval, deadline), state='InProgress'))
 
     def poll(op):
         try:
             response = client.send('GET', op['url'], what=f"{op['what']} (polling)", idempotent=True)
-            op['interval'] = client.retry_after(response) or op['interval']
+            asked = client.retry_after(response)
+            if asked:
+                op['interval'], op['ramp'] = asked, False
+            elif op['ramp']:
+                op['interval'] = min(op['interval'] * 2, op['max_interval'])
             if op['mode'] == 'location':
                 if response.status_code in (200, 201, 204):
                     return True

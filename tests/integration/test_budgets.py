@@ -1,0 +1,119 @@
+"""Performance budgets as counts, not times (they hold on any machine): docs/performance.md.
+
+A change that makes an export or a purge of the demo scenario send more requests, start more module
+processes per workspace, or ask Azure AD for more than one token per module run fails here. When a
+change lowers a count, lower the budget with it; when a feature needs more requests, raise it in the
+same change and say why in docs/performance.md.
+
+The emulator is the session's (page size 3, no latency), reseeded by ``fresh_emulator``.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPORT = ROOT / "playbooks" / "export_workspaces.yml"
+PURGE = ROOT / "playbooks" / "purge_workspaces.yml"
+SALES = "rg-gdpr-demo_ws-sales-analytics"
+
+# Requests of the export playbook, demo scenario, page size 3, default kinds and options (journal, exact).
+EXPORT_REQUESTS = {
+    "rg-gdpr-demo_ws-sales-analytics": 45,
+    "rg-gdpr-demo_ws_hr-people": 30,
+    "rg-gdpr-demo_ws-empty-sandbox": 9,
+    "rg-ml-research_mlresearch01": 30,
+    "rg-ml-research_Research-Vision-WS": 23,
+}
+# Module runs (processes) per workspace export: export_bundle (every service call), subject_info and bundle_report
+# (both read the bundle just written, no service call).
+EXPORT_MODULE_RUNS = 3
+# Requests of the purge of ws-sales-analytics (deletable kinds, not the workspace), page size 3.
+PURGE_REQUESTS = 43
+
+
+def _inventory(tmp_path, hosts, name="inventory.yml"):
+    lines = ["all:", "  hosts:"]
+    for host in hosts:
+        rg, ws = host.split("_", 1)
+        lines += ["    %s:" % host, "      azureml_subscription_id: 00000000-0000-4000-8000-000000000001",
+                  "      azureml_resource_group: %s" % rg, "      azureml_workspace_name: %s" % ws]
+    lines += ["  vars:", "    ansible_connection: local", '    ansible_python_interpreter: "{{ ansible_playbook_python }}"']
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _workspace_of(entry):
+    parts = entry["path"].split("/")
+    if "resourceGroups" in parts and "workspaces" in parts:
+        return "%s_%s" % (parts[parts.index("resourceGroups") + 1], parts[parts.index("workspaces") + 1])
+    return None
+
+
+def _service_runs(run):
+    """Module runs that call the service (the modules of the action group azureml, meta/runtime.yml), per host."""
+    group = set(yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text(encoding="utf-8"))["action_groups"]["azureml"])
+    return Counter(r["host"] for r in run.results if r["action"].startswith("gdpr.azureml.") and r["status"] != "skipped"
+                   and r["action"].split(".")[-1] in group)
+
+
+def _module_runs(run):
+    """Module processes started per host: tasks of the collection's modules (plugins/modules) that ran."""
+    modules = {p.stem for p in (ROOT / "plugins" / "modules").glob("*.py")}
+    return Counter(r["host"] for r in run.results if r["action"].startswith("gdpr.azureml.") and r["status"] != "skipped"
+                   and r["action"].split(".")[-1] in modules)
+
+
+def test_export_requests_and_module_runs(ansible, demo_inventory, fresh_emulator, tmp_path):
+    run = ansible.playbook(EXPORT, inventory=demo_inventory, extra_vars={"export_workspace_data_dest": str(tmp_path / "exports")})
+    assert run.rc == 0, run.stdout[-3000:]
+    entries = fresh_emulator.journal()
+    per_ws = Counter(_workspace_of(e) for e in entries)
+    unattributed = per_ws.pop(None, 0)  # /discovery carries no workspace in its path
+    assert unattributed == 0  # the discovery document is not read by default
+    assert dict(per_ws) == EXPORT_REQUESTS
+    assert sum(1 for e in entries if e["mutating"]) == 0
+    assert _module_runs(run) == dict.fromkeys(EXPORT_REQUESTS, EXPORT_MODULE_RUNS), dict(_module_runs(run))
+    assert _service_runs(run) == dict.fromkeys(EXPORT_REQUESTS, 1)  # every service call in one module run
+
+
+def test_one_token_grant_per_module_run_at_most(ansible, demo_inventory, fresh_emulator, tmp_path):
+    emu = fresh_emulator
+    before = emu.counters()["token_grants"]
+    run = ansible.playbook(EXPORT, inventory=demo_inventory, extra_vars={"export_workspace_data_dest": str(tmp_path / "exports")}, env={
+        "ANSIBLE_AZURE_AUTH_SOURCE": "env", "AZUREML_ACCESS_TOKEN": None, "AZURE_AUTHORITY_HOST": emu.aad_url,
+        "REQUESTS_CA_BUNDLE": emu.ca_path, "AZURE_TENANT": emu.tenant, "AZURE_CLIENT_ID": emu.client_id,
+        "AZURE_SECRET": emu.client_secret})
+    assert run.rc == 0, run.stdout[-3000:]
+    grants = emu.counters()["token_grants"] - before
+    runs = sum(_service_runs(run).values())
+    assert runs == len(EXPORT_REQUESTS)
+    assert 1 <= grants <= runs, (grants, runs)
+
+
+@pytest.fixture
+def quick_operations(fresh_emulator):
+    """Service delete operations complete after one poll answered with Retry-After: 1 (as in the purge tests)."""
+    fresh_emulator.configure(retry_after=1, lro_polls=1, lro_seconds=0)
+    yield fresh_emulator
+    fresh_emulator.configure(reset=True)
+
+
+def test_purge_requests(ansible, quick_operations, tmp_path):
+    emu = quick_operations
+    dest = tmp_path / "exports"
+    inventory = _inventory(tmp_path, [SALES])
+    run = ansible.playbook(EXPORT, inventory=inventory, extra_vars={"export_workspace_data_dest": str(dest)})
+    assert run.rc == 0, run.stdout[-3000:]
+    emu.clear_journal()
+    run = ansible.playbook(PURGE, inventory=inventory, extra_vars={"export_workspace_data_dest": str(dest),
+                                                                   "purge_workspace_confirm": ["ws-sales-analytics"]})
+    assert run.rc == 0, run.stdout[-3000:]
+    entries = emu.journal()
+    state = {k: len(v) for k, v in emu.get_json("/_emulator/state?workspace=ws-sales-analytics")["workspaces"][0]["objects"].items()}
+    assert all(state.get(kind, 0) == 0 for kind in ("models", "assets", "images", "services")), state
+    assert len(entries) == PURGE_REQUESTS, Counter(e["op"] for e in entries)
