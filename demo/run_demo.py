@@ -91,6 +91,7 @@ def main():
     print("fleet summary:  %s" % (exports / "fleet-summary.json"))
     print("purge plan:     %s" % (exports / PURGED_HOST / "purge-plan.json"))
     print("audit log:      %s" % (exports / "audit" / (PURGED_HOST + ".jsonl")))
+    print("report:         %s (and report.md; every bundle has one)" % (exports / PURGED_HOST / "report.html"))
 
 
 if __name__ == "__main__":

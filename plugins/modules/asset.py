@@ -17,7 +17,7 @@ description:
   - Every check runs before the first request that changes anything, and runs the same way in check mode.
   - In check mode the module lists the assets, runs every check and sends no request that changes anything;
     RV(deleted) holds the ids that a real run would delete and C(changed) is what a real run would report.
-  - The role M(gdpr.azureml.purge_workspace) plans a whole purge (export check, confirmation, limits), deletes every kind in
+  - The role P(gdpr.azureml.purge_workspace#role) plans a whole purge (export check, confirmation, limits), deletes every kind in
     a safe order with these modules and keeps an audit log.
 author:
   - gdpr.azureml maintainers (@gdpr-azureml)
@@ -104,7 +104,7 @@ EXAMPLES = r"""
     workspace_name: churn-models
     state: absent
     ids: "{{ plan.deleted }}"
-    audit_log: /srv/gdpr/audit/churn-models.jsonl
+    audit_log: /srv/gdpr/exports/audit/ml-prod_churn-models.jsonl
 """
 
 RETURN = r"""

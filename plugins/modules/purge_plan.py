@@ -11,7 +11,7 @@ version_added: "1.0.0"
 description:
   - With O(mode=plan) (the default), lists the objects of the deletable kinds O(kinds) (services, images, models, assets) and
     runs every safety check of a purge in one module run, before anything is deleted. It is the planning step of the role
-    M(gdpr.azureml.purge_workspace), and an addition to the public surface of C(shared/INTERFACE.md).
+    P(gdpr.azureml.purge_workspace#role), and an addition to the public surface of C(shared/INTERFACE.md).
   - Every check runs and every refusal is collected and returned, not only the first one.
     The confirmation (O(confirm)) must name this workspace (required for a real run; in check mode, checked when given).
     With O(require_export), the export bundle in O(export_dir) must be complete (a manifest), be of this workspace, match its
@@ -45,7 +45,7 @@ options:
     default: [services, images, models, assets]
   export_dir:
     description:
-      - The export bundle of this workspace (written by the role M(gdpr.azureml.export_workspace_data)), and where a check run
+      - The export bundle of this workspace (written by the role P(gdpr.azureml.export_workspace_data#role)), and where a check run
         writes C(purge-plan.json).
       - Required when O(require_export=true) and O(mode=plan).
     type: path
@@ -142,12 +142,12 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Plan the purge of a workspace (writes /srv/gdpr/exports/ml-prod_churn/purge-plan.json)
+- name: Plan the purge of a workspace (writes /srv/gdpr/exports/ml-prod_churn-models/purge-plan.json)
   gdpr.azureml.purge_plan:
     subscription_id: 00000000-1111-2222-3333-444444444444
     resource_group: ml-prod
     workspace_name: churn-models
-    export_dir: /srv/gdpr/exports/ml-prod_churn
+    export_dir: /srv/gdpr/exports/ml-prod_churn-models
   check_mode: true
   register: plan
 
@@ -156,8 +156,8 @@ EXAMPLES = r"""
     subscription_id: 00000000-1111-2222-3333-444444444444
     resource_group: ml-prod
     workspace_name: churn-models
-    export_dir: /srv/gdpr/exports/ml-prod_churn
-    plan_file: /srv/gdpr/exports/ml-prod_churn/purge-plan.json
+    export_dir: /srv/gdpr/exports/ml-prod_churn-models
+    plan_file: /srv/gdpr/exports/ml-prod_churn-models/purge-plan.json
     confirm: churn-models
     fail_on_refusal: false
   register: checked
@@ -168,7 +168,7 @@ EXAMPLES = r"""
     resource_group: ml-prod
     workspace_name: churn-models
     mode: verify
-    audit_log: /srv/gdpr/audit/ml-prod_churn.jsonl
+    audit_log: /srv/gdpr/exports/audit/ml-prod_churn-models.jsonl
 """
 
 RETURN = r"""
@@ -254,7 +254,7 @@ plan_dest:
   description: The plan file written (check mode only); null when none was written.
   returned: O(mode=plan)
   type: str
-  sample: /srv/gdpr/exports/ml-prod_churn/purge-plan.json
+  sample: /srv/gdpr/exports/ml-prod_churn-models/purge-plan.json
 workspace_found:
   description: Whether the workspace exists.
   returned: always

@@ -99,7 +99,7 @@ seealso:
 EXAMPLES = r'''
 - name: Where does Jane Doe appear in this workspace's export?
   gdpr.azureml.subject_info:
-    bundle_dir: /srv/gdpr/exports/rg-ml_churn-models
+    bundle_dir: /srv/gdpr/exports/ml-prod_churn-models
     subjects:
       - object_id: 0f8fad5b-d9cb-469f-a165-70867728950e
         email: jane.doe@contoso.com
@@ -112,16 +112,16 @@ EXAMPLES = r'''
 
 - name: Who appears in the workspace at all?
   gdpr.azureml.subject_info:
-    bundle_dir: /srv/gdpr/exports/rg-ml_churn-models
+    bundle_dir: /srv/gdpr/exports/ml-prod_churn-models
   register: everyone
 
 - name: Write the index of two people into the bundle (mode 0600)
   gdpr.azureml.subject_info:
-    bundle_dir: /srv/gdpr/exports/rg-ml_churn-models
+    bundle_dir: /srv/gdpr/exports/ml-prod_churn-models
     subjects:
       - 0f8fad5b-d9cb-469f-a165-70867728950e
       - john.roe@contoso.com
-    dest: /srv/gdpr/exports/rg-ml_churn-models/subjects.json
+    dest: /srv/gdpr/exports/ml-prod_churn-models/subjects.json
 '''
 
 RETURN = r'''
@@ -129,7 +129,7 @@ bundle_dir:
   description: The absolute path of the bundle read.
   returned: success
   type: str
-  sample: /srv/gdpr/exports/rg-ml_churn-models
+  sample: /srv/gdpr/exports/ml-prod_churn-models
 workspace:
   description: The workspace of the bundle, from its manifest (C(id), C(name), C(resource_group), C(subscription_id), C(location)).
   returned: success
@@ -305,7 +305,7 @@ dest:
   description: The absolute path of the file written.
   returned: success and O(dest) is set
   type: str
-  sample: /srv/gdpr/exports/rg-ml_churn-models/subjects.json
+  sample: /srv/gdpr/exports/ml-prod_churn-models/subjects.json
 sha256:
   description: The SHA-256 digest of the file's content (what the file holds, or would hold in check mode).
   returned: success and O(dest) is set

@@ -85,7 +85,7 @@ attributes:
   idempotent:
     support: full
 notes:
-  - Everything the workspace holds is lost with it. Export it first (role M(gdpr.azureml.purge_workspace) with
+  - Everything the workspace holds is lost with it. Export it first (role P(gdpr.azureml.purge_workspace#role) with
     C(purge_workspace_delete_workspace) checks the export bundle and the confirmation before it calls this module).
 seealso:
   - module: gdpr.azureml.workspace_info
@@ -111,7 +111,7 @@ EXAMPLES = r"""
     state: absent
     permanently_delete: true
     wait_timeout: 1200
-    audit_log: /srv/gdpr/audit/churn-models.jsonl
+    audit_log: /srv/gdpr/exports/audit/ml-prod_churn-models.jsonl
 """
 
 RETURN = r"""
