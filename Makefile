@@ -19,7 +19,7 @@ export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
 # pip on these machines prints one warning per missing local mirror; keep the output readable.
 PIP_QUIET := 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
 
-.PHONY: help venv collection emulator demo test lint unit emulator-test integration sanity ansible-lint molecule bench clean
+.PHONY: help venv collection emulator demo test lint unit emulator-test integration sanity ansible-lint molecule bench clean chromium docs-lint
 
 help:
 	@echo "make demo   - export (and rehearse a purge of) the demo workspaces on the bundled emulator"
@@ -53,13 +53,31 @@ lint: venv
 	$(BIN)/antsibull-changelog lint
 
 unit: venv collection
-	$(BIN)/python -m pytest -q tests/unit
+	@mkdir -p build/tmp
+	$(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/unit tests/unit
 
 emulator-test: venv
-	$(BIN)/python -m pytest -q -n 2 tests/emulator/tests
+	@mkdir -p build/tmp
+	$(BIN)/python -m pytest -q -n 2 --basetemp=$(CURDIR)/build/tmp/emulator tests/emulator/tests
 
-integration: venv collection
-	$(BIN)/python -m pytest -q tests/integration
+# The report test renders report.html in Debian's headless Chromium (apt needs root, as on CI).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+integration: venv collection chromium
+	@mkdir -p build/tmp
+	$(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/integration tests/integration
+	@# Second pass under api_profile current: the tests whose routes differ between the two profiles
+	@# (every list and its paging, artifacts v2 and contents, every _info module, a real purge, the large purge).
+	AZUREML_TEST_API_PROFILE=current $(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/integration-current \
+	  tests/integration/export/test_info_modules.py \
+	  tests/integration/export/test_export_role.py::test_every_object_of_every_workspace_is_in_its_bundle_exactly_once \
+	  tests/integration/export/test_export_role.py::test_artifact_contents_are_stored_inside_the_bundle \
+	  tests/integration/purge/test_purge_role.py::test_real_purge_deletes_everything_in_the_safe_order_then_a_second_run_changes_nothing \
+	  tests/integration/purge/test_scale.py
+
+docs-lint: venv collection
+	cd $(COLLECTION_LINK) && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 
 sanity: venv
 	@$(BIN)/python tests/sanity/run_sanity.py
@@ -71,7 +89,7 @@ molecule: venv collection
 	@if ls extensions/molecule/*/molecule.yml >/dev/null 2>&1; then $(BIN)/molecule test --all; \
 	else echo "molecule: no scenario yet"; fi
 
-test: lint unit emulator-test integration sanity ansible-lint molecule
+test: lint docs-lint unit emulator-test integration sanity ansible-lint molecule
 	@echo "make test: every gate passed"
 
 bench: venv collection

@@ -6,7 +6,6 @@ import json
 import os
 import stat
 import tarfile
-import time
 
 import yaml
 
@@ -139,7 +138,9 @@ def test_rerun_changes_nothing_then_a_new_object_replaces_its_kind_file(ansible,
     after = snapshot(dest)
     host = host_name(ws)
     replaced = {k for k in before if k in after and after[k] != before[k]}
-    assert replaced == {host + "/models.json", host + "/manifest.json", host + ".tar.gz", "fleet-summary.json"}
+    # the new model's creator now appears in the workspace's subject index too
+    assert replaced == {host + "/models.json", host + "/manifest.json", host + "/subjects.json", host + "/report.html", host + "/report.md",
+                        host + ".tar.gz", "fleet-summary.json"}
     now = next(w for w in emu.state()["workspaces"] if w["id"] == ws["id"])
     assert len(state_ids(now, "models")) == len(state_ids(ws, "models")) + 1
     assert sorted(bundle_ids(str(dest / host), "models")) == sorted(state_ids(now, "models"))
@@ -256,7 +257,7 @@ def test_bad_input_is_refused_before_any_request(ansible, demo_inventory, tmp_pa
         extra = dict({"export_workspace_data_dest": str(tmp_path / "x")}, **extra)
         run = ansible.playbook(PLAYBOOK, inventory=demo_inventory, extra_vars=dict(extra, target="rg-gdpr-demo_ws-empty-sandbox"))
         assert run.rc != 0
-        failure = run.task("Fail this workspace")[0]["result"]["msg"]
+        failure = run.task("Say that this workspace failed (the others go on; the fleet summary fails the run)")[0]["result"]["msg"]
         assert message in failure, failure
         assert emu.journal() == [], extra
 
@@ -268,19 +269,21 @@ def test_subjects_are_accepted(ansible, demo_inventory, tmp_path):
     assert run.rc == 0, run.stdout
 
 
-def test_an_empty_workspace_exports_in_well_under_ten_seconds(ansible, demo_inventory, tmp_path):
-    started = time.monotonic()
+def test_an_empty_workspace_costs_one_request_per_list_and_nothing_more(ansible, demo_inventory, tmp_path):
+    """The fixed cost of an empty workspace, in requests (its time is measured by bench/, not by a test)."""
+    emu = ansible.emulator
     run = ansible.playbook(PLAYBOOK, inventory=demo_inventory, extra_vars={
         "export_workspace_data_dest": str(tmp_path / "x"), "target": "rg-gdpr-demo_ws-empty-sandbox"})
-    elapsed = time.monotonic() - started
     assert run.rc == 0, run.stdout
-    assert elapsed < 10, elapsed
     result = run.task(EXPORT_TASK)[0]["result"]
-    assert result["count"] == 1 and result["duration"] < 2
+    assert result["count"] == 1  # the workspace itself; every other kind is empty
+    ops = sorted(e["op"] for e in emu.journal())
+    # one GET of the workspace and one (empty) page per listed kind: no fan-out, no second page
+    assert len(ops) == len(set(ops)) and all(not e["mutating"] for e in emu.journal()), ops
 
 
 def test_kinds_files_are_named_after_kinds(ansible, demo_inventory, tmp_path):
     run = export(ansible, demo_inventory, tmp_path / "exports", extra_vars={"target": "rg-ml-research_mlresearch01"})
     assert run.rc == 0
     names = set(os.listdir(tmp_path / "exports" / "rg-ml-research_mlresearch01"))
-    assert names == {KINDS[k].file for k in KIND_NAMES} | {"manifest.json"}
+    assert names == {KINDS[k].file for k in KIND_NAMES} | {"manifest.json", "subjects.json", "report.html", "report.md"}

@@ -1,4 +1,9 @@
-"""A purge of ~2,800 objects is bound by requests x latency / concurrency, never by one module run per object.
+"""A purge of ~2,800 objects fans out with bounded concurrency, never one module run per object.
+
+The time it takes against requests x latency / concurrency is measured by ``make bench``
+(docs/performance.md); here only what does not depend on the machine's load is asserted:
+every object deleted once, the deletes overlapping (more than one in flight) and never more
+than ``concurrency`` at once, and a handful of module runs.
 
 Runs against a second emulator with the ``large`` scenario (ws-large: 2000 models, 500 assets, 200 images, 100
 services, half of them on AKS) and 20 ms of latency on every request. The export check is off here: exporting
@@ -6,7 +11,6 @@ ws-large (5,000 runs, 10,000 artifacts) is the export's benchmark, not the purge
 """
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import pytest
@@ -43,7 +47,7 @@ def max_in_flight(entries):
     return peak
 
 
-def test_purge_of_2800_objects_is_bound_by_requests_latency_and_concurrency(ansible, large, tmp_path):
+def test_purge_of_2800_objects_fans_out_with_bounded_concurrency(ansible, large, tmp_path):
     state = {ws["name"]: ws for ws in large.state()["workspaces"]}["ws-large"]
     counts = {k: len(state["objects"][k]) for k in DELETABLE}
     assert sum(counts.values()) == 2800
@@ -53,12 +57,10 @@ def test_purge_of_2800_objects_is_bound_by_requests_latency_and_concurrency(ansi
         "      azureml_workspace_name: ws-large\n  vars:\n    ansible_connection: local\n"
         '    ansible_python_interpreter: "{{ ansible_playbook_python }}"\n' % (LARGE, state["subscription_id"]))
     large.clear_journal()
-    started = time.monotonic()
     run = ansible.playbook(PURGE_PLAYBOOK, inventory=inventory, env={"AZUREML_BASE_URL": large.url},
                            extra_vars={"export_workspace_data_dest": str(tmp_path / "exports"), "purge_workspace_require_export": False,
                                        "purge_workspace_confirm": "ws-large", "purge_workspace_show_max": 5,
                                        "azureml_options": {"concurrency": CONCURRENCY}})
-    elapsed = time.monotonic() - started
     assert run.rc == 0, output(run)[-3000:]
     left = {ws["name"]: ws for ws in large.state()["workspaces"]}["ws-large"]["objects"]
     assert {k: len(left[k]) for k in DELETABLE} == {k: 0 for k in DELETABLE}
@@ -66,11 +68,8 @@ def test_purge_of_2800_objects_is_bound_by_requests_latency_and_concurrency(ansi
     journal = large.journal(0)
     deletes = [e for e in journal if e["method"] == "DELETE"]
     assert len(deletes) == 2800 and len({e["path"] for e in deletes}) == 2800  # each object once
-    assert max_in_flight(journal) <= CONCURRENCY
-    # Each kind's deletes take about n x latency / concurrency (x 2 for the machine's own overhead, + 1 s).
-    for kind, n in counts.items():
-        times = [stamp(e) for e in deletes if e["op"] == f"{kind}.delete"]
-        assert max(times) - min(times) <= n * LATENCY / CONCURRENCY * 2 + 1, kind
-    # The whole run: the deletes, the listings (pages of 50, one after another) and a handful of module runs.
-    reads = len(journal) - len(deletes)
-    assert elapsed < (len(deletes) / CONCURRENCY + reads) * LATENCY * 2 + 30, (elapsed, reads)
+    peak = max_in_flight(deletes)
+    assert 1 < peak <= CONCURRENCY, peak  # concurrent, and bounded by the option
+    # one module run per kind (plus the plan and the verification), not one per object
+    module_runs = [r for r in run.results if r["action"].startswith("gdpr.azureml.") and r["host"] == LARGE and r["status"] != "skipped"]
+    assert len(module_runs) <= 8, [r["action"] for r in module_runs]
