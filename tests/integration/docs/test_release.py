@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -49,8 +50,11 @@ def test_tarball_holds_the_collection_without_the_development_tools(tarball):
 
 def test_installed_collection_exports_the_fleet(tarball, ansible, demo_inventory, tmp_path):
     collections = tmp_path / "collections"
+    # With the repository on ANSIBLE_COLLECTIONS_PATH (as `make` sets it) ansible-galaxy would find gdpr.azureml
+    # "already installed" and install nothing: install as a user would, with only the target path.
+    clean = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections))
     proc = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", str(tarball), "-p", str(collections)],
-                          capture_output=True, text=True, timeout=600, check=False)
+                          capture_output=True, text=True, timeout=600, check=False, env=clean)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     installed = collections / "ansible_collections" / "gdpr" / "azureml"
     assert (installed / "MANIFEST.json").is_file() and not (installed / "tests" / "emulator").exists()
