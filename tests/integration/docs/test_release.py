@@ -52,7 +52,8 @@ def test_installed_collection_exports_the_fleet(tarball, ansible, demo_inventory
     collections = tmp_path / "collections"
     # With the repository on ANSIBLE_COLLECTIONS_PATH (as `make` sets it) ansible-galaxy would find gdpr.azureml
     # "already installed" and install nothing: install as a user would, with only the target path.
-    clean = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections))
+    clean = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false")
+    clean.pop("PYTHONPATH", None)  # make puts the repository's collection tree there too
     proc = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", str(tarball), "-p", str(collections)],
                           capture_output=True, text=True, timeout=600, check=False, env=clean)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -25,7 +25,8 @@ EXAMPLE = ROOT / "docs" / "examples" / "execution-environment.yml"
 def run(*cmd, cwd):
     # Without the repository's collection path (`make` exports it): ansible-galaxy would otherwise find
     # gdpr.azureml "already installed" there and install nothing into the temporary path.
-    env = {k: v for k, v in os.environ.items() if k != "ANSIBLE_COLLECTIONS_PATH"}
+    env = {k: v for k, v in os.environ.items() if k not in ("ANSIBLE_COLLECTIONS_PATH", "PYTHONPATH")}
+    env["ANSIBLE_COLLECTIONS_SCAN_SYS_PATH"] = "false"
     proc = subprocess.run([str(c) for c in cmd], cwd=str(cwd), capture_output=True, text=True, timeout=300, check=False, env=env)
     assert proc.returncode == 0, f"{cmd}: {proc.stdout}\n{proc.stderr}"
     return proc.stdout
