@@ -83,3 +83,23 @@ def delete_order(names):
     if unknown:
         raise ValueError("cannot delete kind(s) %s; deletable kinds: %s" % (", ".join(unknown), ", ".join(DELETABLE_KINDS)))
     return [n for n in DELETABLE_KINDS if n in names]
+
+
+def references(kind_name, obj):
+    """``[(kind, id), ...]`` the object holds: an image its models, a service its image and models.
+
+    These are the references the service enforces on delete (HTTP 412 ``DeletionRequired``).
+    """
+    if not isinstance(obj, dict):
+        return []
+    refs = []
+    if kind_name == 'images':
+        refs += [('models', str(m)) for m in obj.get('modelIds') or [] if m]
+    elif kind_name == 'services':
+        if obj.get('imageId'):
+            refs.append(('images', str(obj['imageId'])))
+        for model in obj.get('models') or []:
+            model_id = model.get('id') if isinstance(model, dict) else model
+            if model_id:
+                refs.append(('models', str(model_id)))
+    return refs

@@ -31,7 +31,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._client import (
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import MODEL_MANAGEMENT
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import _write_atomic
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KINDS
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KINDS, references
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, purge_subjects, subject_purge_selection
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import PURGE_QUERY
 
@@ -85,23 +85,6 @@ def list_kinds(client, kind_names, ws):
     names = list(dict.fromkeys(kind_names))
     lists = client.map_concurrent(lambda name: list_objects(client, name, ws), names)
     return dict(zip(names, lists))
-
-
-def references(kind_name, obj):
-    """``[(kind, id), ...]`` the object holds: an image its models, a service its image and models."""
-    if not isinstance(obj, dict):
-        return []
-    refs = []
-    if kind_name == 'images':
-        refs += [('models', str(m)) for m in obj.get('modelIds') or [] if m]
-    elif kind_name == 'services':
-        if obj.get('imageId'):
-            refs.append(('images', str(obj['imageId'])))
-        for model in obj.get('models') or []:
-            model_id = model.get('id') if isinstance(model, dict) else model
-            if model_id:
-                refs.append(('models', str(model_id)))
-    return refs
 
 
 def holder_index(listed):

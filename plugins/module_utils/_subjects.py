@@ -58,7 +58,7 @@ import unicodedata
 from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, iter_objects, read_manifest, verify_bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import MODE as FILE_MODE
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import _write_atomic, sha256_file
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, references
 
 FORMAT_VERSION = 1
 INDEX_NAME = 'subjects.json'
@@ -635,23 +635,6 @@ def created_by_subjects(kind_name, objects, subjects):
         if None in tenants or not tenant or tenant in tenants:
             ids.add(kind.object_id(obj))
     return sorted(ids)
-
-
-def references(kind_name, obj):
-    """``[(kind, id)]`` an image (its models) or a service (its image and models) holds."""
-    refs = []
-    if not isinstance(obj, dict):
-        return refs
-    if kind_name == 'images':
-        refs += [('models', str(m)) for m in obj.get('modelIds') or [] if m]
-    elif kind_name == 'services':
-        if obj.get('imageId'):
-            refs.append(('images', str(obj['imageId'])))
-        for model in obj.get('models') or []:
-            model_id = model.get('id') if isinstance(model, dict) else model
-            if model_id:
-                refs.append(('models', str(model_id)))
-    return refs
 
 
 def subject_purge_selection(listed, kinds, subjects):
