@@ -103,7 +103,8 @@ def test_export_failing_midway_leaves_no_file_and_no_manifest(runner):
         watcher.join()
     assert watcher.fired and run.rc != 0
     msg = run.task(EXPORT_TASK)[0]["result"]["msg"]
-    assert "HTTP 500" in msg and "request id " in msg, msg
+    # the emulator's faults are 500 or 503 at random; which request meets which depends on thread timing
+    assert ("HTTP 500" in msg or "HTTP 503" in msg) and "request id " in msg, msg
     bundle = runner.dest / SALES
     left = sorted(p.name for p in bundle.iterdir()) if bundle.exists() else []
     assert left == [], left  # no kind file, no manifest, staging removed
@@ -114,7 +115,7 @@ def test_export_failing_midway_leaves_no_file_and_no_manifest(runner):
 
 
 class FaultAfter(threading.Thread):
-    """Turns every request into a 500 (fault_rate 1.0) once ``ready(journal)`` holds."""
+    """Turns every request into a 500 or 503 (fault_rate 1.0) once ``ready(journal)`` holds."""
 
     def __init__(self, emu, ready):
         super().__init__(daemon=True)
