@@ -21,7 +21,7 @@ import shutil
 import tarfile
 import tempfile
 
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import fsync_dir, make_private_dirs, sha256_file, write_atomic
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS
 
 MANIFEST_NAME = 'manifest.json'
@@ -138,7 +138,6 @@ ARTIFACT_CONTENTS = 'artifact_contents'
 ARTIFACT_CONTENTS_FILE = ARTIFACT_CONTENTS + '.json'
 ARTIFACTS_DIR = 'artifacts'
 STAGING_PREFIX = '.export-staging-'
-DIR_MODE = 0o700
 FILE_MODE = 0o600
 # Longest stored name component and relative path, in UTF-8 bytes (filesystems allow 255 and 4096).
 MAX_COMPONENT_BYTES = 200
@@ -148,31 +147,15 @@ MAX_PATH_BYTES = 1024
 _ESCAPED = frozenset('/\\:*?"<>|%')
 
 
-def make_dirs(path, mode=DIR_MODE):
-    """Create ``path`` and every missing parent with ``mode`` (whatever the umask); return the folders created.
+def make_dirs(path):
+    """Create ``path`` and every missing parent with mode 0700 (whatever the umask); return the folders created.
 
     Existing folders are left as they are.
     """
-    path = os.path.abspath(path)
-    missing = []
-    head = path
-    while not os.path.isdir(head):
-        if os.path.lexists(head):
-            raise BundleError(f'{head} exists and is not a folder')
-        missing.append(head)
-        parent = os.path.dirname(head)
-        if parent == head:
-            break
-        head = parent
-    for folder in reversed(missing):
-        try:
-            os.mkdir(folder, mode)
-        except FileExistsError:
-            if not os.path.isdir(folder):
-                raise BundleError(f'{folder} exists and is not a folder') from None
-            continue
-        os.chmod(folder, mode)
-    return list(reversed(missing))
+    try:
+        return make_private_dirs(path)
+    except NotADirectoryError as e:
+        raise BundleError(str(e)) from None
 
 
 def folder_problem(path):
@@ -191,40 +174,10 @@ def folder_problem(path):
     return None
 
 
-def _fsync_dir(folder):
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def write_file_atomic(path, data, mode=FILE_MODE):
-    """Write ``data`` (bytes) to ``path`` atomically: a temporary file in the same folder (``mode`` from
-    creation), fsynced, renamed over ``path``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f'.{os.path.basename(path)}.{os.getpid()}.tmp')
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, 'O_NOFOLLOW', 0), mode)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, 'wb') as f:
-            fd = None
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        tmp = None
-        _fsync_dir(folder)
-    finally:
-        if fd is not None:
-            os.close(fd)
-        if tmp is not None and os.path.lexists(tmp):
-            os.unlink(tmp)
+    """Write ``data`` (bytes) to ``path`` atomically (``_jsonfile.write_atomic``: a temporary file created ``mode``,
+    fsynced, renamed over ``path``)."""
+    write_atomic(path, data, mode)
 
 
 def dumps_manifest(manifest):
@@ -243,7 +196,7 @@ def remove_manifest(bundle_dir):
         os.unlink(manifest_path(bundle_dir))
     except FileNotFoundError:
         return False
-    _fsync_dir(bundle_dir)
+    fsync_dir(bundle_dir)
     return True
 
 
@@ -416,7 +369,7 @@ def _tarinfo(name, size, mtime):
     info.uname = info.gname = ''
     if size is None:
         info.type = tarfile.DIRTYPE
-        info.mode = DIR_MODE
+        info.mode = 0o700
     else:
         info.size = size
         info.mode = FILE_MODE

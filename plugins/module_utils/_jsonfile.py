@@ -30,6 +30,7 @@ import tempfile
 
 CHUNK = 1024 * 1024
 MODE = 0o600
+DIR_MODE = 0o700
 
 
 class JsonFileError(Exception):
@@ -121,19 +122,53 @@ def _check_dest(dest):
     return folder
 
 
-def _write_atomic(dest, folder, chunks):
+def make_private_dirs(path):
+    """Create the folder ``path`` and its missing parents with mode 0700 (whatever the umask); return the folders created.
+
+    Existing folders are left as they are. :raises NotADirectoryError: something on the way is not a folder.
+    """
+    path = os.path.abspath(path)
+    missing = []
+    head = path
+    while not os.path.isdir(head):
+        if os.path.lexists(head):
+            raise NotADirectoryError(f'{head} exists and is not a folder')
+        missing.append(head)
+        parent = os.path.dirname(head)
+        if parent == head:
+            break
+        head = parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, DIR_MODE)
+        except FileExistsError:
+            if not os.path.isdir(folder):
+                raise NotADirectoryError(f'{folder} exists and is not a folder') from None
+            continue
+        os.chmod(folder, DIR_MODE)
+    return list(reversed(missing))
+
+
+def write_atomic(dest, chunks, mode=MODE):
+    """Write ``chunks`` (bytes, or an iterable of bytes) to ``dest`` atomically: a new temporary file in the same folder
+    (``O_EXCL``, so never through a symlink; ``mode`` from creation, whatever the umask), fsynced, renamed over ``dest``,
+    the folder fsynced. The one atomic writer of the collection: an interruption leaves the old file or the new one."""
+    if isinstance(chunks, (bytes, bytearray)):
+        chunks = [chunks]
+    folder = os.path.dirname(os.path.abspath(dest))
     fd, tmp = None, None
     try:
         for attempt in range(100):
             tmp = os.path.join(folder, f'.{os.path.basename(dest)}.{os.getpid()}.{attempt}.tmp')
             try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, MODE)
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
                 break
             except FileExistsError:
+                tmp = None
                 continue
         if fd is None:
             raise JsonFileError(f'cannot create a temporary file next to {dest}')
-        os.fchmod(fd, MODE)  # whatever the umask
+        os.fchmod(fd, mode)  # whatever the umask
         with os.fdopen(fd, 'wb') as f:
             fd = None
             for chunk in chunks:
@@ -142,7 +177,7 @@ def _write_atomic(dest, folder, chunks):
             os.fsync(f.fileno())
         os.replace(tmp, dest)
         tmp = None
-        _fsync_dir(folder)
+        fsync_dir(folder)
     finally:
         if fd is not None:
             os.close(fd)
@@ -150,7 +185,8 @@ def _write_atomic(dest, folder, chunks):
             os.unlink(tmp)
 
 
-def _fsync_dir(folder):
+def fsync_dir(folder):
+    """fsync a folder (so that a rename in it is durable); silently skipped where the OS does not allow it."""
     try:
         dir_fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -184,7 +220,7 @@ def write_json_array(dest, items, key, *, check_mode=False):
         changed = digest != existing
         if not check_mode:
             if changed:
-                _write_atomic(dest, folder, spill.chunks())
+                write_atomic(dest, spill.chunks())
             elif (os.stat(dest).st_mode & 0o777) != MODE:
                 os.chmod(dest, MODE)
                 changed = True

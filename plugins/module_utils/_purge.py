@@ -30,7 +30,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._client import (
     COLLECTION_VERSION, LRO_FAILED, LRO_SUCCEEDED, AzureMLError, LroTimeoutError, request_id_of,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import MODEL_MANAGEMENT
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import _write_atomic
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import make_private_dirs, write_atomic
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KINDS, references
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, purge_subjects, subject_purge_selection
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import PURGE_QUERY
@@ -44,7 +44,6 @@ FIRST_POLL_INTERVAL = 1  # ...after a first poll this soon, the interval doublin
 PLAN_FORMAT_VERSION = 1
 PLAN_NAME = 'purge-plan.json'
 AUDIT_FSYNC_EVERY = 64
-DIR_MODE = 0o700
 FILE_MODE = 0o600
 
 
@@ -132,26 +131,6 @@ def holders_message(blocked, ws, limit=10):
 
 
 # -- the audit log ----------------------------------------------------------------------------------------------------------
-
-def make_private_dirs(folder):
-    """Create ``folder`` and its missing parents with mode 0700 (existing folders are left as they are)."""
-    folder = os.path.abspath(folder)
-    missing = []
-    while folder and not os.path.isdir(folder):
-        missing.append(folder)
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
-    for path in reversed(missing):
-        try:
-            os.mkdir(path, DIR_MODE)
-        except FileExistsError:
-            if not os.path.isdir(path):
-                raise
-            continue
-        os.chmod(path, DIR_MODE)  # whatever the umask
-
 
 class AuditLog:
     """An append-only JSON-lines file: created 0600 (its missing folders 0700), never truncated.
@@ -539,7 +518,7 @@ def write_plan(path, doc):
     except (OSError, ValueError):
         pass
     data = (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + '\n').encode('utf-8')
-    _write_atomic(path, os.path.dirname(path), [data])
+    write_atomic(path, data)
     return True
 
 

@@ -57,7 +57,7 @@ import unicodedata
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, iter_objects, read_manifest, verify_bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import MODE as FILE_MODE
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import _write_atomic, sha256_file
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_atomic
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, references
 
 FORMAT_VERSION = 1
@@ -552,7 +552,7 @@ def write_index(dest, index, check_mode=False):
     existing = sha256_file(dest) if os.path.isfile(dest) else None
     changed = existing != digest or (os.stat(dest).st_mode & 0o777) != FILE_MODE
     if changed and not check_mode:
-        _write_atomic(dest, folder, [data])  # a temporary file created 0600, fsynced, renamed over dest
+        write_atomic(dest, data)  # a temporary file created 0600, fsynced, renamed over dest
     return {'changed': changed, 'dest': dest, 'sha256': digest}
 
 

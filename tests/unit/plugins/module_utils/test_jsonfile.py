@@ -123,3 +123,38 @@ def test_sort_items_matches_the_file_order(tmp_path):
     _jsonfile.write_json_array(str(dest), items, 'id')
     assert _jsonfile.sort_items(items, 'id') == json.loads(dest.read_text())
     assert _jsonfile.sort_items(list(reversed(items)), 'id') == _jsonfile.sort_items(items, 'id')
+
+
+def test_write_atomic_never_follows_a_symlink_nor_removes_a_stranger_temporary_file(tmp_path, monkeypatch):
+    """The one atomic writer: a temporary file named like ours (another writer's) is skipped and left alone;
+    a symlink at the destination is replaced, never written through."""
+    target = tmp_path / 'elsewhere.txt'
+    target.write_bytes(b'keep')
+    dest = tmp_path / 'out.json'
+    dest.symlink_to(target)
+    monkeypatch.setattr(os, 'getpid', lambda: 4242)
+    stranger = tmp_path / '.out.json.4242.0.tmp'
+    stranger.write_bytes(b'not ours')
+    old = os.umask(0)
+    try:
+        _jsonfile.write_atomic(str(dest), [b'new', b'\n'])
+    finally:
+        os.umask(old)
+    assert target.read_bytes() == b'keep' and not dest.is_symlink()
+    assert dest.read_bytes() == b'new\n' and stat.S_IMODE(dest.stat().st_mode) == 0o600
+    assert stranger.read_bytes() == b'not ours'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['.out.json.4242.0.tmp', 'elsewhere.txt', 'out.json']
+
+
+def test_make_private_dirs_0700_whatever_the_umask_and_refuses_a_file_on_the_way(tmp_path):
+    old = os.umask(0o022)
+    try:
+        created = _jsonfile.make_private_dirs(str(tmp_path / 'a' / 'b'))
+    finally:
+        os.umask(old)
+    assert created == [str(tmp_path / 'a'), str(tmp_path / 'a' / 'b')]
+    assert all(stat.S_IMODE(os.stat(p).st_mode) == 0o700 for p in created)
+    assert _jsonfile.make_private_dirs(str(tmp_path / 'a' / 'b')) == []
+    (tmp_path / 'f').write_bytes(b'')
+    with pytest.raises(NotADirectoryError, match='is not a folder'):
+        _jsonfile.make_private_dirs(str(tmp_path / 'f' / 'g'))
