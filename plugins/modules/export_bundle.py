@@ -70,6 +70,23 @@ options:
       - Needs V(artifacts) in O(kinds). In check mode nothing is downloaded.
     type: bool
     default: false
+  subjects:
+    description:
+      - When set, also write the subject index C(subjects.json) into the bundle, read from the bundle just written (no
+        further service call), as M(gdpr.azureml.subject_info) with O(gdpr.azureml.subject_info#module:dest) does.
+      - An empty list indexes every identity the bundle names; a list of subjects (object ids, UPNs, e-mail addresses,
+        display names, or dicts with C(object_id), C(upn), C(email), C(name), C(tenant_id)) indexes each one's objects.
+      - Validated before any request. Not written in check mode.
+    type: list
+    elements: raw
+  report:
+    description:
+      - Also write C(report.html) and C(report.md) into the bundle, read from the bundle (and its C(subjects.json)), as
+        M(gdpr.azureml.bundle_report) does. Not written in check mode.
+      - The role P(gdpr.azureml.export_workspace_data#role) sets it, and O(subjects), so that one module run per workspace
+        does the whole export.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - gdpr.azureml.common
   - gdpr.azureml.attributes
@@ -127,6 +144,14 @@ EXAMPLES = r'''
     dest: /srv/gdpr/exports/ml-prod_churn-models
     kinds: [experiments, runs, artifacts]
     artifact_content: true
+
+- name: Export, index two people and write the report, in one module run (what the role does)
+  gdpr.azureml.export_bundle:
+    resource_group: ml-prod
+    workspace_name: churn-models
+    dest: /srv/gdpr/exports/ml-prod_churn-models
+    subjects: [jane.doe@contoso.com, 5f0c1e9a-7d3b-4c2a-9e8f-1a2b3c4d5e6f]
+    report: true
 '''
 
 RETURN = r'''
@@ -194,6 +219,21 @@ archive:
   returned: success and O(archive=true)
   type: str
   sample: /srv/gdpr/exports/ml-prod_churn-models.tar.gz
+subject_index:
+  description:
+    - The subject index written to C(subjects.json) (with O(subjects), not in check mode) - C(dest), C(changed), C(sha256),
+      C(summary) (per subject, objects per kind and C(total)), C(found_total), C(count) and, for an index of every identity,
+      C(identity_count). See M(gdpr.azureml.subject_info).
+  returned: success and O(subjects) is set and not in check mode
+  type: dict
+  sample: {"dest": "/srv/gdpr/exports/ml-prod_churn-models/subjects.json", "changed": true, "identity_count": 5}
+report:
+  description:
+    - The report written (with O(report), not in check mode) - C(files) (format to path), C(sha256), C(changed), C(total)
+      and C(people). See M(gdpr.azureml.bundle_report).
+  returned: success and O(report=true) and not in check mode
+  type: dict
+  sample: {"files": {"html": "/srv/gdpr/exports/ml-prod_churn-models/report.html"}, "changed": true, "people": 5}
 duration:
   description: Seconds the export took inside the module.
   returned: success
@@ -201,10 +241,17 @@ duration:
   sample: 3.42
 '''
 
-from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import folder_problem
+import os
+
+from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, folder_problem
 from ansible_collections.gdpr.azureml.plugins.module_utils._export import export_bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES
 from ansible_collections.gdpr.azureml.plugins.module_utils._module import AzureMLModule
+from ansible_collections.gdpr.azureml.plugins.module_utils._report import ReportError, write_reports
+from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, parse_subjects, subject_info
+
+INDEX_KEYS = ('dest', 'changed', 'sha256', 'summary', 'found_total', 'count', 'identity_count')
+REPORT_KEYS = ('files', 'sha256', 'changed', 'total', 'people')
 
 
 def run(module):
@@ -212,10 +259,30 @@ def run(module):
     problem = folder_problem(p['dest'])
     if problem:  # before any request
         module.fail(f"dest {p['dest']} cannot hold the bundle: {problem}", option='dest')
+    if p['subjects'] is not None:
+        try:
+            parse_subjects(p['subjects'])
+        except SubjectError as exc:
+            module.fail(f'subjects: {exc}', option='subjects')
     result = export_bundle(module, dest=p['dest'], kinds=p['kinds'], pipeline_ids=p['pipeline_ids'],
                            archive=p['archive'], artifact_content=p['artifact_content'])
     for name, ids in sorted(result['missing'].items()):
         module.warn(f"{name}: the service does not know the requested id(s) {', '.join(sorted(ids))}")
+    if module.check_mode:  # the index and the report read the bundle, which check mode does not write
+        return result
+    bundle_dir = result['bundle_dir']
+    try:
+        if p['subjects'] is not None:
+            index = subject_info({'bundle_dir': bundle_dir, 'subjects': p['subjects'], 'dest': os.path.join(bundle_dir, 'subjects.json')})
+            result['subject_index'] = {k: index[k] for k in INDEX_KEYS if k in index}
+        if p['report']:
+            report = write_reports(bundle_dir)
+            result['report'] = {k: report[k] for k in REPORT_KEYS}
+    except (SubjectError, ReportError, BundleError) as exc:
+        module.fail(f'the bundle {bundle_dir} was exported, but its subject index or report could not be written: {exc}',
+                    bundle_dir=bundle_dir, manifest=result['manifest'])
+    result['changed'] = (result['changed'] or result.get('subject_index', {}).get('changed', False)
+                         or result.get('report', {}).get('changed', False))
     return result
 
 
@@ -227,6 +294,8 @@ def main():
             'pipeline_ids': {'type': 'dict', 'default': {}},
             'archive': {'type': 'bool', 'default': False},
             'artifact_content': {'type': 'bool', 'default': False},
+            'subjects': {'type': 'list', 'elements': 'raw'},
+            'report': {'type': 'bool', 'default': False},
         },
         supports_check_mode=True,
     )

@@ -28,9 +28,9 @@ EXPORT_REQUESTS = {
     "rg-ml-research_mlresearch01": 30,
     "rg-ml-research_Research-Vision-WS": 23,
 }
-# Module runs (processes) per workspace export: export_bundle (every service call), subject_info and bundle_report
-# (both read the bundle just written, no service call).
-EXPORT_MODULE_RUNS = 3
+# Module runs (processes) per workspace export: export_bundle alone (every service call, then subjects.json and the
+# report, read from the bundle just written).
+EXPORT_MODULE_RUNS = 1
 # Requests of the purge of ws-sales-analytics (deletable kinds, not the workspace), page size 3.
 PURGE_REQUESTS = 43
 

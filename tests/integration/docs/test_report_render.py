@@ -112,7 +112,8 @@ def test_report_renders_the_bundle_counts_and_the_purge(ansible, demo_inventory,
     bundle = dest / SALES_HOST
     report = bundle / "report.html"
     assert report.is_file() and (bundle / "report.md").is_file()
-    assert export.task("gdpr.azureml.export_workspace_data : Write the export report (report.html, report.md)")[0]["result"]["changed"] is True
+    exported = export.task("gdpr.azureml.export_workspace_data : Export the workspace to its bundle")[0]["result"]
+    assert exported["report"]["changed"] is True and exported["report"]["files"] == {"html": str(report), "md": str(bundle / "report.md")}
 
     purge = ansible.playbook("gdpr.azureml.purge_workspaces", inventory=demo_inventory,
                              extra_vars={"target": SALES_HOST, "export_workspace_data_dest": str(dest), "purge_workspace_confirm": SALES})

@@ -278,3 +278,43 @@ def test_every_object_exactly_once_whatever_the_page_size(run_module, service, t
     for name, ids in expected_ids(service).items():
         objects = list(_bundle.iter_objects(str(dest / KINDS[name].file)))
         assert sorted(KINDS[name].object_id(o) for o in objects) == sorted(ids), name
+
+
+def test_subjects_and_report_in_the_same_run_then_unchanged(run_module, service, tmp_path):
+    """subjects.json and report.html/md come from the bundle just written, after its manifest; a rerun changes nothing."""
+    populate(service)
+    dest = tmp_path / 'host1'
+    first = run_module(export_bundle, dict(ARGS, dest=str(dest), subjects=[], report=True))
+    assert first['changed'] is True and not first.get('failed'), first
+    assert first['subject_index']['changed'] is True and first['subject_index']['dest'] == str(dest / 'subjects.json')
+    assert 'identity_count' in first['subject_index']
+    assert first['report']['changed'] is True and first['report']['files'] == {'html': str(dest / 'report.html'), 'md': str(dest / 'report.md')}
+    for name in ('subjects.json', 'report.html', 'report.md'):
+        assert stat.S_IMODE((dest / name).stat().st_mode) == 0o600, name
+    manifest = json.loads((dest / 'manifest.json').read_text(encoding='utf-8'))
+    assert 'subjects.json' not in {k['file'] for k in manifest['kinds'].values()}  # derived, not in the manifest
+    assert _bundle.verify_bundle(str(dest)) == []
+    before = snapshot(dest)
+    second = run_module(export_bundle, dict(ARGS, dest=str(dest), subjects=[], report=True))
+    assert second['changed'] is False and second['subject_index']['changed'] is False and second['report']['changed'] is False
+    assert snapshot(dest) == before
+    # a named subject replaces the index of every identity by that subject's objects
+    named = run_module(export_bundle, dict(ARGS, dest=str(dest), subjects=['Nobody Known'], report=True))
+    assert named['changed'] is True and named['subject_index']['changed'] is True
+    assert [s['total'] for s in named['subject_index']['summary']] == [0]
+    assert 'subjects' in json.loads((dest / 'subjects.json').read_text(encoding='utf-8'))
+
+
+def test_subjects_and_report_are_not_written_in_check_mode(run_module, service, tmp_path):
+    populate(service)
+    dest = tmp_path / 'host1'
+    result = run_module(export_bundle, dict(ARGS, dest=str(dest), subjects=[], report=True), check=True)
+    assert result['changed'] is True and 'subject_index' not in result and 'report' not in result
+    assert not dest.exists()
+
+
+def test_bad_subjects_fail_before_any_request(run_module, service, tmp_path):
+    dest = tmp_path / 'host1'
+    result = run_module(export_bundle, {'dest': str(dest), 'subjects': [{'phone': '555'}]})
+    assert result['failed'] and result['msg'].startswith('subjects: ') and result['option'] == 'subjects', result
+    assert service.calls == [] and not dest.exists()
