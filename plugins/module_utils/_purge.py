@@ -550,7 +550,8 @@ def read_plan(path, workspace_id):
 
 def plan_argument_spec():
     return {
-        'mode': {'type': 'str', 'default': 'plan', 'choices': ['plan', 'verify']},
+        'mode': {'type': 'str', 'default': 'plan', 'choices': ['plan', 'apply', 'verify']},
+        'objects': {'type': 'dict'},
         'kinds': {'type': 'list', 'elements': 'str', 'default': list(DELETABLE_KINDS), 'choices': list(DELETABLE_KINDS)},
         'export_dir': {'type': 'path'},
         'require_export': {'type': 'bool', 'default': True},
@@ -576,8 +577,12 @@ def validate_plan_options(module):
                     option='export_dir')
     if p.get('confirm') is not None and not [c for c in p['confirm'] if str(c).strip()]:
         module.fail('confirm must name the workspace (its name or ARM id); it is empty', option='confirm')
-    if p['mode'] == 'verify' and p.get('plan_file'):
+    if p['mode'] != 'plan' and p.get('plan_file'):
         module.fail('plan_file is only used when mode is plan', option='plan_file')
+    if p['mode'] == 'apply':
+        validate_apply_options(module)
+    elif p.get('objects') is not None:
+        module.fail('objects is only used when mode is apply', option='objects')
     if p.get('subjects'):
         try:
             purge_subjects(p['subjects'])
@@ -586,6 +591,28 @@ def validate_plan_options(module):
         if p.get('delete_workspace'):
             module.fail("subjects limit the purge to what these people created, delete_workspace would delete everyone's data: "
                         'purge by subject first, then delete the workspace in a run of its own if that is the remedy', option='subjects')
+
+
+def validate_apply_options(module):
+    """``mode=apply``: ``objects`` ({kind: [ids]}, kinds among ``kinds``), ``confirm`` (outside check mode) naming this
+    workspace, at most ``max_deletions`` objects; each message names its option, before any request."""
+    p, ws = module.params, module.workspace
+    objects = p.get('objects')
+    if objects is None:
+        module.fail('objects is required when mode is apply: the ids to delete per kind (the plan of mode=plan, its plan.objects)',
+                    option='objects')
+    unknown = sorted(str(k) for k in objects if k not in p['kinds'])
+    if unknown:
+        module.fail(f"objects has kinds that kinds does not list: {', '.join(unknown)} (kinds: {', '.join(p['kinds'])})", option='objects')
+    for kind_name, ids in objects.items():
+        if not isinstance(ids, list) or not all(isinstance(i, str) and i.strip() for i in ids):
+            module.fail(f'objects.{kind_name} must be a list of ids (non-empty strings)', option='objects')
+    total = sum(len(set(ids)) for ids in objects.values())
+    if total > p['max_deletions']:
+        module.fail(f"objects holds {total} ids to delete, more than max_deletions {p['max_deletions']}", option='max_deletions')
+    if not module.check_mode and not confirmed(p.get('confirm'), ws.workspace_name, (ws.id,)):
+        module.fail(f'confirm must name this workspace ({ws.workspace_name} or {ws.id}) to delete its objects; '
+                    f"it holds {', '.join(p.get('confirm') or []) or 'nothing'}", option='confirm')
 
 
 def confirmed(confirm, name, ids):
@@ -629,7 +656,7 @@ def export_problems(export_dir, workspace_id, planned):
 
 def run_plan(module):
     validate_plan_options(module)
-    module.run(guarded(_verify if module.params['mode'] == 'verify' else _plan))
+    module.run(guarded({'plan': _plan, 'apply': _apply, 'verify': _verify}[module.params['mode']]))
 
 
 def _shown(objects, kinds, show_max):
@@ -745,6 +772,48 @@ def _write_plan_file(module, export_dir, plan):
         module.warn(f'{dest} is the reviewed plan_file: it was not overwritten')
         return {'plan_dest': None}
     return {'plan_dest': dest, 'changed': write_plan(dest, plan)}
+
+
+def _apply(module):
+    """Delete the ids of ``objects`` kind after kind in the only order Azure accepts, each kind as its deleting module does
+    (its own listing, the holder check, one audit line per object), then list each kind again (:func:`_verify`).
+
+    One module run for the whole purge of a workspace, whatever the number of kinds: the role's module starts do not grow
+    with the kinds. A kind that fails stops the run before the next kind (a model whose image could not be deleted would
+    be refused anyway); the failure keeps what was deleted (``deleted`` per kind, ``results``).
+    """
+    p, client, ws = module.params, module.client, module.workspace
+    kinds = [k for k in DELETABLE_KINDS if k in p['kinds']]
+    objects = {k: list(dict.fromkeys(p['objects'].get(k) or [])) for k in kinds}
+    if module.check_mode:  # the plan's own check: every kind at once, as if the earlier kinds were deleted
+        listed = list_kinds(client, list(dict.fromkeys(kinds + ['images', 'services'])), ws)
+        existing = {k: [i for i in objects[k] if i in {KINDS[k].object_id(o) for o in listed[k]}] for k in kinds}
+        blocked = blocking_holders(existing, listed)
+        if blocked:
+            raise PurgeError(holders_message(blocked, ws), holders=blocked, changed=False, deleted={k: [] for k in kinds}, results={})
+        return dict(changed=any(existing.values()), deleted=existing, results={},
+                    **module.diff({k: sorted(existing[k]) for k in kinds}, {k: [] for k in kinds}))
+    deleted, results, before, after = {k: [] for k in kinds}, {}, {}, {}
+    for kind_name in kinds:
+        if not objects[kind_name]:
+            continue
+        try:
+            done = _delete(module, kind_name, 'ids', objects[kind_name])
+        except PurgeError as exc:
+            deleted[kind_name] = exc.result.get('deleted', [])
+            results[kind_name] = exc.result.get('results', [])
+            extra = {'holders': exc.result['holders']} if 'holders' in exc.result else {}
+            raise PurgeError(f'{kind_name}: {exc}', changed=any(deleted.values()), deleted=deleted, results=results, failed_kind=kind_name,
+                             **extra) from None
+        deleted[kind_name], results[kind_name] = done['deleted'], done['results']
+        if 'diff' in done:
+            before.update(done['diff']['before'])
+            after.update(done['diff']['after'])
+    verified = _verify(module)
+    result = dict(verified, changed=any(deleted.values()), deleted=deleted, results=results)
+    if module.diff_mode:
+        result['diff'] = {'before': before, 'after': after}
+    return result
 
 
 def _verify(module):

@@ -6,7 +6,7 @@
 
 DOCUMENTATION = r"""
 module: purge_plan
-short_description: Plan (and check) the purge of an Azure Machine Learning workspace, or verify one afterwards
+short_description: Plan (and check) the purge of an Azure Machine Learning workspace, apply it, or verify it afterwards
 version_added: "1.0.0"
 description:
   - With O(mode=plan) (the default), lists the objects of the deletable kinds O(kinds) (services, images, models, assets) and
@@ -25,6 +25,13 @@ description:
     It is the one thing a check run of a purge writes, like C(terraform plan -out). It sends no request that changes anything.
   - The plan lists the kinds in the only order Azure accepts deletes (services, images, models, assets), whatever the order of
     O(kinds).
+  - With O(mode=apply), deletes the ids of O(objects) (the RV(plan.objects) of a checked plan), kind after kind in that order,
+    each kind as its deleting module does (M(gdpr.azureml.service), M(gdpr.azureml.image), M(gdpr.azureml.model),
+    M(gdpr.azureml.asset) - its own listing, the check that nothing that stays uses an object to delete, one O(audit_log) line
+    per object), then lists each kind again as O(mode=verify) does. The role runs it once per workspace, so that the module
+    starts of a purge do not grow with its kinds. A kind that fails stops the run before the next kind; the result keeps
+    what was deleted. It needs O(confirm) naming this workspace (outside check mode) and at most O(max_deletions) ids,
+    checked before any request. In check mode it lists, checks the holders as the plan does and deletes nothing.
   - With O(mode=verify), run after the deletions, lists each kind of O(kinds) again and appends to O(audit_log) one line per
     kind with C(outcome) V(verified) and C(remaining), the number of objects of that kind left (V(0) when the purge is complete).
 author:
@@ -32,10 +39,16 @@ author:
 options:
   mode:
     description:
-      - V(plan) plans the purge and checks it; V(verify) counts what remains after it.
+      - V(plan) plans the purge and checks it; V(apply) deletes O(objects) and then verifies; V(verify) counts what remains
+        after a purge.
     type: str
-    choices: [plan, verify]
+    choices: [plan, apply, verify]
     default: plan
+  objects:
+    description:
+      - With O(mode=apply) (required then, and only then), the ids to delete per kind, for example the RV(plan.objects) of a
+        O(mode=plan) run. Its kinds must be among O(kinds).
+    type: dict
   kinds:
     description:
       - The kinds to delete. The plan always orders them services, images, models, assets.
@@ -82,7 +95,8 @@ options:
   audit_log:
     description:
       - The audit log of the purge. With O(mode=plan) it is only checked (it must be outside O(export_dir)).
-        With O(mode=verify) the module appends one JSON line per kind to it (not in check mode), with the keys C(time),
+        With O(mode=apply) the module appends one line per object deleted (as the deleting modules do), then, as with
+        O(mode=verify), one JSON line per kind (not in check mode), with the keys C(time),
         C(workspace_id), C(kind), C(id) (null), C(status) (null), C(request_id) (null), C(outcome) (V(verified)) and C(remaining).
       - The file is created with mode C(0600) (the folders the module creates, C(0700)) and only ever appended to.
     type: path
@@ -161,6 +175,18 @@ EXAMPLES = r"""
     confirm: churn-models
     fail_on_refusal: false
   register: checked
+
+- name: Delete what the checked plan lists, in order, then record what remains (what the role does)
+  gdpr.azureml.purge_plan:
+    subscription_id: 00000000-1111-2222-3333-444444444444
+    resource_group: ml-prod
+    workspace_name: churn-models
+    mode: apply
+    kinds: "{{ checked.plan.kinds }}"
+    objects: "{{ checked.plan.objects }}"
+    confirm: churn-models
+    audit_log: /srv/gdpr/exports/audit/ml-prod_churn-models.jsonl
+  when: checked.refusals | length == 0
 
 - name: After the deletions, record what remains
   gdpr.azureml.purge_plan:
@@ -260,19 +286,34 @@ workspace_found:
   returned: always
   type: bool
   sample: true
+deleted:
+  description: Per kind, the ids deleted (in check mode, that would be deleted); on failure, what was deleted before it.
+  returned: O(mode=apply)
+  type: dict
+  sample: {"services": ["svc-1"], "images": ["img:1"], "models": ["m:1", "m:2"], "assets": []}
+results:
+  description: Per kind, one entry per id as the deleting modules return them (C(id), C(status), C(request_id), C(outcome)).
+  returned: O(mode=apply), not in check mode
+  type: dict
+  sample: {"models": [{"id": "m:1", "status": 200, "request_id": "3f1c...", "outcome": "deleted"}]}
+failed_kind:
+  description: The kind whose deletes failed (the run stopped there).
+  returned: failure of O(mode=apply)
+  type: str
+  sample: images
 remaining:
   description: Per kind, the number of objects left.
-  returned: O(mode=verify)
+  returned: O(mode=verify), or O(mode=apply) outside check mode
   type: dict
   sample: {"services": 0, "images": 0, "models": 0, "assets": 0}
 remaining_ids:
   description: Per kind, the ids of the objects left.
-  returned: O(mode=verify)
+  returned: O(mode=verify), or O(mode=apply) outside check mode
   type: dict
   sample: {"models": []}
 audit_lines:
-  description: The lines appended to O(audit_log).
-  returned: O(mode=verify)
+  description: The C(verified) lines appended to O(audit_log) (one per kind).
+  returned: O(mode=verify), or O(mode=apply) outside check mode
   type: int
   sample: 4
 """

@@ -33,6 +33,9 @@ EXPORT_REQUESTS = {
 EXPORT_MODULE_RUNS = 1
 # Requests of the purge of ws-sales-analytics (deletable kinds, not the workspace), page size 3.
 PURGE_REQUESTS = 43
+# Module runs per workspace purge: purge_plan (plan), purge_plan (apply: every delete, then the verification),
+# bundle_report. Whatever the number of kinds to delete.
+PURGE_MODULE_RUNS = 3
 
 
 def _inventory(tmp_path, hosts, name="inventory.yml"):
@@ -117,3 +120,4 @@ def test_purge_requests(ansible, quick_operations, tmp_path):
     state = {k: len(v) for k, v in emu.get_json("/_emulator/state?workspace=ws-sales-analytics")["workspaces"][0]["objects"].items()}
     assert all(state.get(kind, 0) == 0 for kind in ("models", "assets", "images", "services")), state
     assert len(entries) == PURGE_REQUESTS, Counter(e["op"] for e in entries)
+    assert _module_runs(run) == {SALES: PURGE_MODULE_RUNS}, dict(_module_runs(run))

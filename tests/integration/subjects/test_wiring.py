@@ -41,7 +41,8 @@ def test_export_writes_the_index_and_purge_by_subject(ansible, demo_inventory, p
     for k, ids in gone.items():
         for i in ids:
             assert before[k][i]["created_by"]["userObjectId"] == dmitri["object_id"]
-    verify = real.task("gdpr.azureml.purge_workspace : List each purged kind again and record what remains", host)[0]["result"]
+    apply_task = "gdpr.azureml.purge_workspace : Delete the planned objects (services, images, models, assets), then list each kind again"
+    verify = real.task(apply_task, host)[0]["result"]
     assert verify["remaining"] == {"services": 0, "images": 0, "models": 0, "assets": 0}
     refused = ansible.playbook("gdpr.azureml.purge_workspaces", inventory=demo_inventory,
                                extra_vars=dict(pv, purge_workspace_subjects=["dmitri.ivanov@fabrikam.example"]), check=True)

@@ -1,11 +1,13 @@
 import json
 import os
+import re
+from urllib.parse import unquote
 
 import pytest
 import responses
 from purge_helpers import (
     http_mock, install_fake_time,
-    add_list, image, model, mutating, read_lines, runner, service, write_bundle, ws_url,
+    add_list, image, mms, model, mutating, read_lines, runner, service, write_bundle, ws_url,
 )
 from unit_helpers import WS_ID
 
@@ -253,3 +255,103 @@ def test_missing_workspace_without_its_bundle_is_refused_as_a_wrong_name(run, rs
     rsps.reset()
     serve(rsps, objects={}, workspace=False)
     assert not run({'require_export': False, 'confirm': 'ws-1'}).get('failed')
+
+
+# -- mode=apply: the whole purge of the plan's objects in one module run ------------------------------------------------------
+
+class Service:
+    """A stateful model management service for apply: lists what is left, deletes what is asked (``fail`` ids answer 500)."""
+
+    def __init__(self, rsps, objects, fail=()):
+        self.state = {k: [dict(o) for o in v] for k, v in objects.items()}
+        self.fail = set(fail)
+        self.order = []
+        rsps.add(responses.GET, ws_url(), json=WORKSPACE)
+        for kind in ('services', 'images', 'models', 'assets'):
+            rsps.add_callback(responses.GET, mms(kind), callback=self.lister(kind))
+            rsps.add_callback(responses.DELETE, re.compile(re.escape(mms(kind).split('?')[0]) + '/[^?]+'), callback=self.deleter(kind))
+
+    def lister(self, kind):
+        return lambda request: (200, {}, json.dumps({'value': self.state.get(kind, [])}))
+
+    def deleter(self, kind):
+        def delete(request):
+            obj_id = unquote(request.path_url.split('?')[0].rsplit('/', 1)[1])
+            headers = {'x-ms-request-id': f'rid-{obj_id}'}
+            if obj_id in self.fail:
+                return 500, headers, json.dumps({'error': {'code': 'InternalServerError', 'message': 'boom'}})
+            left = [o for o in self.state.get(kind, []) if o['id'] != obj_id]
+            if len(left) == len(self.state.get(kind, [])):
+                return 404, headers, ''
+            self.state[kind] = left
+            self.order.append((kind, obj_id))
+            return 200, headers, ''
+        return delete
+
+
+PLANNED = {'services': ['svc-1'], 'images': ['img-1'], 'models': ['m1', 'm2'], 'assets': ['a1']}
+APPLY = {'mode': 'apply', 'objects': PLANNED, 'confirm': 'ws-1', 'retries': 0}
+
+
+def test_apply_deletes_in_the_safe_order_then_verifies_and_a_rerun_changes_nothing(run, rsps, tmp_path):
+    svc = Service(rsps, OBJECTS)
+    audit = tmp_path / 'audit' / 'ws.jsonl'
+    result = run(dict(APPLY, audit_log=str(audit)), diff=True)
+    assert not result.get('failed'), result
+    assert [k for k, dummy in svc.order] == ['services', 'images', 'models', 'models', 'assets']
+    assert result['changed'] is True and result['deleted'] == PLANNED
+    assert result['remaining'] == {'services': 0, 'images': 0, 'models': 0, 'assets': 0}
+    assert {k: [r['outcome'] for r in v] for k, v in result['results'].items()} == {
+        'services': ['deleted'], 'images': ['deleted'], 'models': ['deleted', 'deleted'], 'assets': ['deleted']}
+    assert result['diff'] == {'before': PLANNED, 'after': {k: [] for k in PLANNED}}
+    lines = read_lines(audit)
+    assert sorted((x['kind'], x['id']) for x in lines if x['outcome'] == 'deleted') == sorted((k, i) for k, ids in PLANNED.items() for i in ids)
+    assert [(x['kind'], x['remaining']) for x in lines if x['outcome'] == 'verified'] == [
+        ('services', 0), ('images', 0), ('models', 0), ('assets', 0)]
+    again = run(dict(APPLY, audit_log=str(audit)))
+    assert again['changed'] is False and again['deleted'] == {k: [] for k in PLANNED}
+    assert {r['outcome'] for v in again['results'].values() for r in v} == {'absent'}
+
+
+def test_apply_in_check_mode_sends_nothing_that_changes_and_counts_the_plan_as_one(run, rsps):
+    svc = Service(rsps, OBJECTS)
+    result = run(APPLY, check=True, diff=True)
+    assert not result.get('failed'), result
+    assert result['changed'] is True and result['deleted'] == PLANNED  # img-1 and m1 are held only by what is deleted too
+    assert result['diff']['after'] == {k: [] for k in PLANNED}
+    assert mutating(rsps) == [] and svc.order == []
+    held = run(dict(APPLY, objects={'models': ['m1']}, kinds=['models']), check=True)
+    assert held['failed'] and 'image img-1' in held['msg'] and mutating(rsps) == []
+
+
+def test_apply_stops_at_the_failing_kind_and_reports_what_was_deleted(run, rsps, tmp_path):
+    svc = Service(rsps, OBJECTS, fail=['img-1'])
+    audit = tmp_path / 'audit.jsonl'
+    result = run(dict(APPLY, audit_log=str(audit)))
+    assert result['failed'] and result['msg'].startswith('images: 1 of 1 images could not be deleted'), result['msg']
+    assert 'HTTP 500' in result['msg'] and 'rid-img-1' in result['msg']
+    assert result['failed_kind'] == 'images' and result['changed'] is True
+    assert result['deleted'] == {'services': ['svc-1'], 'images': [], 'models': [], 'assets': []}
+    assert svc.order == [('services', 'svc-1')]  # no model or asset delete after the failing kind
+    assert [(x['kind'], x['outcome']) for x in read_lines(audit)] == [('services', 'deleted'), ('images', 'failed')]
+
+
+@pytest.mark.parametrize('args, option, words', [
+    ({'objects': None}, 'objects', 'objects is required'),
+    ({'objects': {'runs': ['r1']}}, 'objects', 'kinds does not list: runs'),
+    ({'objects': {'models': ['m1', '']}}, 'objects', 'objects.models must be a list of ids'),
+    ({'objects': {'models': 'm1'}}, 'objects', 'objects.models must be a list of ids'),
+    ({'confirm': None}, 'confirm', 'confirm must name this workspace'),
+    ({'confirm': ['ws-2']}, 'confirm', 'it holds ws-2'),
+    ({'max_deletions': 4}, 'max_deletions', 'holds 5 ids to delete, more than max_deletions 4'),
+    ({'plan_file': '/tmp/plan.json'}, 'plan_file', 'only used when mode is plan'),
+])
+def test_apply_options_fail_before_any_request(run, rsps, args, option, words):
+    result = run({k: v for k, v in dict(APPLY, **args).items() if v is not None})
+    assert result['failed'] and result['option'] == option and words in result['msg'], result
+    assert len(rsps.calls) == 0
+
+
+def test_objects_outside_apply_is_refused(run, rsps, bundle):
+    result = run({'export_dir': bundle, 'objects': PLANNED})
+    assert result['failed'] and result['option'] == 'objects' and len(rsps.calls) == 0
