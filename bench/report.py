@@ -30,8 +30,10 @@ def render(d):
          "the export's %d calls, one session, one after another (%d replayed); export **%.1f×** faster"
          % (e["requests"], b["replayed"], b["export_speedup"])),
         ("Purge of ws-large (purge_workspaces playbook)", "%.1f s" % p["wall_s"],
-         "%d requests, %d deletes, %s module runs; bound %.2f s + fixed %.1f s (empty purge) = %.1f s; measured/bound **%.2f×**"
-         % (p["requests"], p["deletes"], p["module_runs_per_host"].popitem()[1], pb["bound_s"], pb["fixed_s"], pb["total_s"], p["vs_bound"])),
+         "%d requests, %d deletes, %s module runs; bound %.2f s + fixed %.1f s (empty purge) + %.1f s (the service side of the "
+         "AKS deletes) = %.1f s; measured/bound **%.2f×**"
+         % (p["requests"], p["deletes"], p["module_runs_per_host"].popitem()[1], pb["bound_s"], pb["fixed_s"], pb.get("operation_s", 0),
+            pb["total_s"], p["vs_bound"])),
         ("Fleet: 16 small workspaces, forks 1 / 4 / 8", "%.1f / %.1f / %.1f s" % (f["forks_1"]["wall_s"], f["forks_4"]["wall_s"], f["forks_8"]["wall_s"]),
          "%.1f / %.1f / %.1f workspaces per minute; forks 4 **%.2f×**, forks 8 %.2f× forks 1"
          % (f["forks_1"]["workspaces_per_min"], f["forks_4"]["workspaces_per_min"], f["forks_8"]["workspaces_per_min"],

@@ -38,6 +38,10 @@ from azureml_emulator.testing import EmulatorProcess  # noqa: E402
 COLLECTIONS = ROOT / "build" / "collections"
 CALLBACKS = ROOT / "tests" / "integration" / "callback_plugins"
 LATENCY_MS = 20
+# A long-running delete (an AKS service) takes this long on the service side, however often it is polled (the emulator's
+# default, 2 polls, would make the purge's polling pace the measure). It is a serial step of any purge: the images wait
+# for their services to be gone. The purge's lower bound includes it once.
+LRO_SECONDS = 2.0
 CONCURRENCY = 8  # the modules' default
 SUB = "00000000-0000-4000-8000-000000000001"
 LIST_OPS_SUFFIX = (".list", ".list_subscription")
@@ -240,7 +244,7 @@ def bench_export_and_purge(work, out, quick):
         out["empty_purge"] = {"wall_s": r["wall_s"], "rc": r["rc"], "requests": len(journal(emu))}
     print("empty workspace: export %.2f s, purge %.2f s" % (out["empty_export"]["wall_s"], out["empty_purge"]["wall_s"]), flush=True)
 
-    with EmulatorProcess("large", args=lat) as emu:
+    with EmulatorProcess("large", args=lat + ["--lro-polls", "1000", "--lro-seconds", str(LRO_SECONDS)]) as emu:
         inv = inventory(work, "inv-large.yml", [("rg-large", "ws-large")])
         dest = work / "exp-large"
 
@@ -305,7 +309,8 @@ def bench_export_and_purge(work, out, quick):
         pentries = journal(emu)
         pbound = lower_bound(pentries)
         pbound["fixed_s"] = out["empty_purge"]["wall_s"]
-        pbound["total_s"] = round(pbound["bound_s"] + pbound["fixed_s"], 2)
+        pbound["operation_s"] = LRO_SECONDS
+        pbound["total_s"] = round(pbound["bound_s"] + pbound["fixed_s"] + LRO_SECONDS, 2)
         deletes = sum(1 for e in pentries if e["method"] == "DELETE")
         out["purge"] = {"wall_s": p["wall_s"], "rc": p["rc"], "failed_tasks": p["failed_tasks"], "requests": len(pentries),
                         "deletes": deletes, "by_op": spans(pentries), "peak_module_rss_mb": p["peak_module_rss_mb"],

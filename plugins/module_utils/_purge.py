@@ -786,7 +786,10 @@ def _apply(module):
     kinds = [k for k in DELETABLE_KINDS if k in p['kinds']]
     objects = {k: list(dict.fromkeys(p['objects'].get(k) or [])) for k in kinds}
     if module.check_mode:  # the plan's own check: every kind at once, as if the earlier kinds were deleted
-        listed = list_kinds(client, list(dict.fromkeys(kinds + ['images', 'services'])), ws)
+        needed = list(kinds)
+        for k in kinds:
+            needed.extend(HOLDER_KINDS.get(k, ()))  # what can hold the objects to delete
+        listed = list_kinds(client, list(dict.fromkeys(needed)), ws)
         existing = {k: [i for i in objects[k] if i in {KINDS[k].object_id(o) for o in listed[k]}] for k in kinds}
         blocked = blocking_holders(existing, listed)
         if blocked:
