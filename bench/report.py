@@ -14,7 +14,7 @@ def render(d):
     lb, pb = e["lower_bound"], p["lower_bound"]
     rows = [
         ("Export of ws-large (export_workspaces playbook)", "%.1f s" % e["wall_s"],
-         "%d requests, %d objects, %s module runs, peak module RSS %.0f MB; load %s before, %s after"
+         "%d requests, %d objects, %s module run(s), peak module RSS %.0f MB; load %s before, %s after"
          % (e["requests"], e["objects"], e["module_runs_per_host"].popitem()[1], e["peak_module_rss_mb"], e["load_before"], e["load_after"])),
         ("CPU used by that export", "%.0f CPU-s" % (e["cpu_s"]["ansible_total"] + e["cpu_s"]["emulator"]) if "cpu_s" in e else "-",
          "ansible + modules %.1f s (export_bundle %.1f s), emulator %.1f s" % (e["cpu_s"]["ansible_total"], e["cpu_s"]["module"], e["cpu_s"]["emulator"])
@@ -30,7 +30,7 @@ def render(d):
          "the export's %d calls, one session, one after another (%d replayed); export **%.1f×** faster"
          % (e["requests"], b["replayed"], b["export_speedup"])),
         ("Purge of ws-large (purge_workspaces playbook)", "%.1f s" % p["wall_s"],
-         "%d requests, %d deletes, %s module runs; bound %.2f s + fixed %.1f s (empty purge) + %.1f s (the service side of the "
+         "%d requests, %d deletes, %s module run(s); bound %.2f s + fixed %.1f s (empty purge) + %.1f s (the service side of the "
          "AKS deletes) = %.1f s; measured/bound **%.2f×**"
          % (p["requests"], p["deletes"], p["module_runs_per_host"].popitem()[1], pb["bound_s"], pb["fixed_s"], pb.get("operation_s", 0),
             pb["total_s"], p["vs_bound"])),
