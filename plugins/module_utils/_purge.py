@@ -793,10 +793,11 @@ def _apply(module):
         existing = {k: [i for i in objects[k] if i in {KINDS[k].object_id(o) for o in listed[k]}] for k in kinds}
         blocked = blocking_holders(existing, listed)
         if blocked:
-            raise PurgeError(holders_message(blocked, ws), holders=blocked, changed=False, deleted={k: [] for k in kinds}, results={})
-        return dict(changed=any(existing.values()), deleted=existing, results={},
+            raise PurgeError(holders_message(blocked, ws), holders=blocked, changed=False, deleted={k: [] for k in kinds}, results=[])
+        return dict(changed=any(existing.values()), deleted=existing, results=[],
                     **module.diff({k: sorted(existing[k]) for k in kinds}, {k: [] for k in kinds}))
-    deleted, results, before, after = {k: [] for k in kinds}, {}, {}, {}
+    # results: one list (Ansible renames a 'results' that is not a list), each entry with its kind
+    deleted, results, before, after = {k: [] for k in kinds}, [], {}, {}
     for kind_name in kinds:
         if not objects[kind_name]:
             continue
@@ -804,11 +805,12 @@ def _apply(module):
             done = _delete(module, kind_name, 'ids', objects[kind_name])
         except PurgeError as exc:
             deleted[kind_name] = exc.result.get('deleted', [])
-            results[kind_name] = exc.result.get('results', [])
+            results.extend(dict(r, kind=kind_name) for r in exc.result.get('results', []))
             extra = {'holders': exc.result['holders']} if 'holders' in exc.result else {}
             raise PurgeError(f'{kind_name}: {exc}', changed=any(deleted.values()), deleted=deleted, results=results, failed_kind=kind_name,
                              **extra) from None
-        deleted[kind_name], results[kind_name] = done['deleted'], done['results']
+        deleted[kind_name] = done['deleted']
+        results.extend(dict(r, kind=kind_name) for r in done['results'])
         if 'diff' in done:
             before.update(done['diff']['before'])
             after.update(done['diff']['after'])

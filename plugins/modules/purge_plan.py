@@ -292,10 +292,13 @@ deleted:
   type: dict
   sample: {"services": ["svc-1"], "images": ["img:1"], "models": ["m:1", "m:2"], "assets": []}
 results:
-  description: Per kind, one entry per id as the deleting modules return them (C(id), C(status), C(request_id), C(outcome)).
+  description:
+    - One entry per id sent a delete, in delete order, as the deleting modules return them (C(id), C(status), C(request_id),
+      C(outcome), C(error) for a failure), with its C(kind).
   returned: O(mode=apply), not in check mode
-  type: dict
-  sample: {"models": [{"id": "m:1", "status": 200, "request_id": "3f1c...", "outcome": "deleted"}]}
+  type: list
+  elements: dict
+  sample: [{"kind": "models", "id": "m:1", "status": 200, "request_id": "3f1c...", "outcome": "deleted"}]
 failed_kind:
   description: The kind whose deletes failed (the run stopped there).
   returned: failure of O(mode=apply)

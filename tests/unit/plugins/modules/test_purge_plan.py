@@ -301,8 +301,9 @@ def test_apply_deletes_in_the_safe_order_then_verifies_and_a_rerun_changes_nothi
     assert [k for k, dummy in svc.order] == ['services', 'images', 'models', 'models', 'assets']
     assert result['changed'] is True and result['deleted'] == PLANNED
     assert result['remaining'] == {'services': 0, 'images': 0, 'models': 0, 'assets': 0}
-    assert {k: [r['outcome'] for r in v] for k, v in result['results'].items()} == {
-        'services': ['deleted'], 'images': ['deleted'], 'models': ['deleted', 'deleted'], 'assets': ['deleted']}
+    assert [(r['kind'], r['id'], r['outcome']) for r in result['results']] == [
+        ('services', 'svc-1', 'deleted'), ('images', 'img-1', 'deleted'), ('models', 'm1', 'deleted'), ('models', 'm2', 'deleted'),
+        ('assets', 'a1', 'deleted')]
     assert result['diff'] == {'before': PLANNED, 'after': {k: [] for k in PLANNED}}
     lines = read_lines(audit)
     assert sorted((x['kind'], x['id']) for x in lines if x['outcome'] == 'deleted') == sorted((k, i) for k, ids in PLANNED.items() for i in ids)
@@ -310,7 +311,7 @@ def test_apply_deletes_in_the_safe_order_then_verifies_and_a_rerun_changes_nothi
         ('services', 0), ('images', 0), ('models', 0), ('assets', 0)]
     again = run(dict(APPLY, audit_log=str(audit)))
     assert again['changed'] is False and again['deleted'] == {k: [] for k in PLANNED}
-    assert {r['outcome'] for v in again['results'].values() for r in v} == {'absent'}
+    assert {r['outcome'] for r in again['results']} == {'absent'} and len(again['results']) == 5
 
 
 def test_apply_in_check_mode_sends_nothing_that_changes_and_counts_the_plan_as_one(run, rsps):
@@ -333,6 +334,7 @@ def test_apply_stops_at_the_failing_kind_and_reports_what_was_deleted(run, rsps,
     assert result['failed_kind'] == 'images' and result['changed'] is True
     assert result['deleted'] == {'services': ['svc-1'], 'images': [], 'models': [], 'assets': []}
     assert svc.order == [('services', 'svc-1')]  # no model or asset delete after the failing kind
+    assert [(r['kind'], r['outcome']) for r in result['results']] == [('services', 'deleted'), ('images', 'failed')]
     assert [(x['kind'], x['outcome']) for x in read_lines(audit)] == [('services', 'deleted'), ('images', 'failed')]
 
 
