@@ -20,7 +20,7 @@ from aiohttp import web
 
 from .aad import TestCA, make_aad_app
 from .app import Emulator
-from .config import DEFAULT_STATIC_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT, RuntimeConfig, StartupOptions
+from .config import DEFAULT_STATIC_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT, PAGING_FAULTS, RuntimeConfig, StartupOptions
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[StartupOptions, RuntimeConfig, str]:
@@ -59,6 +59,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[StartupOptions, RuntimeCo
     g.add_argument("--rate-limit", type=float, default=0.0, help="requests per second (token bucket; 0: off)")
     g.add_argument("--rate-burst", type=int, default=defaults.rate_burst, help="token bucket size")
     g.add_argument("--drop-rate", type=float, default=0.0, help="fraction of connections closed without a response")
+    g.add_argument("--paging-fault", choices=[f for f in PAGING_FAULTS if f], help="a misbehaving list: a nextLink to another "
+                   "host (foreign_link), or pages after the first repeating their token (repeat_token)")
     g.add_argument("--seed", type=int, default=0, help="seed of the fault/latency random generator")
     a = p.parse_args(argv)
 
@@ -77,7 +79,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[StartupOptions, RuntimeCo
                        "spike_ms": a.spike_ms, "fault_rate": a.fault_rate, "rate_limit": a.rate_limit,
                        "rate_burst": a.rate_burst, "drop_rate": a.drop_rate, "token_lifetime": a.token_lifetime,
                        "lro_polls": a.lro_polls, "lro_seconds": a.lro_seconds, "retry_after": a.retry_after,
-                       "soft_delete": not a.no_soft_delete, "seed": a.seed})
+                       "soft_delete": not a.no_soft_delete, "seed": a.seed, "paging_fault": a.paging_fault or ""})
     except ValueError as exc:
         p.error(str(exc))
     return options, config, a.log_level

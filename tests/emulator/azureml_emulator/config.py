@@ -10,6 +10,8 @@ DEMO_TENANT = "00000000-0000-4000-8000-0000000000aa"
 DEMO_CLIENT_ID = "00000000-0000-4000-8000-0000000000c1"
 DEMO_CLIENT_SECRET = "emulator-demo-secret"  # noqa: S105 - a documented test credential
 DEFAULT_STATIC_TOKEN = "emulator-static-token"  # noqa: S105 - a documented test credential
+PAGING_FAULTS = ("", "foreign_link", "repeat_token")
+FOREIGN_BASE_URL = "https://paging-fault.invalid"  # the host of a foreign nextLink (.invalid never resolves)
 
 
 @dataclass
@@ -29,6 +31,9 @@ class RuntimeConfig:
     lro_seconds: float = 30.0  # ... or seconds since it started, whichever comes first (0 = polls only)
     retry_after: int = 0  # Retry-After (seconds) on 202 answers and on 503 faults
     soft_delete: bool = True  # workspace DELETE without forceToPurge soft-deletes (Azure's default)
+    # A misbehaving list (every paged family): "" (none), "foreign_link" (nextLink on another host), "repeat_token"
+    # (a page after the first answers the token, hence the nextLink, it was asked with: a list that never ends)
+    paging_fault: str = ""
     seed: int = 0  # seed of the fault/latency random generator
 
     @classmethod
@@ -47,7 +52,11 @@ class RuntimeConfig:
             raw = values[f.name]
             default = getattr(self, f.name)
             try:
-                if isinstance(default, bool):
+                if isinstance(default, str):
+                    if not isinstance(raw, str):
+                        raise TypeError
+                    value = raw
+                elif isinstance(default, bool):
                     if not isinstance(raw, bool):
                         raise TypeError
                     value = raw
@@ -75,6 +84,8 @@ class RuntimeConfig:
         for name in ("latency_ms", "spike_ms", "rate_limit", "lro_seconds"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
+        if self.paging_fault not in PAGING_FAULTS:
+            raise ValueError(f"paging_fault must be one of {', '.join(repr(f) for f in PAGING_FAULTS)}")
         for name in ("token_lifetime", "lro_polls", "retry_after"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from .config import FOREIGN_BASE_URL
 from .errors import ApiError, bad_request, not_found
 from .routing import Route
 from .store import Workspace
@@ -109,10 +110,21 @@ class Ctx:
             raise bad_request(self.family, f"The continuation token '{token[:80]}' is invalid.",
                               code="InvalidSkipToken" if self.family == "arm" else None) from None
 
-    @staticmethod
-    def encode_token(after: str) -> str:
+    def encode_token(self, after: str) -> str:
+        """The token of the page after ``after`` (with ``paging_fault: repeat_token``, after the first page: the token
+        this request was asked with, so the list never ends)."""
+        if self.config.paging_fault == "repeat_token":
+            asked = self.asked_token()
+            if asked:
+                return asked
         raw = json.dumps({"v": _TOKEN_VERSION, "after": after}, ensure_ascii=False, separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def asked_token(self) -> str | None:
+        """The continuation token of this request (query ``$skipToken`` / ``continuationToken``, or the POST body)."""
+        if self.request.method == "POST" and isinstance(self.body, dict):
+            return self.body.get("continuationToken") or None
+        return self.q("$skiptoken") or self.q("continuationToken") or None
 
     def link_with(self, param: str, token: str) -> str:
         """This request's absolute URL with query parameter ``param`` set to ``token`` (others kept)."""
@@ -120,7 +132,8 @@ class Ctx:
                  if k.lower() != param.lower()]
         parts.append(f"{quote(param, safe='$')}={quote(token, safe='')}")
         path = self.request.raw_path.split("?", 1)[0]
-        return f"{self.base_url}{path}?{'&'.join(parts)}"
+        base = FOREIGN_BASE_URL if self.config.paging_fault == "foreign_link" else self.base_url
+        return f"{base}{path}?{'&'.join(parts)}"
 
     # -- replies -----------------------------------------------------------------------------
     @staticmethod

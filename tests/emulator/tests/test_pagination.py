@@ -6,6 +6,7 @@ from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from azureml_emulator.testing import EmulatorError
 from emuhelpers import API, PROVIDER, RG, SUB, collect, enc, ids, ws_path, ws_state
 
 WS = ws_path()
@@ -133,3 +134,54 @@ def test_mms_filters(emulator):
     name = st["objects"]["models"][0]["name"]
     got = emulator.get_json(f"/api{WS}/models?{API}&name={enc(name)}")["value"]
     assert got and all(m["name"] == name for m in got)
+
+
+# -- misbehaving lists (paging_fault): what the client must refuse to follow ------------------------------------------------
+
+def _second_page(emulator, path, style):
+    first = emulator.request("POST", path, json={}) if style == "post" else emulator.request("GET", path)
+    assert first.status_code == 200, first.text
+    return first.json()
+
+
+@pytest.mark.parametrize("path, param", [
+    (f"{WS}/computes?{API}", "$skiptoken"),
+    (f"/api{WS}/models?{API}", "$skipToken"),
+    (f"/history/v1.0{WS}/experiments", "continuationToken"),
+    (f"/datastore/v1.0{WS}/datastores", "continuationToken"),
+])
+def test_foreign_link_puts_the_next_page_on_another_host(emulator, path, param):
+    emulator.configure(page_size=1, paging_fault="foreign_link")
+    link = _second_page(emulator, path, "get")["nextLink"]
+    parts = urlsplit(link)
+    assert f"{parts.scheme}://{parts.netloc}" == "https://paging-fault.invalid" and param in parse_qs(parts.query)
+    # the same path and token on the emulator's own host would be a good next page
+    own = emulator.request("GET", emulator.url + link[len("https://paging-fault.invalid"):])
+    assert own.status_code == 200 and own.json()["value"]
+
+
+@pytest.mark.parametrize("path, style, token_key", [
+    (f"/api{WS}/models?{API}", "get", None),
+    (f"/history/v1.0{WS}/experiments", "get", "continuationToken"),
+    (f"/history/v1.0{WS}/experiments:query", "post", "continuationToken"),
+])
+def test_repeat_token_answers_pages_after_the_first_with_their_own_token(emulator, path, style, token_key):
+    emulator.configure(page_size=1, paging_fault="repeat_token")
+    first = _second_page(emulator, path, style)
+    if style == "post":
+        again = emulator.request("POST", path, json={"continuationToken": first["continuationToken"]}).json()
+        assert again["continuationToken"] == first["continuationToken"]
+    else:
+        again = emulator.request("GET", first["nextLink"]).json()
+        assert again["nextLink"] == first["nextLink"]
+        if token_key:
+            assert again[token_key] == first[token_key]
+
+
+def test_paging_fault_is_validated_and_reset(emulator):
+    with pytest.raises(EmulatorError):
+        emulator.configure(paging_fault="sometimes")
+    with pytest.raises(EmulatorError):
+        emulator.configure(paging_fault=1)
+    assert emulator.configure(paging_fault="repeat_token")["paging_fault"] == "repeat_token"
+    assert emulator.configure(reset=True)["paging_fault"] == ""
