@@ -809,12 +809,19 @@ def _apply(module):
             extra = {'holders': exc.result['holders']} if 'holders' in exc.result else {}
             raise PurgeError(f'{kind_name}: {exc}', changed=any(deleted.values()), deleted=deleted, results=results, failed_kind=kind_name,
                              **extra) from None
+        except AzureMLError as exc:  # a listing of this kind or of its holders failed: keep what the kinds before deleted
+            raise PurgeError(f'{kind_name}: {exc}', changed=any(deleted.values()), deleted=deleted, results=results, failed_kind=kind_name,
+                             **exc.to_result()) from None
         deleted[kind_name] = done['deleted']
         results.extend(dict(r, kind=kind_name) for r in done['results'])
         if 'diff' in done:
             before.update(done['diff']['before'])
             after.update(done['diff']['after'])
-    verified = _verify(module)
+    try:
+        verified = _verify(module)
+    except AzureMLError as exc:
+        raise PurgeError(f'the deletes are done, listing each kind again failed: {exc}', changed=any(deleted.values()), deleted=deleted,
+                         results=results, **exc.to_result()) from None
     result = dict(verified, changed=any(deleted.values()), deleted=deleted, results=results)
     if module.diff_mode:
         result['diff'] = {'before': before, 'after': after}

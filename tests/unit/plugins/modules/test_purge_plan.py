@@ -357,3 +357,17 @@ def test_apply_options_fail_before_any_request(run, rsps, args, option, words):
 def test_objects_outside_apply_is_refused(run, rsps, bundle):
     result = run({'export_dir': bundle, 'objects': PLANNED})
     assert result['failed'] and result['option'] == 'objects' and len(rsps.calls) == 0
+
+
+def test_apply_keeps_what_was_deleted_when_a_later_listing_fails(run, rsps, tmp_path):
+    """A kind's own listing failing (after the kinds before it were deleted) still reports those deletes, with the
+    status and request id of the failing call."""
+    svc = Service(rsps, OBJECTS)
+    models_list = mms('models')
+    rsps.replace(responses.GET, models_list, status=500, json={'error': {'code': 'InternalServerError', 'message': 'down'}},
+                 headers={'x-ms-request-id': 'rid-models-list'})
+    result = run(dict(APPLY, audit_log=str(tmp_path / 'audit.jsonl')))
+    assert result['failed'] and result['msg'].startswith('models: ') and 'HTTP 500' in result['msg'], result['msg']
+    assert result['failed_kind'] == 'models' and result['status'] == 500 and result['request_id'] == 'rid-models-list'
+    assert result['deleted'] == {'services': ['svc-1'], 'images': ['img-1'], 'models': [], 'assets': []}
+    assert result['changed'] is True and svc.order == [('services', 'svc-1'), ('images', 'img-1')]
