@@ -40,6 +40,7 @@ SINGULAR = {'models': 'model', 'assets': 'asset', 'images': 'image', 'services':
 HOLDER_KINDS = {'models': ('images', 'services'), 'images': ('services',)}
 MMS_ABSENT = (204, 404)  # model management: 204 "does not exist and the request was well formed"
 SERVICE_POLL_INTERVAL = 5  # seconds between polls of a service delete operation without Retry-After
+SERVICE_WAIT_TIMEOUT = 900  # seconds the service deletes of one run may take (service's wait_timeout, purge_plan mode=apply)
 FIRST_POLL_INTERVAL = 1  # ...after a first poll this soon, the interval doubling up to SERVICE_POLL_INTERVAL
 PLAN_FORMAT_VERSION = 1
 PLAN_NAME = 'purge-plan.json'
@@ -384,7 +385,8 @@ def delete_objects(module, kind_name, ids, existed, audit):
     done = client.map_concurrent(one, ids)
     accepted = [op for dummy, op in done if op is not None]
     if accepted:
-        wait_operations(client, accepted, module.params.get('wait_timeout') or 1800, SERVICE_POLL_INTERVAL, family=MODEL_MANAGEMENT)
+        wait_operations(client, accepted, module.params.get('wait_timeout') or SERVICE_WAIT_TIMEOUT, SERVICE_POLL_INTERVAL,
+                        family=MODEL_MANAGEMENT)
         for op in accepted:
             record(op['entry'])
     return [entry for entry, dummy in done]

@@ -32,6 +32,8 @@ description:
     starts of a purge do not grow with its kinds. A kind that fails stops the run before the next kind; the result keeps
     what was deleted. It needs O(confirm) naming this workspace (outside check mode) and at most O(max_deletions) ids,
     checked before any request. In check mode it lists, checks the holders as the plan does and deletes nothing.
+    The accepted (202) service deletes are waited for together, up to 900 seconds (as the O(gdpr.azureml.service#module:wait_timeout)
+    default of M(gdpr.azureml.service)).
   - With O(mode=verify), run after the deletions, lists each kind of O(kinds) again and appends to O(audit_log) one line per
     kind with C(outcome) V(verified) and C(remaining), the number of objects of that kind left (V(0) when the purge is complete).
 author:

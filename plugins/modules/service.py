@@ -159,12 +159,12 @@ results:
 """
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._module import AzureMLModule
-from ansible_collections.gdpr.azureml.plugins.module_utils._purge import DELETE_MODULE_KWARGS, delete_argument_spec, run_delete
+from ansible_collections.gdpr.azureml.plugins.module_utils._purge import DELETE_MODULE_KWARGS, SERVICE_WAIT_TIMEOUT, delete_argument_spec, run_delete
 
 
 def main():
     spec = delete_argument_spec()
-    spec['wait_timeout'] = {'type': 'int', 'default': 900}
+    spec['wait_timeout'] = {'type': 'int', 'default': SERVICE_WAIT_TIMEOUT}
     module = AzureMLModule(argument_spec=spec, **DELETE_MODULE_KWARGS)
     run_delete(module, 'services')
 
