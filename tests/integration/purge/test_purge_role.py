@@ -67,7 +67,7 @@ def test_real_purge_deletes_everything_in_the_safe_order_then_a_second_run_chang
     assert run.recap[SALES]["changed"] >= 2 and run.recap[SALES]["failed"] == 0  # the deletes (one module run), the report
     applied = run.task(ROLE + "Delete the planned objects (services, images, models, assets), then list each kind again", SALES)[0]["result"]
     assert applied["changed"] is True and {k: len(v) for k, v in applied["deleted"].items()} == EXPECTED_SALES
-    assert [r["kind"] for r in applied["results"]] == [k for k in ("services", "images", "models", "assets") for _ in range(EXPECTED_SALES[k])]
+    assert [r["kind"] for r in applied["results"]] == [k for k in ("services", "images", "models", "assets") for dummy in range(EXPECTED_SALES[k])]
     assert "Found internal" not in output(run)  # a 'results' that is not a list is renamed by Ansible, with a warning
 
     audit = purge.audit(SALES)
