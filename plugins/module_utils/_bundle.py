@@ -174,12 +174,6 @@ def folder_problem(path):
     return None
 
 
-def write_file_atomic(path, data, mode=FILE_MODE):
-    """Write ``data`` (bytes) to ``path`` atomically (``_jsonfile.write_atomic``: a temporary file created ``mode``,
-    fsynced, renamed over ``path``)."""
-    write_atomic(path, data, mode)
-
-
 def dumps_manifest(manifest):
     """The bytes of ``manifest.json``: indented, sorted keys, UTF-8, a final newline."""
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + '\n').encode('utf-8')
@@ -187,7 +181,7 @@ def dumps_manifest(manifest):
 
 def write_manifest(bundle_dir, manifest):
     """Write ``manifest.json`` atomically, mode 0600 (the last step of an export)."""
-    write_file_atomic(manifest_path(bundle_dir), dumps_manifest(manifest))
+    write_atomic(manifest_path(bundle_dir), dumps_manifest(manifest), FILE_MODE)
 
 
 def remove_manifest(bundle_dir):

@@ -87,6 +87,12 @@ def list_kinds(client, kind_names, ws):
     return dict(zip(names, lists))
 
 
+def with_holders(kind_names):
+    """``kind_names`` and the kinds whose objects can hold theirs (images and services hold models, services hold images):
+    what a plan must list to tell whether its deletes would be refused."""
+    return list(dict.fromkeys(list(kind_names) + [h for k in kind_names for h in HOLDER_KINDS.get(k, ())]))
+
+
 def holder_index(listed):
     """``{(kind, id): [(holder kind, holder id), ...]}`` from the listings of images and services."""
     index = {}
@@ -703,10 +709,7 @@ def _plan(module):
                 refusals.append(f'workspace {ws} was not found, and no complete export bundle of it proves that it existed '
                                 f'(a wrong name?): {"; ".join(problems)}')
     else:
-        needed = list(kinds)
-        for k in kinds:
-            needed.extend(HOLDER_KINDS.get(k, ()))  # what can hold the objects to delete
-        listed = list_kinds(client, needed, ws)
+        listed = list_kinds(client, with_holders(kinds), ws)
         current = {k: sorted({KINDS[k].object_id(o) for o in listed[k]}) for k in kinds}
         if p.get('subjects'):  # only what the subjects created; what another person's image or service holds is kept
             selection = subject_purge_selection(listed, kinds, p['subjects'])
@@ -788,10 +791,7 @@ def _apply(module):
     kinds = [k for k in DELETABLE_KINDS if k in p['kinds']]
     objects = {k: list(dict.fromkeys(p['objects'].get(k) or [])) for k in kinds}
     if module.check_mode:  # the plan's own check: every kind at once, as if the earlier kinds were deleted
-        needed = list(kinds)
-        for k in kinds:
-            needed.extend(HOLDER_KINDS.get(k, ()))  # what can hold the objects to delete
-        listed = list_kinds(client, list(dict.fromkeys(needed)), ws)
+        listed = list_kinds(client, with_holders(kinds), ws)
         existing = {k: [i for i in objects[k] if i in {KINDS[k].object_id(o) for o in listed[k]}] for k in kinds}
         blocked = blocking_holders(existing, listed)
         if blocked:
@@ -805,15 +805,15 @@ def _apply(module):
             continue
         try:
             done = _delete(module, kind_name, 'ids', objects[kind_name])
-        except PurgeError as exc:
-            deleted[kind_name] = exc.result.get('deleted', [])
-            results.extend(dict(r, kind=kind_name) for r in exc.result.get('results', []))
-            extra = {'holders': exc.result['holders']} if 'holders' in exc.result else {}
+        except (PurgeError, AzureMLError) as exc:
+            if isinstance(exc, PurgeError):  # this kind's deletes failed, or its holder check refused
+                deleted[kind_name] = exc.result.get('deleted', [])
+                results.extend(dict(r, kind=kind_name) for r in exc.result.get('results', []))
+                extra = {'holders': exc.result['holders']} if 'holders' in exc.result else {}
+            else:  # a listing of this kind or of its holders failed
+                extra = exc.to_result()
             raise PurgeError(f'{kind_name}: {exc}', changed=any(deleted.values()), deleted=deleted, results=results, failed_kind=kind_name,
                              **extra) from None
-        except AzureMLError as exc:  # a listing of this kind or of its holders failed: keep what the kinds before deleted
-            raise PurgeError(f'{kind_name}: {exc}', changed=any(deleted.values()), deleted=deleted, results=results, failed_kind=kind_name,
-                             **exc.to_result()) from None
         deleted[kind_name] = done['deleted']
         results.extend(dict(r, kind=kind_name) for r in done['results'])
         if 'diff' in done:

@@ -32,8 +32,9 @@ import json
 import os
 import re
 
-from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, read_manifest, verify_bundle, write_file_atomic
+from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, read_manifest, verify_bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import MODE as FILE_MODE
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import write_atomic
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS
 
 HTML_NAME = 'report.html'
@@ -462,7 +463,7 @@ def write_reports(bundle_dir, audit_log=None, formats=FORMATS, dest=None, check_
             continue
         changed = True
         if not check_mode:
-            write_file_atomic(path, data, mode=FILE_MODE)
+            write_atomic(path, data, FILE_MODE)
     purge = report['purge']
     return {
         'changed': changed,
