@@ -221,7 +221,7 @@ def redact_tree(value, redactor, whole=()):
     keys and list indexes of ``value``, as they are before redaction) are replaced whole by the marker. Fields are
     reported as JSON paths without list indexes and with the keys as they are after redaction
     (``tags["[redacted]"]``); a replaced key is reported as ``<path of its object> (key)``. Keys that become equal are
-    told apart by a number (``[redacted] (2)``), in the order of the keys.
+    told apart by a number (``[redacted] (2)``), in the order of the keys; a key left as it is keeps its name.
     """
     found = {}
     return _walk(value, redactor, frozenset(whole), ((), ()), found), found
@@ -239,15 +239,22 @@ def _walk(value, redactor, whole, paths, found):
         _count(found, _format(out_path))
         return redactor.marker
     if isinstance(value, dict):
-        new = {}
+        renamed = {}
         for key in value:
             text, count = redactor.redact_text(str(key))
             if count:
                 _count(found, (_format(out_path) + ' (key)') if out_path else '(key)', count)
-            name, n = text, 1
-            while name in new:
-                n += 1
-                name = f'{text} ({n})'
+                renamed[key] = text
+        taken = {str(k) for k in value if k not in renamed}
+        new = {}
+        for key in value:
+            name = str(key)
+            if key in renamed:  # a redacted key takes the first free name: keys left as they are keep theirs
+                name, n = renamed[key], 1
+                while name in taken:
+                    n += 1
+                    name = f'{renamed[key]} ({n})'
+                taken.add(name)
             new[name] = _walk(value[key], redactor, whole, (path + (str(key),), out_path + (name,)), found)
         return new
     if isinstance(value, list):
