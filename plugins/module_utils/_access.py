@@ -445,7 +445,7 @@ def _plan_content(bundle, content, redactor, acc, entry):
         return {'stored': False, 'reason': 'the bundle\'s copy cannot be read'}
     if names_others:
         acc['withheld'].append({'workspace': bundle['name'], 'kind': entry['kind'], 'id': entry['id'],
-                         'reason': 'it holds identifiers of other people: review it by hand'})
+                                'reason': 'it holds identifiers of other people: review it by hand'})
         return {'stored': False, 'reason': 'withheld: it holds identifiers of other people'}
     if digest.hexdigest() != content['sha256']:
         bundle['problems'].append(f'{bundle["name"]}/{rel} does not match its checksum in {ARTIFACT_CONTENTS}.json')

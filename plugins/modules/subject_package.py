@@ -103,7 +103,7 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Answer Jane Doe from the bundles of three workspaces
+- name: Answer Jane Doe from the export bundles of the fleet (one folder per workspace)
   gdpr.azureml.subject_package:
     subject:
       - 0f8fad5b-d9cb-469f-a165-70867728950e
@@ -111,23 +111,22 @@ EXAMPLES = r'''
       - Jane Doe
     bundle_dirs:
       - /srv/gdpr/exports/ml-prod_churn-models
-      - /srv/gdpr/exports/ml-prod_forecasting
-      - /srv/gdpr/exports/ml-dev_sandbox
     dest: /srv/gdpr/exports/subject-access
     archive: true
   register: answer
 
 - name: Say where the package is
   ansible.builtin.debug:
-    msg: "{{ answer.dest }}: {{ answer.total }} objects, {{ answer.files | length }} files"
+    msg: "{{ answer.dest }}: {{ answer.total }} objects, {{ answer.files | length }} files ({{ answer.lines[0] }})"
 
-- name: The bundles of every host of the play, in one module run (as the playbook gdpr.azureml.subject_access does)
+- name: Accept an answer that misses a workspace whose bundle is gone (the summary names it)
   gdpr.azureml.subject_package:
     subject: {object_id: 0f8fad5b-d9cb-469f-a165-70867728950e, email: jane.doe@contoso.com}
-    bundle_dirs: "{{ ansible_play_hosts_all | map('regex_replace', '^', '/srv/gdpr/exports/') | list }}"
+    bundle_dirs:
+      - /srv/gdpr/exports/ml-prod_churn-models
+      - /srv/gdpr/exports/ml-prod_retired-workspace
     dest: /srv/gdpr/exports/subject-access
-  run_once: true
-  delegate_to: localhost
+    allow_incomplete: true
 '''
 
 RETURN = r'''

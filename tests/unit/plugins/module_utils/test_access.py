@@ -18,9 +18,9 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import Subj
 @pytest.fixture
 def fleet(tmp_path):
     ws1 = make_bundle(tmp_path / 'exports' / 'rg_ws1', objects_ws1(), CONTENTS)
-    ws2 = make_bundle(tmp_path / 'exports' / 'rg_ws2', {'workspace': [{'id': WS + 'ws2', 'name': 'ws2'}],
-                                                         'runs': [{'runId': 'q1', 'createdBy': rh(ANNA['object_id'], ANNA['name'])}],
-                                                         'models': []}, ws_name='ws2')
+    other = {'workspace': [{'id': WS + 'ws2', 'name': 'ws2'}], 'runs': [{'runId': 'q1', 'createdBy': rh(ANNA['object_id'], ANNA['name'])}],
+             'models': []}
+    ws2 = make_bundle(tmp_path / 'exports' / 'rg_ws2', other, ws_name='ws2')
     return [ws1, ws2]
 
 
