@@ -42,7 +42,7 @@ def forms(value):
     """Every spelling of an identifier the package must not hold (compared lower case): as it is, decomposed,
     JSON-escaped, percent-encoded."""
     out = set()
-    for v in {value, unicodedata.normalize("NFC", value), unicodedata.normalize("NFD", value)}:
+    for v in dict.fromkeys((value, unicodedata.normalize("NFC", value), unicodedata.normalize("NFD", value))):
         out |= {v, json.dumps(v)[1:-1], json.dumps(v, ensure_ascii=False)[1:-1], urllib.parse.quote(v), urllib.parse.quote(v, safe=""),
                 urllib.parse.quote_plus(v)}
     return {f.lower() for f in out if len(f) >= 3}
