@@ -188,8 +188,10 @@ def read_fleet(bundle_dirs, person, allow_incomplete=False):
                  exported=manifest.get('finished'), index=index)
         listed = manifest.get('kinds') if isinstance(manifest.get('kinds'), dict) else {}
         b['scopes'] = {k: str((listed.get(k) or {}).get('scope') or 'all') for k in b['kinds']}
+        # Kinds of a newer export (entries with a scope, as every kind file has; not sidecar files such as content indexes).
         content_kinds = {row[0] for row in CONTENT_INDEXES}
-        b['unknown_kinds'] = sorted(k for k in listed if k not in KINDS and k not in content_kinds)
+        b['unknown_kinds'] = sorted(k for k in listed if k not in KINDS and k not in content_kinds
+                                    and isinstance(listed[k], dict) and listed[k].get('scope'))
         if not problems:
             b['status'] = STATUS_COMPLETE
         elif allow_incomplete:

@@ -52,8 +52,26 @@ def _lead(model):
     return text + '.'
 
 
+def _namesake(name, count):
+    return (f'The display name {name} is also carried by {count} identit{"y" if count == 1 else "ies"} whose object id or address '
+            'was not given for the person: someone else, or the person under an identifier not given. The name stays where it '
+            'appears; the objects matched by it alone are listed above.')
+
+
 def _link(workspace, kind, oid):
     return f'{workspace} / {kind} / {oid}'
+
+
+def _html_objects(table_id, objects):
+    rows = [f'<table id="{table_id}"><thead><tr><th>workspace</th><th>kind</th><th>id</th><th>name</th><th>fields</th></tr></thead><tbody>']
+    rows += [f'<tr><td>{_e(o["workspace"])}</td><td>{_e(o["kind"])}</td><td class="mono">{_e(o["id"])}</td><td>{_e(o["name"])}</td>'
+             f'<td class="mono">{_e(", ".join(o["fields"]))}</td></tr>' for o in objects]
+    return rows + ['</tbody></table>']
+
+
+def _md_objects(objects):
+    return ['| workspace | kind | id | name | fields |', '|---|---|---|---|---|'] + [
+        f'| {_m(o["workspace"])} | {_m(o["kind"])} | {_m(o["id"])} | {_m(o["name"])} | {_m(", ".join(o["fields"]))} |' for o in objects]
 
 
 def render_html(model):
@@ -112,11 +130,7 @@ def render_html(model):
 
     add('<h2>Objects that name the person without being theirs</h2>')
     if model['not_theirs']:
-        add('<table id="not-theirs"><thead><tr><th>workspace</th><th>kind</th><th>id</th><th>name</th><th>fields</th></tr></thead><tbody>')
-        for o in model['not_theirs']:
-            add(f'<tr><td>{_e(o["workspace"])}</td><td>{_e(o["kind"])}</td><td class="mono">{_e(o["id"])}</td><td>{_e(o["name"])}</td>'
-                f'<td class="mono">{_e(", ".join(o["fields"]))}</td></tr>')
-        add('</tbody></table>')
+        out += _html_objects('not-theirs', model['not_theirs'])
         add('<p class="muted">Someone else created these objects; they refer to the person (an image that embeds their model, '
             'a tag with their address, a notification sent to them). Other people\'s identifiers in them are redacted.</p>')
     else:
@@ -124,11 +138,7 @@ def render_html(model):
 
     add('<h2>Matched by display name only</h2>')
     if model['name_only']:
-        add('<table id="name-only"><thead><tr><th>workspace</th><th>kind</th><th>id</th><th>name</th><th>fields</th></tr></thead><tbody>')
-        for o in model['name_only']:
-            add(f'<tr><td>{_e(o["workspace"])}</td><td>{_e(o["kind"])}</td><td class="mono">{_e(o["id"])}</td><td>{_e(o["name"])}</td>'
-                f'<td class="mono">{_e(", ".join(o["fields"]))}</td></tr>')
-        add('</tbody></table>')
+        out += _html_objects('name-only', model['name_only'])
         add('<p class="note">These objects carry the person\'s display name but not their object id or address: they may '
             'belong to someone else with the same name.</p>')
     else:
@@ -136,8 +146,7 @@ def render_html(model):
     if model['namesakes']:
         add('<ul id="namesakes">')
         for name, count in model['namesakes'].items():
-            add(f'<li>The display name <strong>{_e(name)}</strong> is also carried by {count} other identit{"y" if count == 1 else "ies"} '
-                'of the bundles: the name stays where it appears, and objects matched by it alone are listed above.</li>')
+            add(f'<li>{_e(_namesake(name, count))}</li>')
         add('</ul>')
 
     red = model['redactions']
@@ -192,23 +201,18 @@ def render_markdown(model):
         lines += [f'- {_m(_link(w["workspace"], w["kind"], w["id"]))}: {_m(w["reason"])}' for w in model['withheld']]
     lines += ['', '## Objects that name the person without being theirs', '']
     if model['not_theirs']:
-        lines += ['| workspace | kind | id | name | fields |', '|---|---|---|---|---|']
-        lines += [f'| {_m(o["workspace"])} | {_m(o["kind"])} | {_m(o["id"])} | {_m(o["name"])} | {_m(", ".join(o["fields"]))} |'
-                  for o in model['not_theirs']]
+        lines += _md_objects(model['not_theirs'])
     else:
         lines.append('None: every object found was created by the person (or belongs to a run they created).')
     lines += ['', '## Matched by display name only', '']
     if model['name_only']:
-        lines += ['| workspace | kind | id | name | fields |', '|---|---|---|---|---|']
-        lines += [f'| {_m(o["workspace"])} | {_m(o["kind"])} | {_m(o["id"])} | {_m(o["name"])} | {_m(", ".join(o["fields"]))} |'
-                  for o in model['name_only']]
+        lines += _md_objects(model['name_only'])
         lines += ['', 'These objects carry the person\'s display name but not their object id or address: they may belong to '
                       'someone else with the same name.']
     else:
         lines.append('None: every object was matched by an object id, a UPN or an e-mail address.')
     for name, count in model['namesakes'].items():
-        lines += ['', f'The display name **{_m(name)}** is also carried by {count} other identit{"y" if count == 1 else "ies"} of the '
-                      'bundles: the name stays where it appears.']
+        lines += ['', _m(_namesake(name, count))]
     red = model['redactions']
     lines += ['', '## Other people\'s data', '',
               f'Identifiers of other people are replaced by `{red["marker"]}` wherever they appear, keys and free text '
