@@ -277,6 +277,7 @@ def test_kinds_come_from_the_table_and_the_bundle(fleet, tmp_path, monkeypatch):
 def test_coverage_says_what_was_not_looked_at(tmp_path):
     objects = objects_ws1()
     del objects['images']
+    objects['jobs_v3'] = [{'id': 'j1'}]  # a kind of a newer export, unknown to this version
     bundle = make_bundle(tmp_path / 'rg_ws1', objects, scopes={'models': 'requested'})  # no artifact contents exported
     model = A.build_package(A.read_fleet([bundle], [JANE]), [JANE])['model']
     texts = {c['text']: c['bundles'] for c in model['coverage']}
@@ -285,6 +286,7 @@ def test_coverage_says_what_was_not_looked_at(tmp_path):
     assert texts['models: only the objects the export asked for by id (the API cannot list them)'] == ['rg_ws1']
     assert texts["the stored files of 3 of the person's artifacts: the export did not download contents "
                  '(export_workspace_data_artifact_content)'] == ['rg_ws1']
+    assert texts['kinds this version of the collection does not read: jobs_v3'] == ['rg_ws1']
     assert all(texts[t] == [] for t in A.NOT_LOOKED_AT)
 
 
