@@ -453,9 +453,22 @@ def _plan_content(bundle, content, redactor, acc, entry):
         bundle['problems'].append(f'{bundle["name"]}/{rel} does not match its checksum in {ARTIFACT_CONTENTS}.json')
         bundle['status'] = STATUS_INCOMPLETE
         return {'stored': False, 'reason': 'the bundle\'s copy changed since the export'}
-    path = '/'.join([FILES_DIR, bundle['name'], rel])
+    path = _file_path(redactor.redact_text('/'.join([FILES_DIR, bundle['name'], rel]))[0], {f['path'] for f in acc['files']})
     acc['files'].append({'path': path, 'source': source, 'sha256': content['sha256'], 'size': os.path.getsize(source)})
     return {'stored': True, 'path': path, 'sha256': content['sha256'], 'size': os.path.getsize(source)}
+
+
+def _file_path(path, taken):
+    """``path`` (already redacted: a stored path may spell someone's alias), made unique among ``taken``: neither
+    equal to another nor a file where another needs a folder (``~2``, ``~3``... appended)."""
+    def clash(candidate):
+        return any(t == candidate or t.startswith(candidate + '/') or candidate.startswith(t + '/') for t in taken)
+
+    unique, n = path, 1
+    while clash(unique):
+        n += 1
+        unique = f'{path}~{n}'
+    return unique
 
 
 def _coverage(bundles, allow_incomplete):

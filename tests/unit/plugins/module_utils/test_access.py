@@ -145,6 +145,22 @@ def test_files_of_the_persons_runs_are_copied_or_withheld(fleet, tmp_path):
     assert any(t.startswith('the stored files of 1 of the person\'s artifacts: the service gave no content') for t in coverage)
 
 
+def test_stored_paths_that_spell_someone_else_are_redacted_too(fleet, tmp_path):
+    objects = objects_ws1()
+    paths = ('outputs/anna.svensson/report.csv', 'outputs/Anna Svensson/report.csv', 'outputs/[redacted]/report.csv')
+    objects['artifacts'] = [{'artifactId': f'ExperimentRun/r1/{p}', 'origin': 'ExperimentRun', 'container': 'r1', 'path': p} for p in paths]
+    make_bundle(fleet[0], objects, {f'ExperimentRun/r1/{p}': b'report %d' % n for n, p in enumerate(paths)})
+    result = A.subject_package(params(fleet, tmp_path, archive=True))
+    files = sorted(f['path'] for f in result['files'] if f['path'].startswith('files/'))
+    assert files == ['files/rg_ws1/artifacts/r1/outputs/[redacted]/report.csv', 'files/rg_ws1/artifacts/r1/outputs/[redacted]/report.csv~2',
+                     'files/rg_ws1/artifacts/r1/outputs/[redacted]/report.csv~3']
+    with zipfile.ZipFile(result['archive']['path']) as zf:
+        assert not any('anna' in n.lower() for n in zf.namelist())
+    entries = load(result['dest'], 'objects.json')
+    assert sorted(e['file']['path'] for e in entries if e['kind'] == 'artifacts') == files
+    assert 'anna.svensson' not in json.dumps(entries).lower() and 'anna svensson' not in json.dumps(entries).lower()
+
+
 def test_check_mode_writes_nothing_and_a_rerun_changes_nothing(fleet, tmp_path):
     p = params(fleet, tmp_path, archive=True)
     before = tree(tmp_path)
