@@ -206,12 +206,22 @@ class SubjectMatcher:
 
     def exact(self, value, tenant=None):
         """The indexes of the subjects ``value`` equals (``tenant``: the ``userTenantId`` of its user record)."""
+        return set(self.how(value, tenant))
+
+    def how(self, value, tenant=None):
+        """``{subject index: {'object_id' | 'address' | 'name', ...}}``: which subjects ``value`` equals, and as what
+        (a guest UPN derived from an address counts as ``address``)."""
         text = norm(value)
         if not text:
-            return set()
-        found = {i for i, how in self._exact.get(text, ()) if self._tenant_ok(i, how, tenant)}
+            return {}
+        found = {}
+        for i, how in self._exact.get(text, ()):
+            if self._tenant_ok(i, how, tenant):
+                found.setdefault(i, set()).add(how)
         if self._guest and '#ext#@' in text:
-            found.update(i for prefix, i in self._guest if text.startswith(prefix))
+            for prefix, i in self._guest:
+                if text.startswith(prefix):
+                    found.setdefault(i, set()).add('address')
         return found
 
     def mentions(self, value, tenant=None):
@@ -487,14 +497,20 @@ def build_index(bundle_dir, subjects=(), identities=None, contains=False, allow_
     return index
 
 
-def _subject_hits(matcher, obj):
-    """``{subject index: {'fields': {path}, 'mentions': {path}, 'via': None}}`` of one object."""
-    hits = {}
-    created = obj.get('createdBy')
+def object_strings(obj):
+    """``(path, string, tenant)`` of every string value of an object, as the matching sees them: ``tenant`` is the
+    ``userTenantId`` of the user record around the value, and for the run history ``userId`` that of ``createdBy``."""
+    created = obj.get('createdBy') if isinstance(obj, dict) else None
     # The run history userId names the same user as createdBy: it is in that record's tenant.
     run_tenant = created.get('userTenantId') if isinstance(created, dict) else None
     for spath, value, record_tenant in iter_strings(obj):
-        tenant = run_tenant if spath == ('userId',) and record_tenant is None else record_tenant
+        yield spath, value, (run_tenant if spath == ('userId',) and record_tenant is None else record_tenant)
+
+
+def _subject_hits(matcher, obj):
+    """``{subject index: {'fields': {path}, 'mentions': {path}, 'via': None}}`` of one object."""
+    hits = {}
+    for spath, value, tenant in object_strings(obj):
         for i in matcher.exact(value, tenant):
             hits.setdefault(i, {'fields': set(), 'mentions': set(), 'via': None})['fields'].add(spath)
         for i in matcher.mentions(value, tenant):

@@ -63,6 +63,7 @@ def _delete_all(module):
 SETUP = {
     "subject_info": EXPORT_FIRST,
     "bundle_report": EXPORT_FIRST,
+    "subject_package": EXPORT_FIRST,
     "purge_plan": EXPORT_FIRST,
     # the service deletes examples need no setup; images are used by services, models by both
     "image": [_delete_all("service")],
