@@ -65,7 +65,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/antsibull-changelog lint
 
-unit: venv collection azurite
+unit: venv collection
 	@mkdir -p build/tmp
 	$(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/unit tests/unit
 
