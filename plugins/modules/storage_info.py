@@ -66,12 +66,13 @@ EXAMPLES = r'''
       files: "{{ files.blobs | items2dict(key_name='name', value_name='size') }}"
       retention: "{{ files.delete_retention }}"
 
-- name: With a static storage token (auth_source token)
+- name: With static tokens (auth_source token), for example from az account get-access-token --resource https://storage.azure.com
   gdpr.azureml.storage_info:
     auth_source: token
     resource_group: ml-prod
     workspace_name: churn-models
-    storage_access_token: "{{ vault_storage_token }}"
+    access_token: "{{ arm_token }}"
+    storage_access_token: "{{ storage_token }}"
     dest: /srv/gdpr/exports/run-files.json
 '''
 
