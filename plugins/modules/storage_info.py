@@ -10,8 +10,8 @@ short_description: List the files of an Azure Machine Learning workspace in its 
 version_added: "2.0.0"
 description:
   - Lists the blobs of a container of the storage account of the workspace O(workspace_name) of O(resource_group)
-    (both required): by default the files of every run (container C(azureml) of the C(workspaceartifactstore) datastore,
-    where a run's outputs and logs live under C(ExperimentRun/dcid.<run id>/)).
+    (both required). By default the files of every run, in the container C(azureml) of the C(workspaceartifactstore) datastore,
+    where a run's outputs and logs live under C(ExperimentRun/dcid.<run id>/).
   - The account is the one the workspace names (its C(storageAccount) in Azure Resource Manager); the module reaches it with
     a token for Azure Storage from the same auth source (see O(storage_access_token)), or with O(storage_account_key).
     It never reads a datastore's credentials.
