@@ -67,14 +67,6 @@ def azurite_binary() -> Path:
     return path
 
 
-def available() -> bool:
-    try:
-        azurite_binary()
-    except AzuriteError:
-        return False
-    return shutil.which("node") is not None
-
-
 class Azurite:
     """One ``azurite-blob`` process.
 
