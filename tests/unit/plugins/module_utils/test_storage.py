@@ -122,7 +122,7 @@ def test_a_service_principal_asks_for_the_storage_scope_once(monkeypatch):
     monkeypatch.setattr(_auth, 'import_identity', lambda reason='': type('Identity', (), {'ClientSecretCredential': Credential}))
     source = _auth.build_auth({'client_id': 'c', 'secret': 's3cr3t', 'tenant': 't'}, PUBLIC, scope=_clouds.STORAGE_SCOPE)
     credential = _storage._Credential(source)
-    tokens = [credential.get_token(_clouds.STORAGE_SCOPE) for _ in range(3)]
+    tokens = [credential.get_token(_clouds.STORAGE_SCOPE) for dummy in range(3)]
     assert scopes == [('https://storage.azure.com/.default',)]
     assert {t.token for t in tokens} == {'sp-token-1'} and tokens[0].expires_on == 4_000_000_000
     assert source.grants == 1
