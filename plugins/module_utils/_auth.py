@@ -379,8 +379,8 @@ class AutoAuth(AuthSource):
     def _select(self):
         """The configured source, without network: token, service principal, credential file; else None.
 
-        ``token`` when ``access_token`` (or the scope's own token option) is set: every scope of a
-        run then uses static tokens, never a mix of identities.
+        ``token`` when ``access_token`` or the scope's own token option (``storage_access_token``)
+        is set: with ``access_token`` every scope uses static tokens (storage then needs its own one).
         """
         if self.options.get('access_token') or self.options.get(self.token_option):
             return TokenAuth(self.options, self.cloud, **self._kwargs)

@@ -122,8 +122,8 @@ class _Credential:
         from azure.core.credentials import AccessToken
 
         token = self._auth.get_token()
-        # azure-core asks again when less than 300 s remain: an unknown expiry makes it ask every time,
-        # and the source answers from its cache.
+        # azure-core asks again when less than 300 s remain: with an unknown expiry (a static token) it asks
+        # again a second later, and the source answers from its cache.
         expires_on = self._auth.expires_on or time.time() + 301
         return AccessToken(token, int(expires_on))
 
