@@ -9,6 +9,9 @@ PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Azurite (Microsoft's storage emulator) for the storage tests and the demo: npm ci from the committed lockfile.
+AZURITE_DIR := $(CURDIR)/tools/azurite
+AZURITE_STAMP := $(AZURITE_DIR)/node_modules/.installed
 # The repository root is the collection root; Ansible finds it through this symlink tree.
 COLLECTIONS := $(CURDIR)/build/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/gdpr/azureml
@@ -19,13 +22,14 @@ export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
 # pip on these machines prints one warning per missing local mirror; keep the output readable.
 PIP_QUIET := 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
 
-.PHONY: help venv collection emulator demo test lint unit emulator-test integration sanity ansible-lint molecule bench clean chromium docs-lint
+.PHONY: help venv azurite collection emulator demo test lint unit emulator-test integration sanity ansible-lint molecule bench clean chromium docs-lint
 
 help:
 	@echo "make demo   - export (and rehearse a purge of) the demo workspaces on the bundled emulator"
 	@echo "make test   - ruff, unit, emulator, integration, ansible-test sanity, ansible-lint, molecule"
 	@echo "make venv   - create .venv with every run-time, test and dev dependency"
-	@echo "make emulator - run the emulator in the foreground (demo scenario)"
+	@echo "make emulator - run the emulator in the foreground (demo scenario; STORAGE=azurite adds the storage accounts)"
+	@echo "make azurite - install Azurite, the storage emulator (npm ci into tools/azurite)"
 	@echo "make bench  - run the benchmarks (not part of make test)"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -36,17 +40,26 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
+# azurite@3.35.0: later releases need Node 21/22 and these machines have Node 20. About 25 s and 190 MB, once.
+$(AZURITE_STAMP): $(AZURITE_DIR)/package.json $(AZURITE_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null)
+	@cd $(AZURITE_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+azurite: $(AZURITE_STAMP)
+
 collection: $(COLLECTION_LINK)
 
 $(COLLECTION_LINK):
 	@mkdir -p $(dir $@)
 	@ln -sfn $(CURDIR) $@
 
-emulator: venv
-	$(BIN)/python -m azureml_emulator --scenario demo --port 8765
+emulator: venv azurite
+	$(BIN)/python -m azureml_emulator --scenario demo --port 8765 $(if $(STORAGE),--storage $(STORAGE))
 
-demo: venv collection
-	@$(BIN)/python demo/run_demo.py
+# make demo STORAGE=azurite: the workspaces' storage accounts on Azurite too
+demo: venv collection $(if $(STORAGE),azurite)
+	@$(BIN)/python demo/run_demo.py $(if $(STORAGE),--storage $(STORAGE))
 
 lint: venv
 	$(BIN)/ruff check .
@@ -56,7 +69,7 @@ unit: venv collection
 	@mkdir -p build/tmp
 	$(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/unit tests/unit
 
-emulator-test: venv
+emulator-test: venv azurite
 	@mkdir -p build/tmp
 	$(BIN)/python -m pytest -q -n 2 --basetemp=$(CURDIR)/build/tmp/emulator tests/emulator/tests
 
@@ -64,7 +77,7 @@ emulator-test: venv
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-integration: venv collection chromium
+integration: venv collection chromium azurite
 	@mkdir -p build/tmp
 	$(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/integration tests/integration
 	@# Second pass under api_profile current: the tests whose routes differ between the two profiles
@@ -96,4 +109,4 @@ bench: venv collection
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf build tests/output .pytest_cache
+	rm -rf build tests/output .pytest_cache tools/azurite/node_modules

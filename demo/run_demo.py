@@ -6,9 +6,13 @@
 4. rehearse the purge of one workspace with `--check --diff` (the plan; nothing is deleted);
 5. purge it for real (confirmed by name), then run the purge again: nothing left to change;
 6. stop the emulator and say where everything is.
+
+With ``--storage azurite`` (``make demo STORAGE=azurite``) the workspaces' storage accounts are on Azurite,
+Microsoft's storage emulator, and step 3 also lists the files of one workspace's runs (``storage_info``).
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -48,10 +52,13 @@ def show_bundle(bundle):
 
 
 def main():
+    parser = argparse.ArgumentParser(description="make demo: the main job of gdpr.azureml on the bundled emulator")
+    parser.add_argument("--storage", choices=["azurite"], help="the workspaces' storage accounts on Azurite (make azurite)")
+    args = parser.parse_args()
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir(mode=0o700)
     exports = OUT / "exports"
-    with EmulatorProcess(scenario="demo") as emu:
+    with EmulatorProcess(scenario="demo", storage=args.storage) as emu:
         env = dict(os.environ)
         env.update(
             PATH=str(BIN) + os.pathsep + env.get("PATH", ""),
@@ -62,7 +69,11 @@ def main():
             AZUREML_BASE_URL=emu.url,
             AZUREML_ACCESS_TOKEN=emu.token,
         )
-        banner("1. The emulator is up: %s (Azure AD at %s)" % (emu.url, emu.aad_url))
+        if args.storage:  # Azurite over HTTPS (the test CA), path style, a storage token of the fake Azure AD
+            env.update(AZUREML_STORAGE_BASE_URL=emu.storage_url, REQUESTS_CA_BUNDLE=emu.ca_path,
+                       AZUREML_STORAGE_ACCESS_TOKEN=emu.storage_token())
+        banner("1. The emulator is up: %s (Azure AD at %s%s)" % (emu.url, emu.aad_url,
+                                                                 ", storage on Azurite at %s" % emu.storage_url if args.storage else ""))
         banner("2. The fleet: one host per workspace, discovered by the inventory plugin")
         run([BIN / "ansible-inventory", "-i", ROOT / "demo" / "demo.azureml.yml", "--graph"], env)
 
@@ -70,6 +81,9 @@ def main():
         run([BIN / "ansible-playbook", "gdpr.azureml.export_workspaces", "-i", INVENTORY,
              "-e", "export_workspace_data_dest=%s" % exports], env)
         show_bundle(exports / PURGED_HOST)
+        if args.storage:
+            banner("3b. The storage account of %s (Azurite): the files of its runs" % PURGED)
+            run([BIN / "ansible-playbook", ROOT / "demo" / "storage.yml", "-i", INVENTORY, "-e", "target=%s" % PURGED_HOST], env)
 
         banner("4. Rehearse the purge of %s: --check --diff (the plan, nothing deleted)" % PURGED)
         before = emu.counters()["mutating"]

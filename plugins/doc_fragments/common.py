@@ -84,6 +84,26 @@ options:
       - A bearer token for the Resource Manager resource of the cloud, sent as is (O(auth_source=token); V(auto) uses it when set).
       - If not set, the environment variable E(AZUREML_ACCESS_TOKEN) is used.
     type: str
+  storage_access_token:
+    description:
+      - A bearer token for Azure Storage (scope C(https://storage.azure.com/.default)), sent as is to the workspace's
+        storage account with O(auth_source=token) (V(auto) uses it when set).
+      - The other auth sources get a storage token themselves (a grant of its own, once per task);
+        O(access_token) is never sent to storage, so with O(auth_source=token) the storage operations need this option.
+      - If not set, the environment variable E(AZUREML_STORAGE_ACCESS_TOKEN) is used.
+    type: str
+  storage_account_key:
+    description:
+      - The key of the workspace's storage account, used instead of a token for the storage operations.
+      - Only what you pass here is used; the collection never reads a datastore's credentials.
+    type: str
+  storage_base_url:
+    description:
+      - Reach the workspace's storage account at C(<storage_base_url>/<account>) (path style, as Azurite serves several accounts)
+        instead of C(https://<account>.blob.<cloud storage suffix>) (C(core.windows.net), C(core.chinacloudapi.cn), C(core.usgovcloudapi.net)).
+      - It must be C(https://) unless O(storage_account_key) is set (Azure Storage accepts tokens over HTTPS only). O(ca_path) applies to it too.
+      - If not set, the environment variable E(AZUREML_STORAGE_BASE_URL) is used.
+    type: str
   base_url:
     description:
       - Send every request to this C(scheme://host[:port]) instead of the Azure hosts, with the paths unchanged
@@ -142,6 +162,7 @@ options:
 requirements:
   - requests >= 2.25.0
   - azure-identity >= 1.13.0 (not needed with auth_source=token)
+  - azure-storage-blob >= 12.14.0 (only for the storage operations)
 '''
 
     DEST = r'''

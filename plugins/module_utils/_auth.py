@@ -25,6 +25,12 @@ grant per run unless the token nears expiry) and ``invalidate(token)`` (after a 
 token and the credential so the next ``get_token()`` makes a fresh grant). ``token`` cannot be
 refreshed (``refreshable`` is False). azure-identity is only imported when a credential is
 built, so ``auth_source: token`` works without it.
+
+Scopes. A source gets tokens for ONE scope: the cloud's ARM scope by default, or the one given
+(``build_auth(..., scope=STORAGE_SCOPE)`` for Azure Storage). A module run keeps one source per
+scope, so each scope costs one grant. The ``token`` source reads the option of its scope
+(:data:`TOKEN_OPTIONS`): ``access_token`` for ARM, ``storage_access_token`` for storage; an ARM
+token is never sent to storage.
 """
 
 import configparser
@@ -33,7 +39,7 @@ import threading
 import time
 import traceback
 
-from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import token_scope
+from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import STORAGE_SCOPE, token_scope
 
 AUTH_SOURCES = ('auto', 'env', 'credential_file', 'cli', 'msi', 'token')
 
@@ -49,6 +55,13 @@ AUTH_ENV = {
     'authority_host': ('AZURE_AUTHORITY_HOST',),
     'access_token': ('AZUREML_ACCESS_TOKEN',),
 }
+# The storage token of auth_source token (the modules' option; the inventory plugin reaches ARM only).
+STORAGE_AUTH_ENV = {'storage_access_token': ('AZUREML_STORAGE_ACCESS_TOKEN',)}
+_ENV = dict(AUTH_ENV, **STORAGE_AUTH_ENV)
+
+# The option the ``token`` source reads, by scope (any other scope: access_token).
+TOKEN_OPTIONS = {STORAGE_SCOPE: 'storage_access_token'}
+TOKEN_OPTION_NAMES = ('access_token', 'storage_access_token')
 
 DEFAULT_CREDENTIAL_FILE = '~/.azure/credentials'
 # Refresh a cached token this long before it expires (at most half its lifetime).
@@ -97,7 +110,7 @@ class AuthOptions:
     def get(self, name, default=None):
         value = self._options.get(name)
         if value in (None, '') and self._environ is not None:
-            for var in AUTH_ENV.get(name, ()):
+            for var in _ENV.get(name, ()):
                 if self._environ.get(var):
                     value = self._environ[var]
                     break
@@ -106,7 +119,7 @@ class AuthOptions:
     @staticmethod
     def describe(name):
         """``client_id (option client_id or env AZURE_CLIENT_ID)``: how a user sets ``name``."""
-        envs = AUTH_ENV.get(name, ())
+        envs = _ENV.get(name, ())
         where = f"option {name}" + (f" or env {' / '.join(envs)}" if envs else '')
         return f'{name} ({where})'
 
@@ -122,10 +135,11 @@ class AuthSource:
     name = None
     refreshable = True
 
-    def __init__(self, options, cloud, *, ca_path=None, validate_certs=True, clock=time.time):
+    def __init__(self, options, cloud, *, ca_path=None, validate_certs=True, clock=time.time, scope=None):
         self.options = options
         self.cloud = cloud
-        self.scope = token_scope(cloud)
+        self.scope = scope or token_scope(cloud)
+        self.token_option = TOKEN_OPTIONS.get(self.scope, 'access_token')
         self.ca_path = ca_path
         self.validate_certs = validate_certs
         self.subscription_id = None  # a subscription the source knows (credential file)
@@ -134,6 +148,7 @@ class AuthSource:
         self._credential = None
         self._token = None
         self._refresh_at = 0
+        self.expires_on = None  # epoch seconds of the current token, when known
         self._issued = []  # every token of this run (all of them stay secret)
         self.grants = 0  # tokens obtained from Azure AD during this run
 
@@ -178,6 +193,7 @@ class AuthSource:
                 self.grants += 1
                 lifetime = max(0, (expires_on or now) - now)
                 self._token = token
+                self.expires_on = expires_on
                 self._issued.append(token)
                 self._refresh_at = now + lifetime - min(REFRESH_MARGIN, lifetime / 2)
             return self._token
@@ -312,32 +328,35 @@ class MsiAuth(AuthSource):
 
 
 class TokenAuth(AuthSource):
-    """``auth_source: token``: ``access_token`` used as is; a 401 means it is expired or invalid."""
+    """``auth_source: token``: the token option of the scope used as is; a 401 means it is expired or invalid."""
 
     name = 'token'
     refreshable = False
 
     def validate(self):
-        self.options.require(self.name, 'access_token')
+        if self.scope in TOKEN_OPTIONS and not self.options.get(self.token_option):
+            raise AuthError(f'auth_source token: access_token is a token for Azure Resource Manager only; '
+                            f'the calls to {self.scope} need {AuthOptions.describe(self.token_option)}')
+        self.options.require(self.name, self.token_option)
 
     def _grant(self):
-        return self.options.get('access_token'), None
+        return self.options.get(self.token_option), None
 
     def get_token(self):
         with self._lock:
             if self._token is None:
                 self.validate()
-                self._token = self.options.get('access_token')
+                self._token = self.options.get(self.token_option)
             return self._token
 
     def invalidate(self, token):
         """A static token cannot be renewed."""
 
     def describe(self):
-        return 'token (access_token)'
+        return f'token ({self.token_option})'
 
     def secrets(self):
-        return [v for v in (self.options.get('access_token'),) if v]
+        return [v for v in (self.options.get(n) for n in TOKEN_OPTION_NAMES) if v]
 
 
 class AutoAuth(AuthSource):
@@ -347,8 +366,8 @@ class AutoAuth(AuthSource):
 
     def __init__(self, options, cloud, *, credential_file=DEFAULT_CREDENTIAL_FILE, **kwargs):
         super().__init__(options, cloud, **kwargs)
-        # The sources auto picks share its transport settings and (for tests) its clock.
-        self._kwargs = dict(kwargs, clock=self._now)
+        # The sources auto picks share its transport settings, its scope and (for tests) its clock.
+        self._kwargs = dict(kwargs, clock=self._now, scope=self.scope)
         self._credential_file = credential_file
         self.chosen = None  # the source that gave (or will give) the token
         self._configured = None
@@ -358,8 +377,12 @@ class AutoAuth(AuthSource):
         return self._clock()
 
     def _select(self):
-        """The configured source, without network: token, service principal, credential file; else None."""
-        if self.options.get('access_token'):
+        """The configured source, without network: token, service principal, credential file; else None.
+
+        ``token`` when ``access_token`` or the scope's own token option (``storage_access_token``)
+        is set: with ``access_token`` every scope uses static tokens (storage then needs its own one).
+        """
+        if self.options.get('access_token') or self.options.get(self.token_option):
             return TokenAuth(self.options, self.cloud, **self._kwargs)
         self._reasons.append('access_token is not set')
         if all(self.options.get(n) for n in ('client_id', 'secret', 'tenant')):
@@ -385,6 +408,14 @@ class AutoAuth(AuthSource):
     @property
     def grants(self):
         return self.chosen.grants if self.chosen is not None else 0
+
+    @property
+    def expires_on(self):
+        return self.chosen.expires_on if self.chosen is not None else None
+
+    @expires_on.setter
+    def expires_on(self, value):
+        """Known by the chosen source."""
 
     @grants.setter
     def grants(self, value):
@@ -422,7 +453,7 @@ class AutoAuth(AuthSource):
             self.chosen.invalidate(token)
 
     def secrets(self):
-        found = [self.options.get(n) for n in ('access_token', 'secret') if self.options.get(n)]
+        found = [self.options.get(n) for n in TOKEN_OPTION_NAMES + ('secret',) if self.options.get(n)]
         return found + (self.chosen.secrets() if self.chosen is not None else [])
 
 
@@ -446,11 +477,13 @@ def normalize_authority(value):
     return value
 
 
-def build_auth(options, cloud, *, auth_source=None, ca_path=None, validate_certs=True, credential_file=DEFAULT_CREDENTIAL_FILE):
+def build_auth(options, cloud, *, auth_source=None, ca_path=None, validate_certs=True, credential_file=DEFAULT_CREDENTIAL_FILE,
+               scope=None):
     """The :class:`AuthSource` for ``auth_source`` (default: the ``auth_source`` option, else ``auto``).
 
     :param options: an :class:`AuthOptions` or a dict of options (no environment fallback then).
     :param cloud: a ``_clouds.Cloud`` (token scope, authority).
+    :param scope: the scope of the tokens (default: the cloud's ARM scope; ``_clouds.STORAGE_SCOPE``).
     """
     if not isinstance(options, AuthOptions):
         options = AuthOptions(options)
@@ -458,7 +491,7 @@ def build_auth(options, cloud, *, auth_source=None, ca_path=None, validate_certs
     cls = SOURCES.get(name)
     if cls is None:
         raise AuthError(f"auth_source must be one of {', '.join(AUTH_SOURCES)}, got {name!r}")
-    kwargs = {'ca_path': ca_path, 'validate_certs': validate_certs}
+    kwargs = {'ca_path': ca_path, 'validate_certs': validate_certs, 'scope': scope}
     if cls in (CredentialFileAuth, AutoAuth):
         kwargs['credential_file'] = credential_file
     return cls(options, cloud, **kwargs)

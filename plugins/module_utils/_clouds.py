@@ -6,7 +6,7 @@
 # This module_utils is PRIVATE to the gdpr.azureml collection.
 # It can have breaking changes at any time. Do not use it from other collections.
 
-"""Azure clouds: ARM host, Azure AD authority, token scope and data-plane host patterns.
+"""Azure clouds: ARM host, Azure AD authority, token scopes, data-plane host patterns, storage suffix.
 
 Data only. One :class:`Cloud` per ``cloud_environment`` value. Host patterns are
 ``https://`` URLs without a path; ``{location}`` is the workspace's region
@@ -46,7 +46,12 @@ Cloud = namedtuple('Cloud', [
     'data_hosts',       # {api_profile: {family: 'https://{location}.<host>'}}
     'trusted_suffixes',  # host suffixes a discovery document may point data-plane calls to
     'inferred',         # True when the documented data-plane hosts are inferred
+    'storage_suffix',   # blob endpoints are https://<account>.blob.<storage_suffix>
 ])
+
+# The OAuth2 scope of Azure Storage's data plane: the same resource in every cloud (azure-storage-blob's
+# STORAGE_OAUTH_SCOPE); the account's cloud is in its host, not in the token's audience.
+STORAGE_SCOPE = 'https://storage.azure.com/.default'
 
 
 def _hosts(mms, experiments, aether):
@@ -78,6 +83,7 @@ CLOUDS = {
         },
         trusted_suffixes=('.azureml.ms', '.azureml.net', '.aether.ms'),
         inferred=False,
+        storage_suffix='core.windows.net',
     ),
     'AzureChinaCloud': Cloud(
         name='AzureChinaCloud',
@@ -93,6 +99,7 @@ CLOUDS = {
         },
         trusted_suffixes=('.ml.azure.cn',),
         inferred=True,
+        storage_suffix='core.chinacloudapi.cn',
     ),
     'AzureUSGovernment': Cloud(
         name='AzureUSGovernment',
@@ -106,6 +113,7 @@ CLOUDS = {
         },
         trusted_suffixes=('.ml.azure.us',),
         inferred=True,
+        storage_suffix='core.usgovcloudapi.net',
     ),
 }
 
@@ -127,6 +135,11 @@ def get_cloud(name=None):
 def token_scope(cloud):
     """The OAuth2 v2 scope of the ARM token: resource + ``/.default`` (double slash intended)."""
     return cloud.arm_resource + '/.default'
+
+
+def storage_endpoint(cloud, account):
+    """``https://<account>.blob.<cloud storage suffix>``: the blob endpoint of a storage account."""
+    return f'https://{account}.blob.{cloud.storage_suffix}'
 
 
 def normalize_location(location):

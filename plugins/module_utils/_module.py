@@ -25,16 +25,17 @@ from collections import namedtuple
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._auth import (
-    AUTH_ENV, AUTH_SOURCES, AuthError, AuthOptions, MissingLibraryError, build_auth, normalize_authority,
+    AUTH_ENV, AUTH_SOURCES, STORAGE_AUTH_ENV, AuthError, AuthOptions, MissingLibraryError, build_auth, normalize_authority,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, AzureMLError, Client,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import (
-    API_PROFILES, CLOUDS, DEFAULT_CLOUD, MODEL_MANAGEMENT, discovery_hosts, family_base, get_cloud, normalize_location,
+    API_PROFILES, CLOUDS, DEFAULT_CLOUD, MODEL_MANAGEMENT, STORAGE_SCOPE, discovery_hosts, family_base, get_cloud, normalize_location,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import JsonFileError, sort_items, write_json_array
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import WS, RouteError, parse_base_url
+from ansible_collections.gdpr.azureml.plugins.module_utils._storage import StorageClient, account_from_id, normalize_storage_base_url
 
 GUID_RE = re.compile(r'^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')
 RESOURCE_GROUP_RE = re.compile(r'^[-\w\._\(\)]{1,90}$')
@@ -46,11 +47,14 @@ TRANSPORT_ENV = {
     'validate_certs': ('AZUREML_VALIDATE_CERTS',),
     'ca_path': ('REQUESTS_CA_BUNDLE',),
     'api_profile': ('AZUREML_API_PROFILE',),
+    'storage_base_url': ('AZUREML_STORAGE_BASE_URL',),
 }
+# Options whose values are secrets (redacted from every message).
+SECRET_OPTIONS = ('secret', 'access_token', 'storage_access_token', 'storage_account_key')
 
 
 def _env(name):
-    return (env_fallback, list(AUTH_ENV.get(name) or TRANSPORT_ENV[name]))
+    return (env_fallback, list(AUTH_ENV.get(name) or STORAGE_AUTH_ENV.get(name) or TRANSPORT_ENV[name]))
 
 
 def common_argument_spec():
@@ -65,7 +69,10 @@ def common_argument_spec():
         'cloud_environment': {'type': 'str', 'choices': sorted(CLOUDS), 'default': DEFAULT_CLOUD, 'fallback': _env('cloud_environment')},
         'authority_host': {'type': 'str', 'fallback': _env('authority_host')},
         'access_token': {'type': 'str', 'no_log': True, 'fallback': _env('access_token')},
+        'storage_access_token': {'type': 'str', 'no_log': True, 'fallback': _env('storage_access_token')},
+        'storage_account_key': {'type': 'str', 'no_log': True},
         'base_url': {'type': 'str', 'fallback': _env('base_url')},
+        'storage_base_url': {'type': 'str', 'fallback': _env('storage_base_url')},
         'validate_certs': {'type': 'bool', 'default': True, 'fallback': _env('validate_certs')},
         'ca_path': {'type': 'path', 'fallback': _env('ca_path')},
         'timeout': {'type': 'int', 'default': 30},
@@ -121,7 +128,8 @@ def validate_common(params):
             get_cloud(params['cloud_environment'])
         except ValueError as exc:
             return 'cloud_environment', str(exc)
-    for option, check in (('base_url', parse_base_url), ('authority_host', normalize_authority), ('location', normalize_location)):
+    for option, check in (('base_url', parse_base_url), ('authority_host', normalize_authority), ('location', normalize_location),
+                          ('storage_base_url', normalize_storage_base_url)):
         if params.get(option):
             try:
                 check(params[option])
@@ -181,6 +189,8 @@ class AzureMLModule:
         self.params = self._module.params
         self._auth = None
         self._client = None
+        self._storage = None
+        self._workspace_resource = None  # the ARM workspace, once read
         self._lock = threading.Lock()
         if not HAS_REQUESTS:
             self._module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
@@ -242,6 +252,44 @@ class AzureMLModule:
         client = self.client
         return client.location or client.resolve_location()
 
+    @property
+    def storage(self):
+        """The ``_storage.StorageClient`` of this run (built on first use; no network).
+
+        Credentials: ``storage_account_key`` when given, else a token for the storage scope from the
+        auth source (its own grant; with ``auth_source: token``, ``storage_access_token``). Raises
+        AuthError before any request when that token cannot be had (the message names the option).
+        """
+        with self._lock:
+            if self._storage is None:
+                p = self.params
+                auth = None
+                if not p.get('storage_account_key'):
+                    auth = build_auth(AuthOptions(p), self.cloud, ca_path=p.get('ca_path'), validate_certs=p['validate_certs'],
+                                      scope=STORAGE_SCOPE)
+                    auth.validate()
+                self._storage = StorageClient(
+                    auth, self.cloud, account_key=p.get('storage_account_key'), storage_base_url=p.get('storage_base_url'),
+                    timeout=p['timeout'], retries=p['retries'], concurrency=p['concurrency'],
+                    validate_certs=p['validate_certs'], ca_path=p.get('ca_path'))
+                self._module.debug('gdpr.azureml: storage with ' + ('storage_account_key' if auth is None else auth.describe()))
+        return self._storage
+
+    def workspace_resource(self):
+        """The workspace as ARM returns it (``workspaces.get``, read once per run)."""
+        if self._workspace_resource is None:
+            self._workspace_resource = self.client.get_json('workspaces.get', what=f'read workspace {self.workspace}')
+        return self._workspace_resource
+
+    def storage_account(self):
+        """The name of the workspace's storage account, from its ``storageAccount`` ARM id."""
+        found = self.workspace_resource()
+        value = ((found or {}).get('properties') or {}).get('storageAccount')
+        try:
+            return account_from_id(value)
+        except ValueError:
+            raise RouteError(f'workspace {self.workspace} names no storage account (properties.storageAccount is {value!r})') from None
+
     # -- results ----------------------------------------------------------------------------
 
     def warn(self, msg):
@@ -249,9 +297,11 @@ class AzureMLModule:
 
     def redact(self, text):
         text = str(text)
-        secrets = [self.params.get('secret'), self.params.get('access_token')]
+        secrets = [self.params.get(name) for name in SECRET_OPTIONS]
         if self._auth is not None:
             secrets.extend(self._auth.secrets())
+        if self._storage is not None:
+            secrets.extend(self._storage.secrets())
         for secret in secrets:
             if secret and len(secret) >= 4:
                 text = text.replace(secret, '********')
@@ -343,6 +393,7 @@ class AzureMLModule:
                 return {}
             raise RouteError('location is required to reach the data plane without resource_group and workspace_name')
         found = self._client.get_json('workspaces.get', what=f'look up the location of workspace {ws}')
+        self._workspace_resource = found
         if not isinstance(found, dict) or not found.get('location'):
             raise RouteError(f'workspace {ws} has no location in Azure Resource Manager; set the location option')
         location = normalize_location(found['location'])

@@ -116,6 +116,51 @@ def emulator():
         yield emu
 
 
+@pytest.fixture(scope="session")
+def storage_emulator():
+    """A second emulator (demo scenario) whose workspaces' storage accounts are on Azurite (``--storage azurite``).
+
+    Started only by the tests that use it; ``make integration`` installs Azurite first (``make azurite``).
+    """
+    _ensure_collection_link()
+    with EmulatorProcess(scenario="demo", args=["--page-size", "3"], storage="azurite") as emu:
+        yield emu
+
+
+@pytest.fixture
+def fresh_storage_emulator(storage_emulator):
+    """The storage emulator, journal cleared. A test that changes data or files asks for ``restore_storage`` too."""
+    storage_emulator.clear_journal()
+    return storage_emulator
+
+
+@pytest.fixture
+def restore_storage(storage_emulator):
+    """After the test: the demo data and files as seeded (every container emptied and filled again)."""
+    yield storage_emulator
+    storage_emulator.reset(scenario="demo")
+
+
+@pytest.fixture
+def storage_ansible(fresh_storage_emulator, tmp_path):
+    """``Ansible`` against the storage emulator; the storage options come from the environment:
+    AZUREML_STORAGE_BASE_URL (Azurite, path style), REQUESTS_CA_BUNDLE (the test CA of Azurite and the
+    fake Azure AD) and AZUREML_STORAGE_ACCESS_TOKEN (a storage token of the fake Azure AD)."""
+    emu = fresh_storage_emulator
+    runner = Ansible(emu, tmp_path)
+    base_env = runner.env
+    token = emu.storage_token()  # one grant, before the test counts any
+
+    def env(**extra):
+        values = dict(AZUREML_STORAGE_BASE_URL=emu.storage_url, REQUESTS_CA_BUNDLE=emu.ca_path,
+                      AZUREML_STORAGE_ACCESS_TOKEN=token)
+        values.update(extra)
+        return base_env(**values)
+
+    runner.env = env
+    return runner
+
+
 @pytest.fixture
 def fresh_emulator(emulator):
     """The session emulator, reseeded to the demo scenario with default behaviour, journal cleared."""

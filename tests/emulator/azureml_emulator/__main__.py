@@ -2,6 +2,7 @@
 
 Prints, flushed, once both listen::
 
+    STORAGE https://127.0.0.1:<port>     (only with --storage azurite: Azurite's blob endpoint, path style)
     LISTENING http://127.0.0.1:<port>
     AAD https://127.0.0.1:<port> CA <path of the CA's PEM file>
 """
@@ -18,8 +19,10 @@ import sys
 
 from aiohttp import web
 
+from . import storage
 from .aad import TestCA, make_aad_app
 from .app import Emulator
+from .azurite import Azurite, AzuriteError
 from .config import DEFAULT_STATIC_TOKEN, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT, PAGING_FAULTS, RuntimeConfig, StartupOptions
 
 
@@ -39,6 +42,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[StartupOptions, RuntimeCo
     g.add_argument("--scenario", default="demo", help="empty | demo | large | path of a JSON/YAML scenario file")
     g.add_argument("--scenario-seed", type=int, help="override the scenario's seed")
     g.add_argument("--page-size", type=int, default=defaults.page_size, help="items per list page, every family")
+    g.add_argument("--storage", choices=["azurite"], help="start Azurite (make azurite) as the workspaces' storage "
+                   "accounts, over HTTPS with the test CA, and fill it with the scenario's files")
     g = p.add_argument_group("auth")
     g.add_argument("--token", default=DEFAULT_STATIC_TOKEN, help="a static bearer token always accepted")
     g.add_argument("--tenant", default=DEMO_TENANT, help="the fake Azure AD's tenant id")
@@ -72,7 +77,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[StartupOptions, RuntimeCo
         clients[cid] = secret
     options = StartupOptions(host=a.host, port=a.port, aad_port=a.aad_port, scenario=a.scenario,
                              scenario_seed=a.scenario_seed, static_token=a.token, tenant=a.tenant, clients=clients,
-                             ca_dir=a.ca_dir, tls=a.tls, journal_max=a.journal_max)
+                             ca_dir=a.ca_dir, tls=a.tls, journal_max=a.journal_max, storage=a.storage or "")
     config = RuntimeConfig()
     try:
         config.update({"page_size": a.page_size, "latency_ms": a.latency_ms, "spike_rate": a.spike_rate,
@@ -104,6 +109,16 @@ async def serve(options: StartupOptions, config: RuntimeConfig) -> None:
     ca = TestCA(options.ca_dir, [options.host])
     emu.ca_path = ca.ca_path
 
+    loop = asyncio.get_running_loop()
+    if options.storage == "azurite":
+        emu.azurite = Azurite(storage.accounts(emu.store), ca=ca.ca, host=options.host)
+        try:
+            emu.azurite.start()  # in this thread: Azurite is told to stop when the thread that started it ends
+            await loop.run_in_executor(None, emu.seed_storage)
+        except Exception:
+            emu.azurite.stop()
+            raise
+
     api_sock = _bind(options.host, options.port)
     aad_sock = _bind(options.host, options.aad_port)
     api_url = _url("https" if options.tls else "http", options.host, api_sock.getsockname()[1])
@@ -118,11 +133,12 @@ async def serve(options: StartupOptions, config: RuntimeConfig) -> None:
     await web.SockSite(api_runner, api_sock, ssl_context=ca.server_context() if options.tls else None).start()
     await web.SockSite(aad_runner, aad_sock, ssl_context=ca.server_context()).start()
 
+    if emu.azurite is not None:
+        print(f"STORAGE {emu.azurite.url}", flush=True)
     print(f"LISTENING {api_url}", flush=True)
     print(f"AAD {aad_url} CA {ca.ca_path}", flush=True)
 
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, stop.set)
@@ -131,6 +147,8 @@ async def serve(options: StartupOptions, config: RuntimeConfig) -> None:
     await stop.wait()
     await api_runner.cleanup()
     await aad_runner.cleanup()
+    if emu.azurite is not None:
+        await loop.run_in_executor(None, emu.azurite.stop)
     if options.ca_dir is None:  # a temporary directory of our own
         shutil.rmtree(ca.dir, ignore_errors=True)
 
@@ -143,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:  # a bad scenario
         print(f"azureml_emulator: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:  # a port in use, ...
+    except (OSError, AzuriteError) as exc:  # a port in use, Azurite missing or failing, ...
         print(f"azureml_emulator: {exc}", file=sys.stderr)
         return 2
     return 0

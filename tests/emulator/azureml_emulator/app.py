@@ -23,7 +23,7 @@ import uuid
 
 from aiohttp import web
 
-from . import scenarios
+from . import scenarios, storage
 from .auth import Auth
 from .config import RuntimeConfig, StartupOptions
 from .context import Ctx
@@ -59,17 +59,36 @@ class Emulator:
         self.scenario_seed = options.scenario_seed
         self.arm_usage: dict[tuple[str, str], int] = {}
         self.store = scenarios.build(scenarios.load(options.scenario), options.scenario_seed, options.tenant)
+        self.azurite = None  # an azurite.Azurite with --storage azurite (started by __main__)
+        self.storage_state: dict[str, dict] = {}  # workspace key -> what storage.seed() wrote
+        if options.storage:
+            storage.attach(self.store)
 
     # -- state control -------------------------------------------------------------------------
     def reset(self, scenario: str | None = None, seed: int | None = None, clear_journal: bool = True) -> None:
         scenario = scenario or self.scenario
         store = scenarios.build(scenarios.load(scenario), seed, self.options.tenant)  # may raise ValueError
+        if self.options.storage:
+            storage.attach(store)
+            if self.azurite is not None:
+                unknown = sorted(set(storage.accounts(store)) - set(self.azurite.accounts))
+                if unknown:
+                    raise ValueError(f"with --storage the storage accounts are fixed when Azurite starts; "
+                                     f"{scenario} (seed {store.seed}) needs others: {', '.join(unknown)}")
         self.store = store
         self.scenario = scenario
         self.scenario_seed = seed
         self.arm_usage.clear()
         if clear_journal:
             self.journal.clear()
+
+    def seed_storage(self, wipe: bool = False) -> None:
+        """Fill Azurite with the scenario's files (blocking: run it in an executor once the server runs)."""
+        if self.azurite is None:
+            return
+        if wipe:
+            storage.wipe(self.azurite, self.azurite.accounts)
+        self.storage_state = storage.seed(self.azurite, storage.plan(self.store))
 
     def configure(self, values: dict) -> None:
         if values.get("reset"):

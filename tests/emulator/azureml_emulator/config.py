@@ -111,3 +111,4 @@ class StartupOptions:
     ca_dir: str | None = None
     tls: bool = False
     journal_max: int = 200_000
+    storage: str = ""  # "azurite": the workspaces' storage accounts are Azurite accounts, filled from the scenario

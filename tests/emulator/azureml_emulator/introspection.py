@@ -5,12 +5,14 @@ Shapes are documented in docs/emulator.md ("Introspection"); docs/architecture.m
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from . import objects as ob
+from . import storage as st
 from .creation import create_object
 from .store import KINDS, Workspace
 
@@ -93,7 +95,8 @@ def add_routes(app: web.Application, emu: Emulator) -> None:
         return _json({"endpoints": ["GET journal?since=&limit=", "DELETE journal", "GET counters", "GET state",
                                     "GET secrets", "POST reset", "GET|POST config", "POST objects", "GET users",
                                     "GET health"],
-                      "scenario": emu.scenario, "aad": emu.aad_url, "ca": emu.ca_path})
+                      "scenario": emu.scenario, "aad": emu.aad_url, "ca": emu.ca_path,
+                      "storage": emu.azurite.url if emu.azurite is not None else None})
 
     async def health(request: web.Request) -> web.Response:
         return _json({"status": "ok"})
@@ -119,9 +122,17 @@ def add_routes(app: web.Application, emu: Emulator) -> None:
         kinds = [k for k in request.query.get("kinds", "").split(",") if k] or None
         if kinds and set(kinds) - set(KINDS):
             return _error(f"unknown kinds {sorted(set(kinds) - set(KINDS))}")
-        out = [state_of(ws, kinds) for ws in sorted(emu.store.workspaces.values(), key=lambda w: w.arm_id.lower())
-               if not wanted or ws.arm_id.lower() == wanted.lower() or ws.name.lower() == wanted.lower()]
-        return _json({"scenario": emu.scenario, "seed": emu.store.seed, "tenant": emu.store.tenant, "workspaces": out})
+        out = []
+        for ws in sorted(emu.store.workspaces.values(), key=lambda w: w.arm_id.lower()):
+            if not wanted or ws.arm_id.lower() == wanted.lower() or ws.name.lower() == wanted.lower():
+                item = state_of(ws, kinds)
+                if emu.azurite is not None and ws.key in emu.storage_state:
+                    item["storage"] = st.state_of(emu.storage_state[ws.key], emu.azurite.url)
+                out.append(item)
+        body = {"scenario": emu.scenario, "seed": emu.store.seed, "tenant": emu.store.tenant, "workspaces": out}
+        if emu.azurite is not None:
+            body["storage"] = {"service": "azurite", "url": emu.azurite.url, "accounts": sorted(emu.azurite.accounts)}
+        return _json(body)
 
     async def secrets(request: web.Request) -> web.Response:
         by_ws: dict[str, list[str]] = {}
@@ -129,9 +140,14 @@ def add_routes(app: web.Application, emu: Emulator) -> None:
             found = set()
             for ds in ws.table("datastores").items.values():
                 found.update(ob.datastore_secrets(ds))
-            by_ws[ws.arm_id] = sorted(found)
+            if emu.azurite is not None:
+                found.add(emu.azurite.accounts.get(ws.storage_account_name, ""))
+            by_ws[ws.arm_id] = sorted(found - {""})
         every = sorted({s for v in by_ws.values() for s in v})
-        return _json({"secrets": every, "by_workspace": by_ws})
+        body = {"secrets": every, "by_workspace": by_ws}
+        if emu.azurite is not None:  # the account keys (test code reads Azurite with them; the collection never does)
+            body["storage_account_keys"] = dict(sorted(emu.azurite.accounts.items()))
+        return _json(body)
 
     async def users(request: web.Request) -> web.Response:
         return _json({"users": emu.store.users, "tenant": emu.store.tenant})
@@ -140,6 +156,8 @@ def add_routes(app: web.Application, emu: Emulator) -> None:
         try:
             body = await _body(request)
             emu.reset(body.get("scenario"), body.get("seed"), bool(body.get("clear_journal", True)))
+            if emu.azurite is not None:  # the files too: every container emptied, then seeded again
+                await asyncio.get_running_loop().run_in_executor(None, emu.seed_storage, True)
             if body.get("config") is not None:
                 emu.configure(body["config"] if isinstance(body["config"], dict) else {"reset": True})
         except (ValueError, TypeError, OSError) as exc:

@@ -103,7 +103,7 @@ def workspace_arm(ws: Workspace, base_url: str, api_version: str) -> dict:
         "keyVault": f"{sub_rg}/Microsoft.KeyVault/vaults/kv{ws.workspace_id[:8]}",
         "applicationInsights": f"{sub_rg}/microsoft.insights/components/ai{ws.workspace_id[:8]}",
         "containerRegistry": f"{sub_rg}/Microsoft.ContainerRegistry/registries/cr{ws.workspace_id[:8]}",
-        "storageAccount": f"{sub_rg}/Microsoft.Storage/storageAccounts/st{ws.workspace_id[:8]}",
+        "storageAccount": f"{sub_rg}/Microsoft.Storage/storageAccounts/{ws.storage_account_name}",
         "discoveryUrl": f"{base_url}/discovery",
         "provisioningState": ws.provisioning_state,
     }

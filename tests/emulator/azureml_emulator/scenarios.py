@@ -64,6 +64,7 @@ COMPUTE_TYPES = [("cpu-cluster", "AmlCompute"), ("aks-prod", "AKS"), ("dsvm-anna
                  ("gpu-cluster", "AmlCompute")]
 MODEL_NAMES = ["churn-classifier", "lead-scoring", "sales-forecaster", "face-blur", "résumé-ranker"]
 ARM_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$")
+STORAGE_ACCOUNT_NAME = re.compile(r"^[a-z0-9]{3,24}$")
 
 
 def builtin(name: str) -> dict:
@@ -148,6 +149,9 @@ def build(config: dict, seed: int | None = None, tenant: str = DEMO_TENANT) -> S
                 unknown = set(counts) - set(COUNT_KEYS)
                 if unknown:
                     raise ValueError(f"unknown counts {sorted(unknown)} in workspace {name}")
+                if wsc.get("storage_account") and not STORAGE_ACCOUNT_NAME.match(str(wsc["storage_account"])):
+                    raise ValueError(f"invalid storage_account {wsc['storage_account']!r} in workspace {name} "
+                                     "(3-24 lower-case letters and digits)")
                 hostile = bool(wsc.get("hostile", defaults.get("hostile", False)))
                 location = wsc.get("location") or defaults.get("location") or "westeurope"
                 rng = random.Random(f"{seed}/{sub_id}/{rg['name']}/{name}")
@@ -160,6 +164,7 @@ def build(config: dict, seed: int | None = None, tenant: str = DEMO_TENANT) -> S
                     tags=dict(wsc.get("tags") or {"costCenter": "4711", "owner": store.users[ws_index % len(store.users)]["email"] or "sp"}),
                     principal_id=ob.det_uuid("msi", seed, name), tenant_id=tenant,
                     created_by=store.users[ws_index % len(store.users)],
+                    storage_account=str(wsc.get("storage_account") or ""),
                 )
                 store.add_workspace(ws)
                 populate(store, ws, counts, hostile=hostile, rng=rng, seed=seed)

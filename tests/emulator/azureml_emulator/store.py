@@ -131,6 +131,7 @@ class Workspace:
     principal_id: str = ""
     tenant_id: str = ""
     created_by: dict | None = None  # the user behind systemData.createdBy (newer api-versions)
+    storage_account: str = ""  # the scenario's storage_account (workspaces may share one); see storage_account_name
     status: str = "active"  # active | soft_deleted  (purged workspaces are removed from the store)
     provisioning_state: str = "Succeeded"  # Deleting while a delete operation runs
     deleted_at: str | None = None
@@ -147,6 +148,11 @@ class Workspace:
     def arm_id(self) -> str:
         return (f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
                 f"/providers/{PROVIDER}/workspaces/{self.name}")
+
+    @property
+    def storage_account_name(self) -> str:
+        """The workspace's storage account (its ``storageAccount`` ARM id; an Azurite account with ``--storage``)."""
+        return self.storage_account or f"st{self.workspace_id[:8]}"
 
     @property
     def key(self) -> str:

@@ -3,6 +3,9 @@
     with EmulatorProcess("demo", args=["--page-size", "3"]) as emu:
         r = emu.request("GET", "/subscriptions/.../workspaces?api-version=2019-11-01")
         emu.journal(); emu.state(); emu.configure(fault_rate=0.5); emu.reset()
+
+    with EmulatorProcess("demo", storage="azurite") as emu:    # the workspaces' storage on Azurite
+        emu.storage_url; emu.storage_token(); emu.storage_blobs(); emu.storage_service("<account>")
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ class EmulatorError(RuntimeError):
 
 
 class EmulatorProcess:
-    def __init__(self, scenario: str = "demo", args: tuple | list = (), env: dict | None = None):
+    def __init__(self, scenario: str = "demo", args: tuple | list = (), env: dict | None = None, storage: str | None = None):
         self.scenario = scenario
-        self.args = [str(a) for a in args]
+        self.args = [str(a) for a in args] + (["--storage", storage] if storage else [])
+        self.storage = storage or self._arg("--storage", "")
+        self.storage_url = ""  # Azurite's https://127.0.0.1:<port> (accounts are path segments)
         self.env = env
         self.proc: subprocess.Popen | None = None
         self.url = ""
@@ -53,7 +58,8 @@ class EmulatorProcess:
         return default
 
     # -- life cycle ------------------------------------------------------------------------------
-    def start(self, timeout: float = 20) -> EmulatorProcess:
+    def start(self, timeout: float | None = None) -> EmulatorProcess:
+        timeout = timeout or (120 if self.storage else 20)  # with storage, Azurite starts and is filled first
         env = dict(os.environ if self.env is None else self.env)
         env["PYTHONPATH"] = EMULATOR_ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         env.setdefault("PYTHONUNBUFFERED", "1")
@@ -84,7 +90,9 @@ class EmulatorProcess:
                 tail = self._tail()
                 self.stop()
                 raise EmulatorError(f"emulator exited with {code}; log: {tail}")
-            if line.startswith("LISTENING "):
+            if line.startswith("STORAGE "):
+                self.storage_url = line.split(" ", 1)[1].strip()
+            elif line.startswith("LISTENING "):
                 self.url = line.split(" ", 1)[1].strip()
             elif line.startswith("AAD "):
                 parts = line.split()
@@ -186,3 +194,44 @@ class EmulatorProcess:
 
     def users(self) -> list[dict]:
         return self._emu("GET", "users")["users"]
+
+    # -- storage (--storage azurite) ---------------------------------------------------------------
+    def storage_account_keys(self) -> dict[str, str]:
+        """``{account: key}`` of Azurite's accounts (test code only: the collection never reads a key)."""
+        return self._emu("GET", "secrets").get("storage_account_keys") or {}
+
+    def storage_service(self, account: str):
+        """An ``azure.storage.blob.BlobServiceClient`` on ``account`` with its account key, trusting the test CA."""
+        from azure.storage.blob import BlobServiceClient
+
+        key = self.storage_account_keys()[account]
+        return BlobServiceClient(f"{self.storage_url}/{account}", credential={"account_name": account, "account_key": key},
+                                 connection_verify=self.ca_path)
+
+    def storage_token(self, scope: str = "https://storage.azure.com/.default") -> str:
+        """A token of the fake Azure AD for ``scope`` (client-credentials grant of the demo service principal)."""
+        r = self.session.post(f"{self.aad_url}/{self.tenant}/oauth2/v2.0/token", timeout=30, verify=self.ca_path,
+                              data={"grant_type": "client_credentials", "client_id": self.client_id,
+                                    "client_secret": self.client_secret, "scope": scope})
+        if r.status_code != 200:
+            raise EmulatorError(f"token for {scope} -> {r.status_code}: {r.text[:300]}")
+        return r.json()["access_token"]
+
+    def storage_blobs(self, account: str | None = None, sha256: bool = False) -> list[dict]:
+        """What Azurite holds now (every account, or ``account``): ``{account, container, name, snapshot, size, etag}``
+        (``sha256`` of the content too when asked), sorted; snapshots are entries of their own."""
+        import hashlib
+
+        out = []
+        for name in sorted(self.storage_account_keys()) if account is None else [account]:
+            service = self.storage_service(name)
+            for container in service.list_containers():
+                client = service.get_container_client(container.name)
+                for blob in client.list_blobs(include=["snapshots"]):
+                    item = {"account": name, "container": container.name, "name": blob.name, "snapshot": blob.snapshot,
+                            "size": blob.size, "etag": str(blob.etag).strip('"')}
+                    if sha256:
+                        data = client.get_blob_client(blob.name, snapshot=blob.snapshot).download_blob().readall()
+                        item["sha256"] = hashlib.sha256(data).hexdigest()
+                    out.append(item)
+        return sorted(out, key=lambda b: (b["account"], b["container"], b["name"], b["snapshot"] or ""))

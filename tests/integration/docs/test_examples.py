@@ -97,14 +97,21 @@ def test_every_module_has_examples_in_the_shared_placeholders():
         assert "/srv/gdpr/" in text or "bundle_dir" not in text, module
 
 
+# Modules whose examples need the workspaces' storage (the emulator with --storage azurite).
+STORAGE_MODULES = ("storage_info",)
+
+
 @pytest.mark.parametrize("module", MODULES)
-def test_examples_run_against_the_emulator(module, ansible, tmp_path):
+def test_examples_run_against_the_emulator(module, request, tmp_path):
+    ansible = request.getfixturevalue("storage_ansible" if module in STORAGE_MODULES else "ansible")
     for folder in ("exports/audit", "audit"):
         (tmp_path / "srv" / "gdpr" / folder).mkdir(parents=True, exist_ok=True)
     tasks = yaml.safe_load(substitute(yaml.safe_dump(SETUP.get(module, []), sort_keys=False), tmp_path)) or []
     tasks += yaml.safe_load(substitute(examples_of(module), tmp_path))
     play = [{"name": "EXAMPLES of gdpr.azureml.%s" % module, "hosts": "localhost", "gather_facts": False,
-             "vars": {"azure_subscription_id": SUBSCRIPTION}, "tasks": tasks}]
+             "vars": {"azure_subscription_id": SUBSCRIPTION, "arm_token": ansible.emulator.token,
+                      "storage_token": ansible.env()["AZUREML_STORAGE_ACCESS_TOKEN"] if module in STORAGE_MODULES else ""},
+             "tasks": tasks}]
     playbook = ansible.write_playbook("examples-%s.yml" % module, yaml.safe_dump(play, sort_keys=False, allow_unicode=True))
     run = ansible.playbook(playbook, env={"AZURE_SUBSCRIPTION_ID": SUBSCRIPTION})
     assert run.rc == 0, run.stdout[-4000:] + run.stderr[-2000:]

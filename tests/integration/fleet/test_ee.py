@@ -54,11 +54,11 @@ def test_introspect_reports_the_collection_python_requirements(tarball, tmp_path
     report = yaml.safe_load(run(BIN / "ansible-builder", "introspect", "--sanitize", collections,
                                 "--write-pip", tmp_path / "pip.txt", "--write-bindep", tmp_path / "bindep.txt", cwd=tmp_path))
     python = [line.split("#")[0].strip() for line in report["python"]]
-    assert requirement_names(python) == {"requests", "azure-identity"}
+    assert requirement_names(python) == {"requests", "azure-identity", "azure-storage-blob"}
     assert all(">=" in line and "==" not in line and "<" not in line for line in python), python
     assert all("from collection gdpr.azureml" in line for line in report["python"])
     pip = (tmp_path / "pip.txt").read_text(encoding="utf-8").splitlines()
-    assert requirement_names(pip) == {"requests", "azure-identity"}
+    assert requirement_names(pip) == {"requests", "azure-identity", "azure-storage-blob"}
     root_requirements = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
     assert requirement_names(python) == requirement_names(root_requirements)
 
