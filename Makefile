@@ -56,7 +56,7 @@ unit: venv collection
 	@mkdir -p build/tmp
 	$(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/unit tests/unit
 
-emulator-test: venv
+emulator-test: venv collection
 	@mkdir -p build/tmp
 	$(BIN)/python -m pytest -q -n 2 --basetemp=$(CURDIR)/build/tmp/emulator tests/emulator/tests
 
