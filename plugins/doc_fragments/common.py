@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The options every gdpr.azureml module takes (shared/INTERFACE.md).
+"""The options every gdpr.azureml module takes (docs/user-guide.md, "Authentication" and "Transport").
 
 ``gdpr.azureml.common`` documents them all (auth, transport, workspace coordinates; the
 argument spec is ``_module.common_argument_spec()``); ``gdpr.azureml.common.dest`` documents

@@ -6,7 +6,7 @@
 """Connection options of the gdpr.azureml inventory plugins (``gdpr.azureml.inventory``).
 
 The same options and environment variables as the modules (``gdpr.azureml.common``,
-shared/INTERFACE.md), written the way plugin options are: with ``env:`` entries that Ansible's
+docs/user-guide.md), written the way plugin options are: with ``env:`` entries that Ansible's
 configuration reads. Where two variables are listed the FIRST one wins, as for the modules (the
 plugin resolves them itself; Ansible alone would let the last one win). A unit test checks these
 entries against ``_auth.AUTH_ENV`` and ``_module.TRANSPORT_ENV``. (ansible-test wants literal strings here.)

@@ -37,7 +37,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import token_
 
 AUTH_SOURCES = ('auto', 'env', 'credential_file', 'cli', 'msi', 'token')
 
-# Environment variables of the auth options, first wins (shared/INTERFACE.md).
+# Environment variables of the auth options, first wins (docs/user-guide.md, "Authentication").
 AUTH_ENV = {
     'auth_source': ('ANSIBLE_AZURE_AUTH_SOURCE',),
     'subscription_id': ('AZURE_SUBSCRIPTION_ID',),

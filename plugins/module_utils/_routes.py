@@ -9,8 +9,8 @@
 """The route table: operation name -> family, method, path template, query, paging.
 
 ``ROUTES['documented']`` is the table of ``docs/architecture.md`` (the seed document's
-calls, defects fixed as ``shared/ENDPOINTS.md`` says); ``ROUTES['current']`` holds the routes
-of today's service specs (``shared/API-NOTES.md``). A profile is a dict, never a branch.
+calls of ``docs/endpoints.md``, its URL defects fixed); ``ROUTES['current']`` holds the routes
+of today's service specs (``docs/api-routes.md``). A profile is a dict, never a branch.
 
 Path templates use ``{name}`` placeholders filled from the call's params, each value
 percent-encoded as one segment (``quote(value, safe='')``); ``{ws}`` is the workspace's ARM

@@ -24,7 +24,7 @@ def test_a_clone_in_an_empty_folder_passes_the_emulator_tests(tmp_path):
     clone = tmp_path / "gdpr.azureml"
     git("clone", "--quiet", "--no-checkout", str(ROOT), str(clone), cwd=tmp_path)
     git("-c", "advice.detachedHead=false", "checkout", "--quiet", head, cwd=clone)
-    assert os.listdir(tmp_path) == ["gdpr.azureml"]  # nothing beside it: no ../shared, no ../anything
+    assert os.listdir(tmp_path) == ["gdpr.azureml"]  # nothing beside it: no sibling folder to read from
     assert git("status", "--porcelain", cwd=clone) == ""
 
     venv = Path(sys.prefix)
