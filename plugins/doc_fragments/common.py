@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The options every gdpr.azureml module takes (shared/INTERFACE.md).
+"""The options every gdpr.azureml module takes (docs/user-guide.md, "Authentication" and "Transport").
 
 ``gdpr.azureml.common`` documents them all (auth, transport, workspace coordinates; the
 argument spec is ``_module.common_argument_spec()``); ``gdpr.azureml.common.dest`` documents
@@ -32,7 +32,8 @@ options:
       - V(msi) uses the managed identity of the host; O(client_id) selects a user-assigned identity.
       - V(token) sends O(access_token) as is; it cannot be renewed, so an expired token fails the task.
       - Every source except V(token) needs the C(azure-identity) Python library.
-      - If not set, the environment variable E(ANSIBLE_AZURE_AUTH_SOURCE) is used.
+      - If not set, the environment variable E(ANSIBLE_AZURE_AUTH_SOURCE) is used, then E(AZUREML_AUTH_SOURCE)
+        (the one an AWX or Automation Platform credential type can set, as they refuse variables named C(ANSIBLE_*)).
     type: str
     choices: [auto, env, credential_file, cli, msi, token]
     default: auto

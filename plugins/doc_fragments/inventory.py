@@ -6,7 +6,7 @@
 """Connection options of the gdpr.azureml inventory plugins (``gdpr.azureml.inventory``).
 
 The same options and environment variables as the modules (``gdpr.azureml.common``,
-shared/INTERFACE.md), written the way plugin options are: with ``env:`` entries that Ansible's
+docs/user-guide.md), written the way plugin options are: with ``env:`` entries that Ansible's
 configuration reads. Where two variables are listed the FIRST one wins, as for the modules (the
 plugin resolves them itself; Ansible alone would let the last one win). A unit test checks these
 entries against ``_auth.AUTH_ENV`` and ``_module.TRANSPORT_ENV``. (ansible-test wants literal strings here.)
@@ -33,11 +33,13 @@ options:
       - V(msi) uses the managed identity of the controller; O(client_id) selects a user-assigned identity.
       - V(token) sends O(access_token) as is.
       - Every source except V(token) needs the C(azure-identity) Python library on the controller.
+      - When both environment variables are set, E(ANSIBLE_AZURE_AUTH_SOURCE) wins (an AWX credential type can only set E(AZUREML_AUTH_SOURCE)).
     type: str
     choices: [auto, env, credential_file, cli, msi, token]
     default: auto
     env:
       - name: ANSIBLE_AZURE_AUTH_SOURCE
+      - name: AZUREML_AUTH_SOURCE
   tenant:
     description:
       - The Azure AD tenant of the service principal.

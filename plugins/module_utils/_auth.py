@@ -43,9 +43,10 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import STORAG
 
 AUTH_SOURCES = ('auto', 'env', 'credential_file', 'cli', 'msi', 'token')
 
-# Environment variables of the auth options, first wins (shared/INTERFACE.md).
+# Environment variables of the auth options, first wins (docs/user-guide.md, "Authentication").
 AUTH_ENV = {
-    'auth_source': ('ANSIBLE_AZURE_AUTH_SOURCE',),
+    # AZUREML_AUTH_SOURCE: the name an AWX / Automation Platform credential type can inject (they refuse ANSIBLE_*).
+    'auth_source': ('ANSIBLE_AZURE_AUTH_SOURCE', 'AZUREML_AUTH_SOURCE'),
     'subscription_id': ('AZURE_SUBSCRIPTION_ID',),
     'tenant': ('AZURE_TENANT', 'AZURE_TENANT_ID'),
     'client_id': ('AZURE_CLIENT_ID',),

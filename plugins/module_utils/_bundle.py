@@ -6,7 +6,7 @@
 # This module_utils is PRIVATE to the gdpr.azureml collection.
 # It can have breaking changes at any time. Do not use it from other collections.
 
-"""Read and verify export bundles (the layout of ``shared/INTERFACE.md`` and ``docs/export.md``).
+"""Read and verify export bundles (the layout of ``docs/export.md``).
 
 A bundle is a folder holding one JSON array per kind (written by ``_jsonfile``: one item per
 line) and ``manifest.json``, written last. A bundle without a manifest is incomplete. The purge

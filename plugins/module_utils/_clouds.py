@@ -12,7 +12,8 @@ Data only. One :class:`Cloud` per ``cloud_environment`` value. Host patterns are
 ``https://`` URLs without a path; ``{location}`` is the workspace's region
 (``eastus``, ``chinaeast2``, ...).
 
-Sources: ``shared/API-NOTES.md`` section 10. The public-cloud ``documented`` hosts are the
+Sources: the cloud tables of azureml-core (``_vendor/azure_cli_core/cloud.py``,
+``_base_sdk_common/service_discovery.py``) and azure-ai-ml (``_azure_environments.py``). The public-cloud ``documented`` hosts are the
 ones the 2020 export/delete document names. For the sovereign clouds the document names
 nothing: their ``documented`` hosts are INFERRED. China's model-management host is the one
 azureml-core uses (``{location}.modelmanagement.ml.azure.cn``); every other sovereign

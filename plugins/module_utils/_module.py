@@ -58,7 +58,7 @@ def _env(name):
 
 
 def common_argument_spec():
-    """The options every module takes (shared/INTERFACE.md), with their environment fallbacks."""
+    """The options every module takes (doc fragment ``gdpr.azureml.common``), with their environment fallbacks."""
     return {
         'auth_source': {'type': 'str', 'choices': list(AUTH_SOURCES), 'default': 'auto', 'fallback': _env('auth_source')},
         'subscription_id': {'type': 'str', 'fallback': _env('subscription_id')},
@@ -139,7 +139,7 @@ def validate_common(params):
 
 
 def default_sort_key(item):
-    """Items sort by ``id``, by ``name`` where there is no id (shared/INTERFACE.md)."""
+    """Items sort by ``id``, by ``name`` where there is no id (docs/export.md, "Kind files")."""
     if not isinstance(item, dict):
         return ''
     value = item.get('id')

@@ -233,7 +233,7 @@ def audit_log(path):
 
 
 def audit_record(workspace_id, kind_name, obj_id, *, status, request_id, outcome, **extra):
-    """One audit line: the fields of ``shared/INTERFACE.md`` (``time`` first in meaning, keys sorted on disk)."""
+    """One audit line: the fields of ``docs/purge.md`` (``time`` first in meaning, keys sorted on disk)."""
     record = {'time': utc_now(), 'workspace_id': workspace_id, 'kind': kind_name, 'id': obj_id, 'status': status,
               'request_id': request_id, 'outcome': outcome}
     record.update({k: v for k, v in extra.items() if v is not None})

@@ -9,8 +9,8 @@
 """The route table: operation name -> family, method, path template, query, paging.
 
 ``ROUTES['documented']`` is the table of ``docs/architecture.md`` (the seed document's
-calls, defects fixed as ``shared/ENDPOINTS.md`` says); ``ROUTES['current']`` holds the routes
-of today's service specs (``shared/API-NOTES.md``). A profile is a dict, never a branch.
+calls of ``docs/endpoints.md``, its URL defects fixed); ``ROUTES['current']`` holds the routes
+of today's service specs (``docs/api-routes.md``). A profile is a dict, never a branch.
 
 Path templates use ``{name}`` placeholders filled from the call's params, each value
 percent-encoded as one segment (``quote(value, safe='')``); ``{ws}`` is the workspace's ARM
@@ -180,10 +180,16 @@ def _value(op, params, name):
     return value if isinstance(value, str) else str(value)
 
 
+def _segment(value):
+    """``value`` percent-encoded as one path segment; ``.`` and ``..`` too, or they would be resolved as relative."""
+    quoted = quote(value, safe='')
+    return quoted.replace('.', '%2E') if quoted in ('.', '..') else quoted
+
+
 def expand_path(op, template, params):
     """Fill the ``{name}`` placeholders of ``template``, each value percent-encoded as one segment."""
     template = template.replace('{ws}', WS)
-    return _PLACEHOLDER.sub(lambda m: quote(_value(op, params, m.group(1)), safe=''), template)
+    return _PLACEHOLDER.sub(lambda m: _segment(_value(op, params, m.group(1))), template)
 
 
 def build_query(op, route_query, params, query=None):

@@ -9,7 +9,7 @@
 """Remove credentials from exported objects before they reach a result or a file.
 
 Datastores are the one kind whose API returns credentials: ``includeSecret`` defaults to true
-(``shared/API-NOTES.md`` §6). The export always sends ``includeSecret=false`` *and* removes the
+(the ``DataStores_List`` operation of the official datastore spec, 2019-09-30). The export always sends ``includeSecret=false`` *and* removes the
 fields below from whatever comes back, wherever they appear in the object (any section,
 nested objects such as ``clientCredentials``, sections this code does not know yet), compared
 case-insensitively. Documented field by field in ``docs/export.md``.

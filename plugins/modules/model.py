@@ -49,8 +49,8 @@ options:
     type: bool
   audit_log:
     description:
-      - Append one JSON line per model this run sends a delete for to this file (an addition to the options of
-        C(shared/INTERFACE.md)), with the keys C(time) (ISO 8601, UTC), C(workspace_id), C(kind) (V(models)), C(id),
+      - Append one JSON line per model this run sends a delete for to this file (the audit log of
+        C(docs/purge.md)), with the keys C(time) (ISO 8601, UTC), C(workspace_id), C(kind) (V(models)), C(id),
         C(status) (HTTP), C(request_id), C(outcome) (V(deleted), V(absent) or V(failed)) and, for a failure, C(error).
       - The file is created with mode C(0600) (the folders the module creates, C(0700)); it is only ever appended to,
         never truncated. Nothing is written in check mode.

@@ -11,7 +11,7 @@ version_added: "1.0.0"
 description:
   - With O(mode=plan) (the default), lists the objects of the deletable kinds O(kinds) (services, images, models, assets) and
     runs every safety check of a purge in one module run, before anything is deleted. It is the planning step of the role
-    P(gdpr.azureml.purge_workspace#role), and an addition to the public surface of C(shared/INTERFACE.md).
+    P(gdpr.azureml.purge_workspace#role); its plan file is described in C(docs/purge.md).
   - Every check runs and every refusal is collected and returned, not only the first one.
     The confirmation (O(confirm)) must name this workspace (required for a real run; in check mode, checked when given).
     With O(require_export), the export bundle in O(export_dir) must be complete (a manifest), be of this workspace, match its

@@ -49,8 +49,8 @@ options:
     type: bool
   audit_log:
     description:
-      - Append one JSON line per service this run sends a delete for to this file (an addition to the options of
-        C(shared/INTERFACE.md)), with the keys C(time) (ISO 8601, UTC), C(workspace_id), C(kind) (V(services)), C(id),
+      - Append one JSON line per service this run sends a delete for to this file (the audit log of
+        C(docs/purge.md)), with the keys C(time) (ISO 8601, UTC), C(workspace_id), C(kind) (V(services)), C(id),
         C(status) (HTTP), C(request_id), C(outcome) (V(deleted), V(absent) or V(failed)) and, for a failure, C(error).
       - The file is created with mode C(0600) (the folders the module creates, C(0700)); it is only ever appended to,
         never truncated. Nothing is written in check mode.
@@ -59,7 +59,7 @@ options:
     description:
       - Seconds to wait for each asynchronous service delete (HTTP 202) to finish, polling its C(Operation-Location);
         a delete still running then is reported as V(failed). Must be more than 0.
-      - An addition to the options of C(shared/INTERFACE.md) (services on AKS are deleted asynchronously).
+      - Services on AKS are deleted asynchronously.
     type: int
     default: 900
 extends_documentation_fragment:

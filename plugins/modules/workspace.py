@@ -61,7 +61,7 @@ options:
     default: false
   audit_log:
     description:
-      - Append one JSON line for the delete to this file (an addition to the options of C(shared/INTERFACE.md)), with the keys
+      - Append one JSON line for the delete to this file (the audit log of C(docs/purge.md)), with the keys
         C(time), C(workspace_id), C(kind) (V(workspace)), C(id) (the ARM id), C(status) (HTTP status of the DELETE),
         C(request_id), C(outcome) (V(deleted), V(absent) or V(failed)) and, for a failure, C(error).
       - The file is created with mode C(0600) (the folders the module creates, C(0700)) and only ever appended to. Nothing is

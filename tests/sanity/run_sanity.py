@@ -5,7 +5,7 @@ ansible-test needs the collection under ``ansible_collections/<ns>/<name>`` as a
 collection build`` (which applies ``build_ignore``: the emulator and dev files are not shipped)
 and unpacks it under ``build/sanity``. ansible-test's venv bootstrap downloads ``get-pip`` from
 the internet; these machines have none, so an offline stand-in is written to its cache first
-(see TOOLCHAIN.md). No ignore file is used.
+(it installs pip with ensurepip). No ignore file is used.
 """
 import glob
 import os

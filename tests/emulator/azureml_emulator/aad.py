@@ -1,9 +1,9 @@
 """A fake Azure AD (Microsoft identity platform) over HTTPS, with a test CA made by trustme.
 
 Serves what ``azure.identity.ClientSecretCredential(..., authority=<this>, disable_instance_discovery=True)``
-calls (TOOLCHAIN.md): ``GET /{tenant}/v2.0/.well-known/openid-configuration`` and
+calls (two requests, measured with azure-identity): ``GET /{tenant}/v2.0/.well-known/openid-configuration`` and
 ``POST /{tenant}/oauth2/v2.0/token`` (client-credentials grant), plus the v1 endpoint
-``POST /{tenant}/oauth2/token`` (``resource=`` form, API-NOTES 9). Errors use Azure AD's JSON error
+``POST /{tenant}/oauth2/token`` (``resource=`` form, as azureml-core's older clients send it). Errors use Azure AD's JSON error
 shape with its AADSTS codes (invalid_client / AADSTS7000215 for a wrong secret, ...).
 """
 

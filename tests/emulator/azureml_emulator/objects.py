@@ -1,6 +1,6 @@
 """Builders of the objects the emulator serves, one per kind.
 
-Shapes follow the swagger definitions in ../shared/azure-specs/ (field names verbatim):
+Shapes follow the swagger definitions in tests/emulator/specs/ (field names verbatim):
 ARM ``Workspace``/``ComputeResource`` (2019-11-01), model management ``Model``, ``Asset``,
 ``ImageResponseBase`` (``DockerImageResponse``), ``ServiceResponseBase`` (``ACIServiceResponse`` /
 ``AKSServiceResponse``), run history ``Experiment``/``Run``/``RunMetric``, artifact ``Artifact``,

@@ -1,7 +1,8 @@
 """Validate JSON bodies against the official Azure ML swagger 2.0 specs (test support only).
 
-The specs are read, never written, from ``<repo>/../shared/azure-specs`` (override with the
-environment variable ``AZUREML_SPECS_DIR``). Each swagger document is converted to a JSON Schema
+The specs are read, never written, from ``tests/emulator/specs/specification/machinelearningservices``
+(verbatim copies with their licence and provenance: ``tests/emulator/specs/README.md``; override
+with the environment variable ``AZUREML_SPECS_DIR``). Each swagger document is converted to a JSON Schema
 (draft 4) resource and validated with ``jsonschema``; ``$ref`` s resolve through a
 ``referencing`` registry keyed by file URI, so references into other files work too.
 
@@ -62,6 +63,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 ENV_SPECS_DIR = "AZUREML_SPECS_DIR"
+# The copied upstream files: tests/emulator/specs/<path in Azure/azure-rest-api-specs>.
+SPECS_ROOT = Path(__file__).resolve().parents[1] / "specs"
 
 # Short names for the copied spec files (paths relative to the specs folder).
 SPEC_FILES = {
@@ -94,12 +97,11 @@ class SpecValidationError(AssertionError):
 
 
 def default_specs_dir():
-    """``$AZUREML_SPECS_DIR``, else ``<repo>/../shared/azure-specs``."""
+    """``$AZUREML_SPECS_DIR``, else the copies in ``tests/emulator/specs`` (upstream layout)."""
     env = os.environ.get(ENV_SPECS_DIR)
     if env:
         return Path(env)
-    repo = Path(__file__).resolve().parents[3]
-    return repo.parent / "shared" / "azure-specs"
+    return SPECS_ROOT / "specification" / "machinelearningservices"
 
 
 # ---------------------------------------------------------------------------------------------

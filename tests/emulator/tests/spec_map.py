@@ -308,18 +308,18 @@ MAP["images.delete"] = SpecOp(
 # Operations no spec covers. The test requires each to be answered by the emulator all the same
 # (other tests check their shapes); only the schema check is skipped.
 UNCOVERED = {
-    "tasks.list": "notification service: no public swagger or SDK (API-NOTES section 5); error bodies are checked against the"
+    "tasks.list": "notification service: no public swagger or SDK; error bodies are checked against the"
     " run-history convention the emulator follows (see CONVENTION_ERRORS)",
-    "tasks.get": "notification service: no public swagger or SDK (API-NOTES section 5)",
-    "pipeline_experiments.get": "pipelines (aether) service: no public swagger or SDK (API-NOTES section 7)",
-    "pipeline_graphs.get": "pipelines (aether) service: no public swagger or SDK (API-NOTES section 7)",
-    "pipeline_modules.get": "pipelines (aether) service: no public swagger or SDK (API-NOTES section 7)",
-    "pipeline_templates.get": "pipelines (aether) service: no public swagger or SDK (API-NOTES section 7)",
-    "pipeline_datasources.get": "pipelines (aether) service: no public swagger or SDK (API-NOTES section 7)",
-    "discovery.get": "workspace discovery document: unauthenticated flat JSON map, in no swagger (API-NOTES section 8)",
+    "tasks.get": "notification service: no public swagger or SDK",
+    "pipeline_experiments.get": "pipelines (aether) service: no public swagger or SDK",
+    "pipeline_graphs.get": "pipelines (aether) service: no public swagger or SDK",
+    "pipeline_modules.get": "pipelines (aether) service: no public swagger or SDK",
+    "pipeline_templates.get": "pipelines (aether) service: no public swagger or SDK",
+    "pipeline_datasources.get": "pipelines (aether) service: no public swagger or SDK",
+    "discovery.get": "workspace discovery document: unauthenticated flat JSON map, in no swagger (azureml-core's service_discovery.py reads it)",
     # routes of the emulator that are not ML REST operations of the document
     "workspaces.operation_status": "ARM's generic Azure-AsyncOperation status {id, name, status, startTime, endTime, error}"
-    " (ARM RPC async-api-reference.md, API-NOTES 1.2); the ML swagger declares no LRO status type",
+    " (ARM RPC async-api-reference.md); the ML swagger declares no LRO status type",
     "workspaces.operation_result": "ARM's generic Location poll of a long-running operation (202 without body, then 200/204;"
     " ARM RPC async-api-reference.md); no body type in the ML swagger",
     "blobs.get": "the storage blob behind an artifact's SAS contentUri (Azure Storage, not an ML API; no JSON body)",

@@ -38,10 +38,10 @@ MODEL = {"id": "m:1", "name": "m", "version": 1, "url": "aml://artifact/x", "mim
 
 
 # ------------------------------------------------------------------------------- loading
-def test_default_specs_dir_is_beside_the_repository(monkeypatch):
+def test_default_specs_dir_is_inside_the_repository(monkeypatch):
     monkeypatch.delenv(sv.ENV_SPECS_DIR, raising=False)
     repo = Path(sv.__file__).resolve().parents[3]
-    assert sv.default_specs_dir() == repo.parent / "shared" / "azure-specs"
+    assert sv.default_specs_dir() == repo / "tests" / "emulator" / "specs" / "specification" / "machinelearningservices"
     monkeypatch.setenv(sv.ENV_SPECS_DIR, "/somewhere/else")
     assert sv.default_specs_dir() == Path("/somewhere/else")
 

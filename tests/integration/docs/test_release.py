@@ -48,6 +48,19 @@ def test_tarball_holds_the_collection_without_the_development_tools(tarball):
     assert all(not f["name"].startswith("tests/emulator") for f in files["files"])
 
 
+def test_tarball_ships_only_files_of_the_repository(tarball):
+    """No output of a run or a test (a fleet summary, a plan, an audit log, an importer result) ships, even when one
+    lies in the work tree: every file in the tarball is a tracked file (build_ignore and .gitignore say the same)."""
+    tracked = set(subprocess.run(["git", "ls-files", "-z"], cwd=str(ROOT), capture_output=True, check=True).stdout.decode().split("\0"))
+    with tarfile.open(tarball) as tar:
+        files = {m.name for m in tar.getmembers() if m.isfile()} - {"MANIFEST.json", "FILES.json"}
+    assert files and files <= tracked, sorted(files - tracked)[:10]
+    galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+    for output in ("fleet-summary.json", "purge-plan.json", "*.jsonl", "importer_result.json"):
+        assert output in ignored and any(p.endswith(output) for p in galaxy["build_ignore"]), output
+
+
 def test_installed_collection_exports_the_fleet(tarball, ansible, demo_inventory, tmp_path):
     collections = tmp_path / "collections"
     # With the repository on ANSIBLE_COLLECTIONS_PATH (as `make` sets it) ansible-galaxy would find gdpr.azureml

@@ -254,12 +254,17 @@ def test_bad_input_is_refused_before_any_request(ansible, demo_inventory, tmp_pa
         ({"export_workspace_data_dest": "relative/path"}, "export_workspace_data_dir"),
     ):
         emu.clear_journal()
-        extra = dict({"export_workspace_data_dest": str(tmp_path / "x")}, **extra)
+        # The fleet summary goes under tmp_path: with a relative export_workspace_data_dest it would otherwise be
+        # written relative to the playbook's folder (a local module runs there), i.e. into the collection itself.
+        extra = dict({"export_workspace_data_dest": str(tmp_path / "x"),
+                      "fleet_summary_file": str(tmp_path / "summary" / "fleet-summary.json")}, **extra)
         run = ansible.playbook(PLAYBOOK, inventory=demo_inventory, extra_vars=dict(extra, target="rg-gdpr-demo_ws-empty-sandbox"))
         assert run.rc != 0
         failure = run.task("Say that this workspace failed (the others go on; the fleet summary fails the run)")[0]["result"]["msg"]
         assert message in failure, failure
         assert emu.journal() == [], extra
+        assert json.loads((tmp_path / "summary" / "fleet-summary.json").read_text(encoding="utf-8"))["totals"]["failed"] == 1
+    assert not (ROOT / "playbooks" / "relative").exists()
 
 
 def test_subjects_are_accepted(ansible, demo_inventory, tmp_path):

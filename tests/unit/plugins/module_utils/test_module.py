@@ -105,6 +105,15 @@ def test_environment_fallbacks(warnings, monkeypatch):
     assert module.cloud.name == 'AzureUSGovernment'
 
 
+def test_auth_source_from_the_variable_an_awx_credential_type_can_set(warnings, monkeypatch):
+    """AWX refuses to inject ANSIBLE_* variables: AZUREML_AUTH_SOURCE sets auth_source too, ANSIBLE_AZURE_AUTH_SOURCE first."""
+    monkeypatch.setenv('AZUREML_AUTH_SOURCE', 'token')
+    monkeypatch.setenv('AZUREML_ACCESS_TOKEN', 'env-token')
+    assert make(BASE).params['auth_source'] == 'token'
+    monkeypatch.setenv('ANSIBLE_AZURE_AUTH_SOURCE', 'msi')
+    assert make(BASE).params['auth_source'] == 'msi'
+
+
 def test_option_beats_environment(warnings, monkeypatch):
     monkeypatch.setenv('AZURE_SUBSCRIPTION_ID', '99999999-1111-2222-3333-444444444444')
     assert make(BASE).params['subscription_id'] == SUB
