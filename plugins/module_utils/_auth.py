@@ -32,6 +32,7 @@ import os
 import threading
 import time
 import traceback
+import unicodedata
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import token_scope
 
@@ -80,6 +81,17 @@ def import_identity(reason='to get an Azure AD token'):
     except ImportError:
         raise MissingLibraryError('azure-identity', reason, traceback.format_exc()) from None
     return azure.identity
+
+
+def clean_token(value, option='access_token'):
+    """``value`` without its outer whitespace (a YAML ``|`` block or ``ansible-vault encrypt_string`` fed from standard input
+    ends it with a line break); :class:`AuthError` naming ``option``, never the value, when a control character is left
+    inside (it would make an invalid ``Authorization`` header)."""
+    text = str(value).strip()
+    if any(unicodedata.category(ch) == 'Cc' for ch in text):
+        raise AuthError(f'{option} holds a control character (a line break, a tab, ...) inside it: give the token on one line, '
+                        'without anything else (its value is not shown)')
+    return text
 
 
 class AuthOptions:
@@ -321,13 +333,13 @@ class TokenAuth(AuthSource):
         self.options.require(self.name, 'access_token')
 
     def _grant(self):
-        return self.options.get('access_token'), None
+        return clean_token(self.options.get('access_token')), None
 
     def get_token(self):
         with self._lock:
             if self._token is None:
                 self.validate()
-                self._token = self.options.get('access_token')
+                self._token = clean_token(self.options.get('access_token'))
             return self._token
 
     def invalidate(self, token):
@@ -337,7 +349,8 @@ class TokenAuth(AuthSource):
         return 'token (access_token)'
 
     def secrets(self):
-        return [v for v in (self.options.get('access_token'),) if v]
+        given = self.options.get('access_token')
+        return list(dict.fromkeys(v for v in (given, str(given).strip() if given else None) if v))
 
 
 class AutoAuth(AuthSource):
@@ -423,6 +436,7 @@ class AutoAuth(AuthSource):
 
     def secrets(self):
         found = [self.options.get(n) for n in ('access_token', 'secret') if self.options.get(n)]
+        found += [str(v).strip() for v in found]
         return found + (self.chosen.secrets() if self.chosen is not None else [])
 
 

@@ -25,10 +25,10 @@ from collections import namedtuple
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._auth import (
-    AUTH_ENV, AUTH_SOURCES, AuthError, AuthOptions, MissingLibraryError, build_auth, normalize_authority,
+    AUTH_ENV, AUTH_SOURCES, AuthError, AuthOptions, MissingLibraryError, build_auth, clean_token, normalize_authority,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import (
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, AzureMLError, Client,
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, AzureMLError, Client, redact_text,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import (
     API_PROFILES, CLOUDS, DEFAULT_CLOUD, MODEL_MANAGEMENT, discovery_hosts, family_base, get_cloud, normalize_location,
@@ -181,12 +181,14 @@ class AzureMLModule:
         self.params = self._module.params
         self._auth = None
         self._client = None
+        self._given_token = None
         self._lock = threading.Lock()
         if not HAS_REQUESTS:
             self._module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         problem = validate_common(self.params)
         if problem:
             self.fail(problem[1], option=problem[0])
+        self._clean_access_token()
         if requires_workspace:
             missing = [n for n in ('resource_group', 'workspace_name') if not self.params.get(n)]
             if missing:
@@ -248,14 +250,11 @@ class AzureMLModule:
         self._module.warn(self.redact(msg))
 
     def redact(self, text):
-        text = str(text)
-        secrets = [self.params.get('secret'), self.params.get('access_token')]
+        """``text`` without any secret of the options or the auth source, escaped forms included (``_client.redact_text``)."""
+        secrets = [self.params.get('secret'), self.params.get('access_token'), self._given_token]
         if self._auth is not None:
             secrets.extend(self._auth.secrets())
-        for secret in secrets:
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, '********')
-        return text
+        return redact_text(text, [s for s in secrets if s])
 
     def fail(self, msg, **kwargs):
         """``fail_json`` with ``msg`` (secrets redacted) and extra result keys."""
@@ -312,6 +311,20 @@ class AzureMLModule:
         self.run(lambda module: dict(module.items_result(key, items, sort_key), **extra))
 
     # -- internals ----------------------------------------------------------------------
+
+    def _clean_access_token(self):
+        """``access_token`` without its outer whitespace, masked in every output as given and as sent (Ansible masks only
+        the value as given); refused before any request, naming the option and never the value, when a control character
+        is left inside it."""
+        self._given_token = self.params.get('access_token')
+        if not self._given_token:
+            return
+        try:
+            token = clean_token(self._given_token)
+        except AuthError as exc:
+            self.fail(str(exc), option='access_token')
+        self._module.no_log_values.add(token)
+        self.params['access_token'] = token
 
     def _build_auth(self):
         p = self.params
