@@ -287,6 +287,7 @@ def run_delete(module, kind_name):
         raise ValueError(f'kind {kind_name} cannot be deleted')
     if kind_name == 'services' and module.params.get('wait_timeout') is not None and module.params['wait_timeout'] <= 0:
         module.fail(f"wait_timeout must be more than 0 seconds, got {module.params['wait_timeout']}", option='wait_timeout')
+    require_absolute(module, 'audit_log')
     mode, requested = _targets(module, kind_name)
     module.run(guarded(lambda m: _delete(m, kind_name, mode, requested)))
 
@@ -574,9 +575,19 @@ def plan_argument_spec():
     }
 
 
+def require_absolute(module, *options):
+    """Fail, naming the option, when one of the path ``options`` is set but relative: a relative audit log or plan lands
+    wherever the module happens to run (for a playbook of the collection: inside the collection), so it is refused."""
+    for option in options:
+        value = module.params.get(option)
+        if value and not os.path.isabs(str(value)):
+            module.fail(f'{option} must be an absolute path, got {value}', option=option)
+
+
 def validate_plan_options(module):
     """Option checks of ``purge_plan`` that need no request (each message names its option)."""
     p = module.params
+    require_absolute(module, 'audit_log', 'plan_file', 'export_dir')
     for option in ('max_deletions', 'show_max'):
         if p[option] < 0:
             module.fail(f'{option} must be 0 or more, got {p[option]}', option=option)
@@ -878,6 +889,7 @@ def workspace_argument_spec():
 
 
 def run_workspace_delete(module):
+    require_absolute(module, 'audit_log')
     if module.params['wait_timeout'] <= 0:
         module.fail(f"wait_timeout must be more than 0 seconds, got {module.params['wait_timeout']}", option='wait_timeout')
     module.run(guarded(_workspace_delete))
