@@ -111,3 +111,38 @@ class Digests:
 def dumps(mapping):
     """The bytes of ``digests.json``: one id per line, sorted keys, UTF-8, a final newline (equal maps, equal bytes)."""
     return (json.dumps(mapping, sort_keys=True, indent=0, ensure_ascii=False) + '\n').encode('utf-8')
+
+
+class Comparison:
+    """Objects listed now, compared with the digests of an export bundle (``exported``: ``{kind: {id: digest}}``, or None
+    to count only). Per kind: how many were listed, the ids the bundle does not hold (``new``), the ids whose content is not
+    the bundle's (``changed``), and the first ``keep`` changed objects themselves (to name the fields that changed).
+    Thread-safe: a listing's workers add to it concurrently."""
+
+    def __init__(self, exported=None, keep=10):
+        self.exported = exported
+        self.keep = keep
+        self.listed = {}
+        self.new = {}
+        self.changed = {}
+        self.kept = {}
+        self._lock = threading.Lock()
+
+    def add(self, kind_name, obj):
+        obj_id = KINDS[kind_name].object_id(obj)
+        value = digest(kind_name, obj) if self.exported is not None else None
+        with self._lock:
+            self.listed[kind_name] = self.listed.get(kind_name, 0) + 1
+            if self.exported is None:
+                return
+            known = (self.exported.get(kind_name) or {}).get(obj_id)
+            if known is None:
+                self.new.setdefault(kind_name, []).append(obj_id)
+            elif known != value:
+                self.changed.setdefault(kind_name, []).append(obj_id)
+                kept = self.kept.setdefault(kind_name, {})
+                if len(kept) < self.keep:
+                    kept[obj_id] = obj
+
+    def count(self, kind_name):
+        return self.listed.get(kind_name, 0)

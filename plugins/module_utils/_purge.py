@@ -25,13 +25,16 @@ import json
 import os
 import threading
 
-from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, object_ids, verify_bundle
+from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import verify_bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import (
     COLLECTION_VERSION, LRO_FAILED, LRO_SUCCEEDED, AzureMLError, LroTimeoutError, request_id_of,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import MODEL_MANAGEMENT
+from ansible_collections.gdpr.azureml.plugins.module_utils._coverage import (
+    UNLISTABLE, check_bundle, compare_planned, content_problems, erasure_counts, list_erasure,
+)
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import make_private_dirs, write_atomic
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KINDS, references
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KIND_NAMES, KINDS, references
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, purge_subjects, subject_purge_selection
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import PURGE_QUERY
 
@@ -570,6 +573,8 @@ def plan_argument_spec():
         'show_max': {'type': 'int', 'default': 1000},
         'audit_log': {'type': 'path'},
         'delete_workspace': {'type': 'bool', 'default': False},
+        'allow_soft_delete': {'type': 'bool', 'default': False},
+        'play_workspaces': {'type': 'list', 'elements': 'str', 'default': []},
         'fail_on_refusal': {'type': 'bool', 'default': True},
         'subjects': {'type': 'list', 'elements': 'raw', 'default': []},
     }
@@ -629,48 +634,49 @@ def validate_apply_options(module):
     total = sum(len(set(ids)) for ids in objects.values())
     if total > p['max_deletions']:
         module.fail(f"objects holds {total} ids to delete, more than max_deletions {p['max_deletions']}", option='max_deletions')
-    if not module.check_mode and not confirmed(p.get('confirm'), ws.workspace_name, (ws.id,)):
-        module.fail(f'confirm must name this workspace ({ws.workspace_name} or {ws.id}) to delete its objects; '
-                    f"it holds {', '.join(p.get('confirm') or []) or 'nothing'}", option='confirm')
+    if not module.check_mode:
+        problem = confirmation_problem(p.get('confirm'), ws, (ws.id,), p.get('play_workspaces'))
+        if problem:
+            module.fail(problem, option='confirm')
 
 
-def confirmed(confirm, name, ids):
-    """True when ``confirm`` holds the workspace ``name`` (exactly) or one of its ARM ``ids`` (case-insensitively)."""
+def confirmed(confirm, name, ids, resource_group=None):
+    """``'strong'`` when ``confirm`` holds one of the workspace's ARM ``ids`` or ``<resource group>/<name>``, ``'name'`` when
+    it holds only its bare ``name``, else None (all compared case-insensitively, as Azure compares them)."""
     ids = {str(i).lower() for i in ids if i}
-    return any(str(c).strip() == name or str(c).strip().lower() in ids for c in confirm or ())
+    if resource_group:
+        ids.add(f'{resource_group}/{name}'.lower())
+    given = {str(c).strip().lower() for c in confirm or ()}
+    if given & ids:
+        return 'strong'
+    return 'name' if str(name).lower() in given else None
+
+
+def confirmation_problem(confirm, ws, ids, play_workspaces=()):
+    """Why ``confirm`` does not confirm the workspace ``ws`` (a ``_module.Workspace``); None when it does.
+
+    A bare name confirms a workspace only when no other workspace of the play (``play_workspaces``: the names of the play's
+    hosts, this one included) has the same name: two ``ws-dup`` of two resource groups need ``<resource group>/ws-dup`` or
+    the ARM id, so that confirming one never purges its namesake.
+    """
+    match = confirmed(confirm, ws.workspace_name, ids, ws.resource_group)
+    if not confirm:
+        return (f'not confirmed: set confirm (purge_workspace_confirm) to the name {ws.workspace_name}, '
+                f'{ws.resource_group}/{ws.workspace_name} or the ARM id {ids[-1]} of this workspace (or a list holding it) to purge it')
+    if match is None:
+        return (f"confirm (purge_workspace_confirm) does not name this workspace: it holds {', '.join(confirm)}; "
+                f'this workspace is {ws.resource_group}/{ws.workspace_name} ({ids[-1]})')
+    namesakes = sum(1 for name in play_workspaces or () if str(name).lower() == ws.workspace_name.lower())
+    if match == 'name' and namesakes > 1:
+        return (f'confirm (purge_workspace_confirm) names {ws.workspace_name}, but {namesakes} workspaces of this play are called '
+                f'{ws.workspace_name} (names compare case-insensitively, as in Azure): confirm this one as '
+                f'{ws.resource_group}/{ws.workspace_name} or by its ARM id {ids[-1]}, so that its namesakes are not purged too')
+    return None
 
 
 def _inside(path, folder):
     path, folder = os.path.realpath(path), os.path.realpath(folder)
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
-def _ids_text(ids, limit=10):
-    ids = sorted(ids)
-    return ', '.join(ids[:limit]) + (f' (and {len(ids) - limit} more)' if len(ids) > limit else '')
-
-
-def export_problems(export_dir, workspace_id, planned):
-    """Why the export bundle does not cover ``planned`` (``{kind: ids}``); ``[]`` when it does."""
-    problems = list(verify_bundle(export_dir, workspace_id))
-    if problems and not os.path.isfile(os.path.join(export_dir, 'manifest.json')):
-        return [f'export bundle: {p}' for p in problems]
-    for problem in verify_bundle(export_dir, workspace_id, kinds=list(planned)):
-        if problem not in problems:
-            problems.append(problem)
-    problems = [f'export bundle: {p}' for p in problems]
-    for kind_name, ids in planned.items():
-        if not ids:
-            continue
-        try:
-            exported = object_ids(export_dir, kind_name)
-        except (BundleError, KeyError, OSError, ValueError):
-            continue  # already reported: the kind is missing from the bundle or unreadable
-        missing = set(ids) - exported
-        if missing:
-            problems.append(f'{len(missing)} {kind_name} to delete are not in the export bundle at {export_dir} (created after '
-                            f'the export?): {_ids_text(missing)}. Objects are never deleted unexported: export again, then plan again')
-    return problems
 
 
 def run_plan(module):
@@ -695,14 +701,10 @@ def _plan(module):
                  'subscription_id': ws.subscription_id}
 
     # Confirmation: required for a real run; when given, it must name this workspace in check mode too.
-    if p.get('confirm'):
-        if not confirmed(p['confirm'], ws.workspace_name, (ws.id, workspace['id'])):
-            refusals.append(f"confirm (purge_workspace_confirm) does not name this workspace: it holds {', '.join(p['confirm'])}; "
-                            f'this workspace is {ws.workspace_name} ({workspace["id"]})')
-    elif not module.check_mode:
-        refusals.append(f'not confirmed: set confirm (purge_workspace_confirm) to the name {ws.workspace_name} or the ARM id '
-                        f'{workspace["id"]} of this workspace (or a list holding it) to purge it')
-    else:
+    problem = confirmation_problem(p.get('confirm'), ws, (ws.id, workspace['id']), p.get('play_workspaces'))
+    if problem and (p.get('confirm') or not module.check_mode):
+        refusals.append(problem)
+    elif problem:
         notes.append(f'a real run needs confirm (purge_workspace_confirm) naming {ws.workspace_name}')
 
     export_dir = os.path.abspath(p['export_dir']) if p.get('export_dir') else None
@@ -710,7 +712,9 @@ def _plan(module):
         refusals.append(f"audit_log {p['audit_log']} is inside the export bundle folder {export_dir}: keep it outside, so that it "
                         'outlives the bundle')
 
+    erasure = p['delete_workspace']
     current, objects, appeared, gone, held = {k: [] for k in kinds}, {k: [] for k in kinds}, {}, {}, {}
+    erased = {}
     if found is None:
         module.warn(f'workspace {ws} was not found (deleted, or a wrong name): there is nothing to plan')
         if p['require_export']:
@@ -720,7 +724,8 @@ def _plan(module):
                 refusals.append(f'workspace {ws} was not found, and no complete export bundle of it proves that it existed '
                                 f'(a wrong name?): {"; ".join(problems)}')
     else:
-        listed = list_kinds(client, with_holders(kinds), ws)
+        # a workspace delete takes every deletable object with it: all four kinds are listed (and checked) then
+        listed = list_kinds(client, DELETABLE_KINDS if erasure else with_holders(kinds), ws)
         current = {k: sorted({KINDS[k].object_id(o) for o in listed[k]}) for k in kinds}
         if p.get('subjects'):  # only what the subjects created; what another person's image or service holds is kept
             selection = subject_purge_selection(listed, kinds, p['subjects'])
@@ -748,31 +753,84 @@ def _plan(module):
         blocked = blocking_holders({k: objects[k] for k in kinds}, listed)
         if blocked:
             refusals.append(holders_message(blocked, ws))
+        # Export first, content not ids: the bundle must hold each object to delete (and, for a workspace delete, every
+        # object the workspace holds) with the content it has now.
+        exported = None
         if p['require_export']:
-            refusals.extend(export_problems(export_dir, workspace['id'], {k: objects[k] for k in kinds}))
+            problems, exported = check_bundle(export_dir, workspace['id'], list(kinds) + (list(KIND_NAMES) if erasure else []),
+                                              erasure=erasure)
+            refusals.extend(problems)
+        if erasure:
+            comparison = list_erasure(client, found, listed, exported)
+            erased = dict(erasure_counts(comparison, objects, export_dir), workspace=1)
+        else:
+            comparison = compare_planned(listed, {k: objects[k] for k in kinds}, exported)
+        if exported is not None:
+            refusals.extend(content_problems(export_dir, comparison, erasure=erasure))
     total = sum(len(objects[k]) for k in kinds)
-    if total > p['max_deletions']:
-        refusals.append(f"the plan deletes {total} objects, more than max_deletions (purge_workspace_max_deletions) {p['max_deletions']}")
+    erased_total = sum(erased.values())
+    if total + erased_total > p['max_deletions']:
+        with_ws = (f' and deleting the workspace erases {erased_total} more with it ({total + erased_total} in all)'
+                   if erasure else '')
+        refusals.append(f"the plan deletes {total} objects{with_ws}, more than max_deletions (purge_workspace_max_deletions) "
+                        f"{p['max_deletions']}: raise purge_workspace_max_deletions to at least {total + erased_total} to go on")
+    workspace_delete = None
+    if erasure:
+        workspace_delete = {'permanent': not p['allow_soft_delete'], 'counts': erased, 'total': erased_total,
+                            'unlisted': list(UNLISTABLE)}
 
-    plan = plan_document(workspace, kinds, objects, delete_workspace=p['delete_workspace'], workspace_found=found is not None,
-                         refusals=refusals, appeared_since=appeared, gone_since=gone,
+    plan = plan_document(workspace, kinds, objects, delete_workspace=erasure, workspace_delete=workspace_delete,
+                         workspace_found=found is not None, refusals=refusals, appeared_since=appeared, gone_since=gone,
                          export_dir=export_dir, plan_file=p.get('plan_file'),
                          subjects=p.get('subjects') or [], held=held)
     result = {'plan': plan, 'total': total, 'refusals': refusals, 'notes': notes, 'shown': _shown(objects, kinds, p['show_max']),
-              'held': held,
+              'held': held, 'workspace_delete': workspace_delete,
               'appeared_since': appeared, 'gone_since': gone, 'workspace_found': found is not None, 'plan_dest': None,
               'changed': False}
     if module.check_mode:
         if module.diff_mode:
             before = {k: objects[k] for k in kinds}
             after = {k: [] for k in kinds}
-            if p['delete_workspace'] and found is not None:
+            if erasure and found is not None:
                 before['workspace'], after['workspace'] = [workspace['id']], []
             result['diff'] = {'before': before, 'after': after}
         result.update(_write_plan_file(module, export_dir, plan))
+    result['lines'] = plan_lines(result, check_mode=module.check_mode)
     if refusals and p['fail_on_refusal']:
         raise PurgeError(f'purge of workspace {ws} refused: ' + ' | '.join(refusals), **result)
     return result
+
+
+def plan_lines(result, check_mode=False):
+    """The plan as the role prints it: per kind the count and the ids shown, what a workspace delete takes with it (per
+    kind, permanently or not), what appeared since the plan file, where the plan was written, the notes."""
+    plan = result['plan']
+    erasure = plan.get('workspace_delete')
+    lines = [('Check mode, nothing is deleted. ' if check_mode else '') + f"Purge plan of workspace {plan['workspace']['name']} "
+             f"({plan['workspace']['id']}): {plan['total']} object(s) to delete" + (', then the workspace itself' if erasure else '')]
+    for kind_name in plan['kinds']:
+        shown = result['shown'][kind_name]
+        lines.append(f"  {kind_name}: {shown['count']}")
+        lines.extend(f'    - {obj_id}' for obj_id in shown['ids'])
+        if shown['more'] > 0:
+            lines.append(f"    ... and {shown['more']} more (all of them are in the plan file)")
+    if erasure:
+        how = ('permanently (forceToPurge: nothing is left to recover)' if erasure['permanent'] else
+               'softly (purge_workspace_allow_soft_delete: Azure keeps everything recoverable for its retention period)')
+        counts = ', '.join(f'{k} {n}' for k, n in erasure['counts'].items()) or 'nothing listed'
+        lines.append(f"Then the workspace is deleted {how}, erasing with it {erasure['total']} object(s): {counts}")
+        lines.append(f"  pipeline objects cannot be listed ({', '.join(erasure['unlisted'])}): those the bundle holds are "
+                     'counted; every pipeline object of the workspace goes with it')
+        lines.append(f"  counted against purge_workspace_max_deletions: {plan['total'] + erasure['total']}")
+    for kind_name, ids in result['appeared_since'].items():
+        lines.append(f'  {kind_name}: {len(ids)} appeared since the plan file and are kept: {", ".join(ids[:10])}'
+                     + (' ...' if len(ids) > 10 else ''))
+    if not result['workspace_found']:
+        lines.append('  the workspace was not found: nothing to delete')
+    if result.get('plan_dest'):
+        lines.append(f"Plan written to {result['plan_dest']} (review it, then purge with purge_workspace_plan_file)")
+    lines.extend(f'Note: {note}' for note in result['notes'])
+    return lines
 
 
 def _write_plan_file(module, export_dir, plan):
