@@ -423,7 +423,8 @@ class Client:
             response.attempts = len(retry.history) + 1
             return response
 
-    def call(self, op, params=None, *, what=None, query=None, json_body=None, ok=(200, 201, 202, 204), missing_ok=False):
+    def call(self, op, params=None, *, what=None, query=None, json_body=None, ok=(200, 201, 202, 204), missing_ok=False,
+             headers=None):
         """Send ``op``; return the ``requests.Response`` when its status is in ``ok``.
 
         With ``missing_ok`` a 404 is returned too (the caller checks ``status_code``).
@@ -433,7 +434,8 @@ class Client:
         params = self.params(params)
         what = what or describe_call(op, params)
         url = self.url(op, params, query)
-        response = self.send(route.method, url, what=what, idempotent=route.idempotent, auth=route.auth, json_body=json_body)
+        response = self.send(route.method, url, what=what, idempotent=route.idempotent, auth=route.auth, json_body=json_body,
+                             headers=headers)
         if response.status_code in ok or (missing_ok and response.status_code == 404):
             return response
         raise self._error(what, response, self._hint(response))
@@ -443,18 +445,20 @@ class Client:
             return 'the access_token is expired or invalid (auth_source token cannot renew it)'
         return None
 
-    def delete(self, op, params=None, *, what=None, query=None, absent=(404,), raise_errors=False):
+    def delete(self, op, params=None, *, what=None, query=None, absent=(404,), raise_errors=False, client_request_id=None):
         """DELETE ``op`` (retried as an idempotent call); return a :class:`DeleteResult`.
 
         2xx is ``deleted``, a status in ``absent`` is ``absent`` (pass ``(204, 404)`` for ARM,
         whose 204 means "did not exist"); anything else is ``failed`` with the error line, or
         raises :class:`AzureMLError` with ``raise_errors``. A 202 is ``deleted`` once accepted:
-        follow it with :meth:`wait_lro`.
+        follow it with :meth:`wait_lro`. ``client_request_id``: the ``x-ms-client-request-id`` every attempt carries
+        (the one the audit log recorded before the DELETE), instead of a new one per attempt.
         """
         params = self.params(params)
         what = what or describe_call(op, params)
+        headers = {'x-ms-client-request-id': client_request_id} if client_request_id else None
         try:
-            response = self.call(op, params, what=what, query=query, ok=tuple(range(200, 300)) + tuple(absent))
+            response = self.call(op, params, what=what, query=query, ok=tuple(range(200, 300)) + tuple(absent), headers=headers)
         except AzureMLError as exc:
             if raise_errors:
                 raise

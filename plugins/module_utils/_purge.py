@@ -15,16 +15,18 @@
 - :func:`references` / :func:`blocking_holders`: which images and services hold a model or an
   image (the service answers 412 ``DeletionRequired`` for those), computed from the listings,
   so that check mode refuses exactly where the real run would be refused.
-- :class:`AuditLog`: the append-only JSON-lines audit log (file 0600, folders it creates 0700,
-  never truncated, one ``write(2)`` per line on an ``O_APPEND`` descriptor, fsynced).
+- the audit log (``_audit``): a ``pending`` line before each DELETE, its settling line after; what an interrupted run
+  left pending is settled by listing again (:func:`settle_pending`).
 - :func:`write_plan` / :func:`read_plan`: the plan file a check run writes (``purge-plan.json``).
 """
 
-import datetime
 import json
 import os
-import threading
+import uuid
 
+from ansible_collections.gdpr.azureml.plugins.module_utils._audit import (  # noqa: F401 - AuditLog: the audit log of the purge
+    AuditError, AuditLog, audit_log, audit_record, settle_by_relist, utc_now,
+)
 from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import verify_bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import (
     COLLECTION_VERSION, LRO_FAILED, LRO_SUCCEEDED, AzureMLError, LroTimeoutError, request_id_of,
@@ -33,7 +35,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import MODEL_
 from ansible_collections.gdpr.azureml.plugins.module_utils._coverage import (
     UNLISTABLE, check_bundle, compare_planned, content_problems, erasure_counts, list_erasure,
 )
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import make_private_dirs, write_atomic
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import write_atomic
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KIND_NAMES, KINDS, references
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, purge_subjects, subject_purge_selection
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import PURGE_QUERY
@@ -47,8 +49,6 @@ SERVICE_WAIT_TIMEOUT = 900  # seconds the service deletes of one run may take (s
 FIRST_POLL_INTERVAL = 1  # ...after a first poll this soon, the interval doubling up to SERVICE_POLL_INTERVAL
 PLAN_FORMAT_VERSION = 1
 PLAN_NAME = 'purge-plan.json'
-AUDIT_FSYNC_EVERY = 64
-FILE_MODE = 0o600
 
 
 class PurgeError(Exception):
@@ -57,11 +57,6 @@ class PurgeError(Exception):
     def __init__(self, message, **result):
         super().__init__(message)
         self.result = result
-
-
-def utc_now():
-    """The current time, ISO 8601 UTC with microseconds and a ``Z``."""
-    return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
 
 
 def singular(kind_name):
@@ -140,109 +135,6 @@ def holders_message(blocked, ws, limit=10):
             f'the images, then the models (the role gdpr.azureml.purge_workspace does it in that order)')
 
 
-# -- the audit log ----------------------------------------------------------------------------------------------------------
-
-class AuditLog:
-    """An append-only JSON-lines file: created 0600 (its missing folders 0700), never truncated.
-
-    Each record is one line written with a single ``write(2)`` on an ``O_APPEND`` descriptor
-    (so concurrent writers never interleave within a line); the file is fsynced every
-    :data:`AUDIT_FSYNC_EVERY` lines and when closed. Thread-safe.
-    """
-
-    def __init__(self, path):
-        self.path = os.path.abspath(os.path.expanduser(str(path)))
-        self.lines = 0
-        self._fd = None
-        self._pending = 0
-        self._lock = threading.Lock()
-
-    def open(self):
-        if self._fd is not None:
-            return self
-        if os.path.isdir(self.path):
-            raise PurgeError(f'audit_log {self.path} is a directory')
-        make_private_dirs(os.path.dirname(self.path))
-        created = not os.path.exists(self.path)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-        try:
-            if created:
-                os.fchmod(fd, FILE_MODE)  # whatever the umask
-            size = os.fstat(fd).st_size
-            if size:
-                # A line cut short (a crash mid-write) must not swallow the next record.
-                with open(self.path, 'rb') as f:
-                    f.seek(size - 1)
-                    if f.read(1) != b'\n':
-                        os.write(fd, b'\n')
-        except BaseException:
-            os.close(fd)
-            raise
-        self._fd = fd
-        return self
-
-    def write(self, record):
-        """Append ``record`` (a dict) as one JSON line."""
-        data = (json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(',', ':')) + '\n').encode('utf-8')
-        with self._lock:
-            self.open()
-            os.write(self._fd, data)
-            self.lines += 1
-            self._pending += 1
-            if self._pending >= AUDIT_FSYNC_EVERY:
-                os.fsync(self._fd)
-                self._pending = 0
-
-    def close(self):
-        with self._lock:
-            if self._fd is not None:
-                try:
-                    os.fsync(self._fd)
-                finally:
-                    os.close(self._fd)
-                    self._fd = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-class _NoAudit:
-    lines = 0
-    path = None
-
-    def open(self):
-        return self
-
-    def write(self, record):
-        pass
-
-    def close(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        pass
-
-
-def audit_log(path):
-    """An :class:`AuditLog` for ``path``, opened now (so that an unusable path fails before any delete),
-    or a no-op when ``path`` is empty."""
-    return AuditLog(path).open() if path else _NoAudit()
-
-
-def audit_record(workspace_id, kind_name, obj_id, *, status, request_id, outcome, **extra):
-    """One audit line: the fields of ``shared/INTERFACE.md`` (``time`` first in meaning, keys sorted on disk)."""
-    record = {'time': utc_now(), 'workspace_id': workspace_id, 'kind': kind_name, 'id': obj_id, 'status': status,
-              'request_id': request_id, 'outcome': outcome}
-    record.update({k: v for k, v in extra.items() if v is not None})
-    return record
-
-
 # -- the deleting modules -------------------------------------------------------------------------------------------------
 
 def delete_argument_spec():
@@ -302,7 +194,30 @@ def guarded(fn):
             return fn(module)
         except PurgeError as exc:
             module.fail(str(exc), **exc.result)
+        except AuditError as exc:
+            module.fail(str(exc))
     return wrapper
+
+
+def settle_pending(module, audit):
+    """Settle what an interrupted run left ``pending`` in the audit log (``_audit.settle_by_relist``): list each such kind
+    again (get the workspace), ``deleted`` when the object is gone, ``failed`` when it is still there."""
+    client, ws = module.client, module.workspace
+
+    def present(kind_name):
+        if kind_name == 'workspace':
+            found = client.get_json('workspaces.get', what=f'get workspace {ws} (to settle the audit log)', missing_ok=True)
+            return set() if found is None else {str(found.get('id') or ws.id).lower(), ws.id.lower()}
+        if kind_name in DELETABLE_KINDS:
+            try:
+                return {KINDS[kind_name].object_id(o) for o in list_objects(client, kind_name, ws)}
+            except AzureMLError as exc:
+                if exc.status == 404:  # the workspace is gone, and its objects with it
+                    return set()
+                raise
+        return None
+
+    return settle_by_relist(audit, ws.id, present)
 
 
 def _existing(module, kind_name, mode, requested):
@@ -319,7 +234,7 @@ def _existing(module, kind_name, mode, requested):
     return [i for i in requested if i in present]
 
 
-def _delete(module, kind_name, mode, requested):
+def _delete(module, kind_name, mode, requested, settle=True):
     client, ws = module.client, module.workspace
     existing = _existing(module, kind_name, mode, requested)
     # The same validation in check mode and in a real run: what holds the objects to delete?
@@ -334,6 +249,8 @@ def _delete(module, kind_name, mode, requested):
         return dict(changed=bool(would), deleted=would, results=[], **module.diff({kind_name: would}, {kind_name: []}))
     targets = existing if mode == 'all' else requested
     with audit_log(module.params.get('audit_log')) as audit:
+        if settle:
+            settle_pending(module, audit)
         results = delete_objects(module, kind_name, targets, set(existing), audit)
     deleted = [r['id'] for r in results if r['outcome'] == 'deleted']
     failed = [r for r in results if r['outcome'] == 'failed']
@@ -366,7 +283,9 @@ def delete_objects(module, kind_name, ids, existed, audit):
     """DELETE each id (bounded concurrency), then wait for the operations answered 202; one result per id, in order.
 
     ``existed``: ids a listing just saw; an ``absent`` answer to a DELETE that was retried is then
-    counted as ``deleted`` (the first attempt deleted it). Every result goes to ``audit`` once final.
+    counted as ``deleted`` (the first attempt deleted it). Before each DELETE a ``pending`` line with its
+    ``client_request_id`` is on disk (an audit log that cannot be written stops here, before the DELETE:
+    ``_audit.AuditError``); every result goes to ``audit`` once final, with the same ``client_request_id``.
     The accepted (202) deletes are waited for together (:func:`wait_operations`), so that a slow
     operation never holds one of the ``concurrency`` request slots while it sleeps.
     """
@@ -374,13 +293,15 @@ def delete_objects(module, kind_name, ids, existed, audit):
 
     def record(entry):
         audit.write(audit_record(ws.id, kind_name, entry['id'], status=entry['status'], request_id=entry['request_id'],
-                                 outcome=entry['outcome'], error=entry.get('error')))
+                                 outcome=entry['outcome'], error=entry.get('error'), client_request_id=entry['client_request_id']))
 
     def one(obj_id):
         what = f'delete {singular(kind_name)} {obj_id} in workspace {ws}'
+        cid = str(uuid.uuid4())
+        audit.pending(audit_record(ws.id, kind_name, obj_id, status=None, request_id=None, outcome='pending', client_request_id=cid))
         try:
-            res = client.delete(kind.delete_op, {'id': obj_id}, what=what, absent=MMS_ABSENT)
-            entry = {'id': obj_id, 'status': res.status, 'request_id': res.request_id, 'outcome': res.outcome}
+            res = client.delete(kind.delete_op, {'id': obj_id}, what=what, absent=MMS_ABSENT, client_request_id=cid)
+            entry = {'id': obj_id, 'status': res.status, 'request_id': res.request_id, 'outcome': res.outcome, 'client_request_id': cid}
             if res.error:
                 entry['error'] = res.error
             if res.outcome == 'absent' and (res.attempts or 1) > 1 and obj_id in existed:
@@ -388,7 +309,8 @@ def delete_objects(module, kind_name, ids, existed, audit):
             if res.outcome == 'deleted' and res.status in (201, 202):
                 return entry, {'entry': entry, 'response': res.response, 'what': what}
         except Exception as exc:  # one object's surprise must not hide the others' results
-            entry = {'id': obj_id, 'status': None, 'request_id': None, 'outcome': 'failed', 'error': f'{what}: {type(exc).__name__}: {exc}'}
+            entry = {'id': obj_id, 'status': None, 'request_id': None, 'outcome': 'failed', 'error': f'{what}: {type(exc).__name__}: {exc}',
+                     'client_request_id': cid}
         record(entry)
         return entry, None
 
@@ -867,18 +789,23 @@ def _apply(module):
             raise PurgeError(holders_message(blocked, ws), holders=blocked, changed=False, deleted={k: [] for k in kinds}, results=[])
         return dict(changed=any(existing.values()), deleted=existing, results=[],
                     **module.diff({k: sorted(existing[k]) for k in kinds}, {k: [] for k in kinds}))
+    # What an interrupted run left pending in the audit log is settled first (listing its kinds again).
+    with audit_log(p.get('audit_log')) as audit:
+        settle_pending(module, audit)
     # results: one list (Ansible renames a 'results' that is not a list), each entry with its kind
     deleted, results, before, after = {k: [] for k in kinds}, [], {}, {}
     for kind_name in kinds:
         if not objects[kind_name]:
             continue
         try:
-            done = _delete(module, kind_name, 'ids', objects[kind_name])
-        except (PurgeError, AzureMLError) as exc:
+            done = _delete(module, kind_name, 'ids', objects[kind_name], settle=False)
+        except (PurgeError, AzureMLError, AuditError) as exc:
             if isinstance(exc, PurgeError):  # this kind's deletes failed, or its holder check refused
                 deleted[kind_name] = exc.result.get('deleted', [])
                 results.extend(dict(r, kind=kind_name) for r in exc.result.get('results', []))
                 extra = {'holders': exc.result['holders']} if 'holders' in exc.result else {}
+            elif isinstance(exc, AuditError):  # the audit log cannot be written: stopped before the next DELETE
+                extra = {}
             else:  # a listing of this kind or of its holders failed
                 extra = exc.to_result()
             raise PurgeError(f'{kind_name}: {exc}', changed=any(deleted.values()), deleted=deleted, results=results, failed_kind=kind_name,
@@ -889,7 +816,7 @@ def _apply(module):
             before.update(done['diff']['before'])
             after.update(done['diff']['after'])
     try:
-        verified = _verify(module)
+        verified = _verify(module, settle=False)
     except AzureMLError as exc:
         raise PurgeError(f'the deletes are done, listing each kind again failed: {exc}', changed=any(deleted.values()), deleted=deleted,
                          results=results, **exc.to_result()) from None
@@ -899,8 +826,9 @@ def _apply(module):
     return result
 
 
-def _verify(module):
-    """After the deletions: list each kind again, append one ``verified`` line per kind to the audit log."""
+def _verify(module, settle=True):
+    """After the deletions: list each kind again, append one ``verified`` line per kind to the audit log (with ``settle``,
+    first settle what an interrupted run left pending)."""
     p, client, ws = module.params, module.client, module.workspace
     kinds = [k for k in DELETABLE_KINDS if k in p['kinds']]
     found = client.get_json('workspaces.get', what=f'get workspace {ws}', missing_ok=True)
@@ -922,6 +850,8 @@ def _verify(module):
     lines = 0
     if not module.check_mode and p.get('audit_log'):
         with audit_log(p['audit_log']) as audit:
+            if settle:
+                settle_pending(module, audit)
             for k in kinds:
                 audit.write(audit_record(ws.id, k, None, status=None, request_id=None, outcome='verified', remaining=remaining[k]))
             lines = audit.lines
@@ -975,7 +905,11 @@ def _workspace_delete(module):
 
     what = f'{"permanently " if permanent else ""}delete workspace {ws}'
     with audit_log(p.get('audit_log')) as audit:
-        res = client.delete('workspaces.delete', what=what, query=PURGE_QUERY if permanent else None, absent=(204, 404))
+        settle_pending(module, audit)
+        cid = str(uuid.uuid4())
+        audit.pending(audit_record(ws.id, 'workspace', ws.id, status=None, request_id=None, outcome='pending', client_request_id=cid))
+        res = client.delete('workspaces.delete', what=what, query=PURGE_QUERY if permanent else None, absent=(204, 404),
+                            client_request_id=cid)
         outcome, error = res.outcome, res.error
         try:
             if res.outcome == 'deleted' and res.status in (201, 202) and p['wait']:
@@ -989,7 +923,8 @@ def _workspace_delete(module):
             outcome, error = 'failed', str(exc)
             raise
         finally:
-            audit.write(audit_record(ws.id, 'workspace', ws.id, status=res.status, request_id=res.request_id, outcome=outcome, error=error))
+            audit.write(audit_record(ws.id, 'workspace', ws.id, status=res.status, request_id=res.request_id, outcome=outcome, error=error,
+                                     client_request_id=cid))
     if res.outcome == 'failed':
         raise PurgeError(res.error, status=res.status, request_id=res.request_id, changed=False, workspace=workspace)
     changed = res.outcome == 'deleted'

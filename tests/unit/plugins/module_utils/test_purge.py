@@ -109,7 +109,7 @@ def test_audit_log_concurrent_writers_never_interleave(tmp_path):
 
 
 def test_audit_log_on_a_directory_fails(tmp_path):
-    with pytest.raises(_purge.PurgeError, match='is a directory'):
+    with pytest.raises(_purge.AuditError, match='is a directory'):
         _purge.audit_log(str(tmp_path))
 
 

@@ -409,7 +409,8 @@ def test_apply_stops_at_the_failing_kind_and_reports_what_was_deleted(run, rsps,
     assert result['deleted'] == {'services': ['svc-1'], 'images': [], 'models': [], 'assets': []}
     assert svc.order == [('services', 'svc-1')]  # no model or asset delete after the failing kind
     assert [(r['kind'], r['outcome']) for r in result['results']] == [('services', 'deleted'), ('images', 'failed')]
-    assert [(x['kind'], x['outcome']) for x in read_lines(audit)] == [('services', 'deleted'), ('images', 'failed')]
+    assert [(x['kind'], x['outcome']) for x in read_lines(audit)] == [
+        ('services', 'pending'), ('services', 'deleted'), ('images', 'pending'), ('images', 'failed')]
 
 
 @pytest.mark.parametrize('args, option, words', [
