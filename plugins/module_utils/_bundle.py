@@ -211,6 +211,8 @@ def folder_problem(path):
     head = os.path.abspath(path)
     while not os.path.isdir(head):
         if os.path.lexists(head):
+            if os.path.isdir(head):
+                break  # created meanwhile (another fork exporting into the same new root)
             return f'{head} exists and is not a folder'
         parent = os.path.dirname(head)
         if parent == head:
