@@ -147,7 +147,7 @@ class AuditLog:
 
     def close(self):
         try:
-            if self._fd is not None and self.failed is None:
+            if self._fd is not None and self.failed is None and self._synced < self.lines:
                 self.sync()
         finally:
             with self._lock:
