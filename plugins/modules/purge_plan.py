@@ -16,7 +16,7 @@ description:
     The confirmation (O(confirm)) must name this workspace (required for a real run; in check mode, checked when given).
     With O(require_export), the export bundle in O(export_dir) must be complete (a manifest), be of this workspace, match its
     checksums (and those of the artifact contents it took), and hold every object the plan deletes with the content it has
-    now (C(digests.json), bundle C(format_version) 2: an object created after the export, or deleted and created again
+    now (C(digests.json), bundle C(format_version) 2; an object created after the export, or deleted and created again
     under the same id, is never deleted unexported; a changed object is refused by id, naming the fields that changed).
     The plan must not delete more than O(max_deletions) objects.
   - With O(delete_workspace), the plan is that of an erasure of everything the workspace holds. The bundle must hold every
@@ -114,14 +114,14 @@ options:
     type: path
   delete_workspace:
     description:
-      - Plan the erasure of the whole workspace after the deletes (see the description): the module lists every kind, checks
+      - Plan the erasure of the whole workspace after the deletes (see the description). The module lists every kind, checks
         them against the bundle and counts them; it records in the plan (and in the diff) that the workspace itself is deleted
         afterwards. The module deletes nothing (M(gdpr.azureml.workspace) does).
     type: bool
     default: false
   allow_soft_delete:
     description:
-      - With O(delete_workspace), plan a soft delete (RV(workspace_delete.permanent) false): Azure keeps everything the workspace
+      - With O(delete_workspace), plan a soft delete (RV(workspace_delete.permanent) false); Azure keeps everything the workspace
         held recoverable for its retention period. By default the plan is a permanent delete, as an erasure needs.
     type: bool
     default: false
@@ -130,7 +130,7 @@ options:
     description:
       - The workspace names of every host of the play (the role passes those of C(ansible_play_hosts_all)). A bare name in
         O(confirm) confirms this workspace only when no other of these names equals it (compared case-insensitively, as Azure
-        compares names): two workspaces called C(ws-dup) in two resource groups must be confirmed as C(<resource group>/ws-dup)
+        compares names); two workspaces called C(ws-dup) in two resource groups must be confirmed as C(<resource group>/ws-dup)
         or by their ARM ids.
     type: list
     elements: str
