@@ -390,8 +390,8 @@ class Client:
                 raise AzureMLError(self.redact(what), 'a request header is invalid (a header value holds a line break or a '
                                                       'control character; its value is not shown): not sent, not retried') from None
             except NOT_RETRIED as exc:
-                raise AzureMLError(self.redact(what), self.redact(f'{type(exc).__name__}: {exc}') + ' (an invalid URL: not sent, '
-                                                                                                   'not retried)') from None
+                reason = self.redact(f'{type(exc).__name__}: {exc}')
+                raise AzureMLError(self.redact(what), f'{reason} (an invalid URL: not sent, not retried)') from None
             except requests.exceptions.RequestException as exc:
                 reason = self.redact(f'{type(exc).__name__}: {exc}')
                 if isinstance(exc, requests.exceptions.SSLError):  # a certificate problem does not go away: never retried

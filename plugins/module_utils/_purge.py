@@ -24,9 +24,7 @@ import json
 import os
 import uuid
 
-from ansible_collections.gdpr.azureml.plugins.module_utils._audit import (  # noqa: F401 - AuditLog: the audit log of the purge
-    AuditError, AuditLog, audit_log, audit_record, settle_by_relist, utc_now,
-)
+from ansible_collections.gdpr.azureml.plugins.module_utils._audit import AuditError, audit_log, audit_record, settle_by_relist, utc_now
 from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import verify_bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import (
     COLLECTION_VERSION, LRO_FAILED, LRO_SUCCEEDED, AzureMLError, LroTimeoutError, request_id_of,

@@ -173,9 +173,8 @@ def read_audit(path, workspace_id):
                     settled.add(cid)
     except OSError as exc:
         raise ReportError(f'cannot read the audit log {path}: {exc.strerror or exc}') from exc
-    deletions.extend(dict(line, outcome='unknown', error='no answer recorded: the run ended before it; the next purge settles '
-                                                          'it by listing again')
-                     for cid, line in pending.items() if cid not in settled)
+    unanswered = 'no answer recorded: the run ended before it; the next purge settles it by listing again'
+    deletions.extend(dict(line, outcome='unknown', error=unanswered) for cid, line in pending.items() if cid not in settled)
     by_kind = {}
     for line in deletions:
         counts = by_kind.setdefault(str(line.get('kind')), {'deleted': 0, 'failed': 0})

@@ -1,5 +1,7 @@
+import json
 import threading
 import time
+from urllib.parse import quote, quote_plus
 
 import pytest
 import requests
@@ -603,8 +605,7 @@ def test_client_errors_are_not_retried(rsps, status):
 
 
 @pytest.mark.parametrize('escape', [
-    lambda s: s, lambda s: s.strip(), lambda s: repr(s)[1:-1], lambda s: __import__('json').dumps(s)[1:-1],
-    lambda s: __import__('urllib.parse').parse.quote(s, safe=''), lambda s: __import__('urllib.parse').parse.quote_plus(s),
+    str, str.strip, lambda s: repr(s)[1:-1], lambda s: json.dumps(s)[1:-1], lambda s: quote(s, safe=''), quote_plus,
 ], ids=['raw', 'stripped', 'repr', 'json', 'url', 'url-plus'])
 def test_redaction_covers_escaped_forms(escape):
     secret = 'tok/en+va"lue\n'

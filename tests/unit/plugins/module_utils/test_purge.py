@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from ansible_collections.gdpr.azureml.plugins.module_utils import _purge
+from ansible_collections.gdpr.azureml.plugins.module_utils import _audit, _purge
 
 
 def test_references_of_images_and_services():
@@ -92,7 +92,7 @@ def test_audit_log_keeps_existing_folder_modes_and_never_truncates(tmp_path):
 
 def test_audit_log_concurrent_writers_never_interleave(tmp_path):
     path = tmp_path / 'log.jsonl'
-    log = _purge.AuditLog(str(path)).open()
+    log = _audit.AuditLog(str(path)).open()
 
     def work(n):
         for i in range(100):
