@@ -38,6 +38,7 @@ import os
 import threading
 import time
 import traceback
+import unicodedata
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import STORAGE_SCOPE, token_scope
 
@@ -94,6 +95,17 @@ def import_identity(reason='to get an Azure AD token'):
     except ImportError:
         raise MissingLibraryError('azure-identity', reason, traceback.format_exc()) from None
     return azure.identity
+
+
+def clean_token(value, option='access_token'):
+    """``value`` without its outer whitespace (a YAML ``|`` block or ``ansible-vault encrypt_string`` fed from standard input
+    ends it with a line break); :class:`AuthError` naming ``option``, never the value, when a control character is left
+    inside (it would make an invalid ``Authorization`` header)."""
+    text = str(value).strip()
+    if any(unicodedata.category(ch) == 'Cc' for ch in text):
+        raise AuthError(f'{option} holds a control character (a line break, a tab, ...) inside it: give the token on one line, '
+                        'without anything else (its value is not shown)')
+    return text
 
 
 class AuthOptions:
@@ -341,13 +353,13 @@ class TokenAuth(AuthSource):
         self.options.require(self.name, self.token_option)
 
     def _grant(self):
-        return self.options.get(self.token_option), None
+        return clean_token(self.options.get(self.token_option), self.token_option), None
 
     def get_token(self):
         with self._lock:
             if self._token is None:
                 self.validate()
-                self._token = self.options.get(self.token_option)
+                self._token = clean_token(self.options.get(self.token_option), self.token_option)
             return self._token
 
     def invalidate(self, token):
@@ -357,7 +369,8 @@ class TokenAuth(AuthSource):
         return f'token ({self.token_option})'
 
     def secrets(self):
-        return [v for v in (self.options.get(n) for n in TOKEN_OPTION_NAMES) if v]
+        given = [v for v in (self.options.get(n) for n in TOKEN_OPTION_NAMES) if v]
+        return list(dict.fromkeys(given + [str(v).strip() for v in given]))
 
 
 class AutoAuth(AuthSource):
@@ -455,6 +468,7 @@ class AutoAuth(AuthSource):
 
     def secrets(self):
         found = [self.options.get(n) for n in TOKEN_OPTION_NAMES + ('secret',) if self.options.get(n)]
+        found += [str(v).strip() for v in found]
         return found + (self.chosen.secrets() if self.chosen is not None else [])
 
 

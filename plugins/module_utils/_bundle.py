@@ -21,11 +21,14 @@ import shutil
 import tarfile
 import tempfile
 
+from ansible_collections.gdpr.azureml.plugins.module_utils._digests import DIGESTS_NAME
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import fsync_dir, make_private_dirs, sha256_file, write_atomic
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS
 
 MANIFEST_NAME = 'manifest.json'
-FORMAT_VERSION = 1
+# 2: digests.json (the content digest of every object, listed in the manifest under ``digests``); 1: without it.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 class BundleError(Exception):
@@ -51,13 +54,15 @@ def read_manifest(bundle_dir):
     return manifest
 
 
-def verify_bundle(bundle_dir, workspace_id=None, kinds=None):
+def verify_bundle(bundle_dir, workspace_id=None, kinds=None, require_digests=False):
     """Everything wrong with the bundle in ``bundle_dir``, as sentences; ``[]`` when it is complete.
 
-    Checks: the folder and its manifest exist and parse, the format version is known, the
-    manifest is of ``workspace_id`` (compared case-insensitively, as ARM ids are), each kind in
-    ``kinds`` (default: every kind the manifest lists) is listed, its file exists and its SHA-256
-    is the manifest's.
+    Checks: the folder and its manifest exist and parse, the format version is one this collection reads, the
+    manifest is of ``workspace_id`` (compared case-insensitively, as ARM ids are), each kind in ``kinds`` (default:
+    every kind the manifest lists) is listed, its file exists and its SHA-256 is the manifest's; the artifact contents
+    (when the export took them and ``artifact_contents`` is among the kinds checked) match their index, size and SHA-256;
+    ``digests.json`` (format 2) matches its checksum. With ``require_digests`` (the purge), a bundle without content
+    digests (format 1) is refused: export again.
     """
     if not os.path.isdir(bundle_dir):
         return [f'no export bundle at {bundle_dir}']
@@ -68,15 +73,20 @@ def verify_bundle(bundle_dir, workspace_id=None, kinds=None):
     if manifest is None:
         return [f'the export bundle at {bundle_dir} has no {MANIFEST_NAME}: it is incomplete (export again)']
     problems = []
-    if manifest.get('format_version') != FORMAT_VERSION:
-        problems.append(f"{MANIFEST_NAME} has format_version {manifest.get('format_version')!r}, expected {FORMAT_VERSION}")
+    version = manifest.get('format_version')
+    if version not in READABLE_VERSIONS:
+        problems.append(f"{MANIFEST_NAME} has format_version {version!r}, expected {FORMAT_VERSION}: re-export the workspace")
+    elif require_digests and version < FORMAT_VERSION:
+        problems.append(f'{MANIFEST_NAME} has format_version {version}, without the content digests a purge compares '
+                        f'(format_version {FORMAT_VERSION}): re-export the workspace, then plan again')
     bundle_ws = str((manifest.get('workspace') or {}).get('id') or '')
     if workspace_id and bundle_ws.lower() != str(workspace_id).lower():
         problems.append(f'the export bundle at {bundle_dir} is of workspace {bundle_ws or "(none)"}, not {workspace_id}')
     listed = manifest.get('kinds') or {}
     if not isinstance(listed, dict):
         return problems + [f'{MANIFEST_NAME} has no kinds map']
-    for name in (kinds if kinds is not None else sorted(listed)):
+    checked = kinds if kinds is not None else sorted(listed)
+    for name in checked:
         entry = listed.get(name)
         if not isinstance(entry, dict):
             problems.append(f'kind {name} is not in the export bundle')
@@ -86,7 +96,44 @@ def verify_bundle(bundle_dir, workspace_id=None, kinds=None):
             problems.append(f'{path} is missing')
         elif sha256_file(path) != entry.get('sha256'):
             problems.append(f'{path} does not match its checksum in {MANIFEST_NAME} (changed since the export)')
+        elif name == ARTIFACT_CONTENTS:
+            problems.extend(verify_artifact_contents(bundle_dir))
+    if version == FORMAT_VERSION:
+        entry = manifest.get('digests')
+        path = os.path.join(bundle_dir, DIGESTS_NAME)
+        if not isinstance(entry, dict):
+            problems.append(f'{MANIFEST_NAME} does not list {DIGESTS_NAME}: re-export the workspace')
+        elif not os.path.isfile(path):
+            problems.append(f'{path} is missing')
+        elif sha256_file(path) != entry.get('sha256'):
+            problems.append(f'{path} does not match its checksum in {MANIFEST_NAME} (changed since the export)')
     return problems
+
+
+def read_digests(bundle_dir):
+    """``{kind: {id: digest}}`` of the bundle's ``digests.json`` (check it with :func:`verify_bundle` first)."""
+    path = os.path.join(bundle_dir, DIGESTS_NAME)
+    try:
+        with open(path, encoding='utf-8') as f:
+            data = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise BundleError(f'cannot read {path}: {exc}') from exc
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise BundleError(f'{path} is not a map of kinds to {{id: digest}}')
+    return data
+
+
+def find_objects(bundle_dir, kind_name, ids):
+    """``{id: object}`` of the objects of ``kind_name`` in the bundle whose id is in ``ids`` (one pass over the kind file)."""
+    kind, wanted, found = KINDS[kind_name], set(ids), {}
+    path = os.path.join(bundle_dir, kind.file)
+    if not wanted or not os.path.isfile(path):
+        return found
+    for obj in iter_objects(path):
+        obj_id = kind.object_id(obj)
+        if obj_id in wanted:
+            found[obj_id] = obj
+    return found
 
 
 def iter_objects(path):
@@ -164,6 +211,8 @@ def folder_problem(path):
     head = os.path.abspath(path)
     while not os.path.isdir(head):
         if os.path.lexists(head):
+            if os.path.isdir(head):
+                break  # created meanwhile (another fork exporting into the same new root)
             return f'{head} exists and is not a folder'
         parent = os.path.dirname(head)
         if parent == head:
@@ -319,6 +368,8 @@ def archive_members(bundle_dir, manifest):
     """The relative paths an archive of the bundle holds: the manifest, every file it lists, and the
     artifact contents its ``artifact_contents`` index lists; sorted."""
     members = {MANIFEST_NAME}
+    if isinstance(manifest.get('digests'), dict):
+        members.add(DIGESTS_NAME)
     for entry in (manifest.get('kinds') or {}).values():
         if isinstance(entry, dict) and entry.get('file'):
             members.add(os.path.basename(str(entry['file'])))

@@ -27,6 +27,7 @@ never replayed. A 401 renews the token once (credential sources) and resends.
 """
 
 import hashlib
+import json
 import random
 import re
 import threading
@@ -35,7 +36,7 @@ import traceback
 import uuid
 from collections import namedtuple
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 try:
     import requests
@@ -51,6 +52,9 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import ARM, D
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import build_url, get_route, split_base_url
 
 HAS_REQUESTS = REQUESTS_IMPORT_ERROR is None
+# Request errors that the same request would meet again: never retried (an invalid header or URL).
+NOT_RETRIED = ((requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
+                requests.exceptions.URLRequired) if HAS_REQUESTS else ())
 COLLECTION_VERSION = '1.0.0'
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 RETRY_AFTER_MAX = 600  # seconds; ARM sends 10 s to 10 min
@@ -61,6 +65,26 @@ REDACTED = '********'
 SAS_PARAMETER = re.compile(r'([?&](?:sig|skoid|sktid|skt|ske|sks|skv|sdd)=)[^&\s\'"]*', re.IGNORECASE)
 
 LroResult = namedtuple('LroResult', ['status', 'response', 'polls'])
+
+
+def secret_forms(secret):
+    """The ways ``secret`` can appear in a message: as is, without its outer whitespace, JSON-escaped, repr-escaped
+    (``'Bearer abc\\n'`` in an exception text) and URL-encoded; only forms of at least 4 characters, longest first."""
+    secret = str(secret)
+    forms = set()
+    for value in (secret, secret.strip()):
+        forms.update((value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1], repr(value)[1:-1],
+                      quote(value, safe=''), quote_plus(value)))
+    return sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
+
+
+def redact_text(text, secrets):
+    """``text`` with every form (:func:`secret_forms`) of every secret replaced by :data:`REDACTED`."""
+    text = str(text)
+    forms = {form for secret in secrets if secret and len(str(secret).strip()) >= 4 for form in secret_forms(secret)}
+    for form in sorted(forms, key=len, reverse=True):  # the longest first: an escaped form holds the raw one
+        text = text.replace(form, REDACTED)
+    return text
 
 
 class DeleteResult(namedtuple('DeleteResult', ['outcome', 'status', 'request_id', 'error', 'response', 'attempts'])):
@@ -314,12 +338,8 @@ class Client:
     # -- sending ------------------------------------------------------------------------
 
     def redact(self, text):
-        """``text`` with every secret of the auth source replaced."""
-        text = str(text)
-        for secret in self.auth.secrets() if self.auth is not None else ():
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, REDACTED)
-        return text
+        """``text`` with every secret of the auth source replaced (escaped forms too: :func:`secret_forms`)."""
+        return redact_text(text, self.auth.secrets() if self.auth is not None else ())
 
     def _error(self, what, response, hint=None):
         code, message, correlation = parse_error(response)
@@ -365,6 +385,13 @@ class Client:
             try:
                 response = self.session.request(method, url, headers=sent, json=json_body, timeout=self.timeout,
                                                 verify=self.verify, allow_redirects=False, stream=stream)
+            except requests.exceptions.InvalidHeader:
+                # requests quotes the header value in its message (the bearer token): never shown, never retried
+                raise AzureMLError(self.redact(what), 'a request header is invalid (a header value holds a line break or a '
+                                                      'control character; its value is not shown): not sent, not retried') from None
+            except NOT_RETRIED as exc:
+                reason = self.redact(f'{type(exc).__name__}: {exc}')
+                raise AzureMLError(self.redact(what), f'{reason} (an invalid URL: not sent, not retried)') from None
             except requests.exceptions.RequestException as exc:
                 reason = self.redact(f'{type(exc).__name__}: {exc}')
                 if isinstance(exc, requests.exceptions.SSLError):  # a certificate problem does not go away: never retried
@@ -396,7 +423,8 @@ class Client:
             response.attempts = len(retry.history) + 1
             return response
 
-    def call(self, op, params=None, *, what=None, query=None, json_body=None, ok=(200, 201, 202, 204), missing_ok=False):
+    def call(self, op, params=None, *, what=None, query=None, json_body=None, ok=(200, 201, 202, 204), missing_ok=False,
+             headers=None):
         """Send ``op``; return the ``requests.Response`` when its status is in ``ok``.
 
         With ``missing_ok`` a 404 is returned too (the caller checks ``status_code``).
@@ -406,7 +434,8 @@ class Client:
         params = self.params(params)
         what = what or describe_call(op, params)
         url = self.url(op, params, query)
-        response = self.send(route.method, url, what=what, idempotent=route.idempotent, auth=route.auth, json_body=json_body)
+        response = self.send(route.method, url, what=what, idempotent=route.idempotent, auth=route.auth, json_body=json_body,
+                             headers=headers)
         if response.status_code in ok or (missing_ok and response.status_code == 404):
             return response
         raise self._error(what, response, self._hint(response))
@@ -416,18 +445,20 @@ class Client:
             return 'the access_token is expired or invalid (auth_source token cannot renew it)'
         return None
 
-    def delete(self, op, params=None, *, what=None, query=None, absent=(404,), raise_errors=False):
+    def delete(self, op, params=None, *, what=None, query=None, absent=(404,), raise_errors=False, client_request_id=None):
         """DELETE ``op`` (retried as an idempotent call); return a :class:`DeleteResult`.
 
         2xx is ``deleted``, a status in ``absent`` is ``absent`` (pass ``(204, 404)`` for ARM,
         whose 204 means "did not exist"); anything else is ``failed`` with the error line, or
         raises :class:`AzureMLError` with ``raise_errors``. A 202 is ``deleted`` once accepted:
-        follow it with :meth:`wait_lro`.
+        follow it with :meth:`wait_lro`. ``client_request_id``: the ``x-ms-client-request-id`` every attempt carries
+        (the one the audit log recorded before the DELETE), instead of a new one per attempt.
         """
         params = self.params(params)
         what = what or describe_call(op, params)
+        headers = {'x-ms-client-request-id': client_request_id} if client_request_id else None
         try:
-            response = self.call(op, params, what=what, query=query, ok=tuple(range(200, 300)) + tuple(absent))
+            response = self.call(op, params, what=what, query=query, ok=tuple(range(200, 300)) + tuple(absent), headers=headers)
         except AzureMLError as exc:
             if raise_errors:
                 raise

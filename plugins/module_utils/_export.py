@@ -26,6 +26,7 @@ The first error stops everything: the tasks running end at their next item, queu
 dropped, and the error (with what was being done, status, request id) reaches the consumer.
 """
 
+import hashlib
 import heapq
 import itertools
 import os
@@ -34,9 +35,9 @@ import threading
 import time
 from datetime import datetime, timezone
 
-from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle
+from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_json_array
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_atomic, write_json_array
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, PIPELINE_KINDS
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
 
@@ -319,6 +320,42 @@ class Collector:
             self.emit(name, found)
 
 
+def start_kinds(collector, kinds, pipeline=None):
+    """Set ``collector`` to list every object of ``kinds`` (the pipeline ones: the ids of ``pipeline``, ``{kind: [ids]}``)."""
+    # The experiments first: the longest chain of calls (runs, metrics, artifacts) hangs under them.
+    if {'experiments', 'runs', 'metrics', 'artifacts'} & set(kinds):
+        collector.start_experiments()
+    for name in kinds:
+        kind = KINDS[name]
+        if kind.pipeline_kind:
+            collector.start_pipeline(name, (pipeline or {}).get(name, []))
+        elif kind.list_op and kind.parent is None and name != 'experiments':
+            collector.start_list(name)
+
+
+class _DigestSink:
+    """A sink that keeps nothing but each object's digest (a purge's listing of what a workspace delete takes with it)."""
+
+    def __init__(self, digests, name):
+        self.digests = digests
+        self.name = name
+
+    def put(self, item):
+        self.digests.add(self.name, item)
+
+
+def list_digests(client, kinds, digests):
+    """List every object of the listable ``kinds`` as the export does (scrubbed, every page, ``client.concurrency`` requests
+    at a time) and record each one's digest in ``digests`` (a ``_digests.Digests``); the objects themselves are not kept."""
+    scheduler = Scheduler(client.concurrency)
+    collector = Collector(client, scheduler, {name: _DigestSink(digests, name) for name in kinds})
+    try:
+        start_kinds(collector, kinds)
+    except Cancelled:
+        pass
+    scheduler.run()
+
+
 def _run_then_close(scheduler, sinks):
     error = None
     try:
@@ -444,9 +481,10 @@ class _ContentDownloader:
         return entry
 
 
-def _write_kind(scheduler, sink, dest, key, *, check_mode, results, name):
+def _write_kind(scheduler, sink, dest, key, *, check_mode, results, name, digests=None):
     try:
-        results[name] = write_json_array(dest, sink, key, check_mode=check_mode)
+        items = digests.tap(name, sink) if digests is not None else sink  # each object's digest, as it streams to its file
+        results[name] = write_json_array(dest, items, key, check_mode=check_mode)
     except Cancelled:
         sink.abandon()
     except BaseException as exc:  # noqa: BLE001 - reported by the orchestrator
@@ -480,6 +518,7 @@ class BundleExport:
         self.where = f'workspace {ws}'
         self.staging = None
         self.missing = {}
+        self.digests = _digests.Digests()
 
     # -- steps ----------------------------------------------------------------------------------
 
@@ -520,7 +559,8 @@ class BundleExport:
             folder = self.bundle_dir if self.check_mode else self.staging
             dest = os.path.join(folder, self._file(name))
             writer = threading.Thread(target=_write_kind, args=(scheduler, sinks[name], dest, self._key(name)),
-                                      kwargs={'check_mode': self.check_mode, 'results': results, 'name': name},
+                                      kwargs={'check_mode': self.check_mode, 'results': results, 'name': name,
+                                              'digests': self.digests if name in KINDS else None},
                                       name=f'gdpr-azureml-write-{name}', daemon=True)
             writer.start()
             writers.append(writer)
@@ -531,15 +571,7 @@ class BundleExport:
         try:
             if 'workspace' in sinks:
                 sinks['workspace'].put(workspace_object)
-            # The experiments first: the longest chain of calls (runs, metrics, artifacts) hangs under them.
-            if {'experiments', 'runs', 'metrics', 'artifacts'} & set(self.kinds):
-                collector.start_experiments()
-            for name in self.kinds:
-                kind = KINDS[name]
-                if kind.pipeline_kind:
-                    collector.start_pipeline(name, self.pipeline.get(name, []))
-                elif kind.list_op and kind.parent is None and name != 'experiments':
-                    collector.start_list(name)
+            start_kinds(collector, self.kinds, self.pipeline)
         except Cancelled:
             pass
         _run_then_close(scheduler, real_sinks)
@@ -583,13 +615,24 @@ class BundleExport:
             if self.staging:
                 _bundle.remove_tree(self.staging)
 
+    def _digests_entry(self):
+        """Write ``digests.json`` to the staging folder (not in check mode); its manifest entry."""
+        data = _digests.dumps(self.digests.as_dict(list(self.kinds)))
+        if not self.check_mode:
+            write_atomic(os.path.join(self.staging, _digests.DIGESTS_NAME), data, _bundle.FILE_MODE)
+        return {'file': _digests.DIGESTS_NAME, 'count': self.digests.count(), 'sha256': hashlib.sha256(data).hexdigest()}
+
     def _finish(self, results, ws_info, previous, started, created):
         entries = self._kind_entries(results)
-        core = {'format_version': _bundle.FORMAT_VERSION, 'collection_version': COLLECTION_VERSION, 'workspace': ws_info, 'kinds': entries}
+        digests = self._digests_entry()
+        core = {'format_version': _bundle.FORMAT_VERSION, 'collection_version': COLLECTION_VERSION, 'workspace': ws_info, 'kinds': entries,
+                'digests': digests}
         kinds_changed = {}
         for name in entries:
             sha, mode_ok = _file_state(os.path.join(self.bundle_dir, entries[name]['file']))
             kinds_changed[name] = sha != entries[name]['sha256'] or not mode_ok
+        sha, mode_ok = _file_state(os.path.join(self.bundle_dir, _digests.DIGESTS_NAME))
+        digests_changed = sha != digests['sha256'] or not mode_ok
         content_moves, stale = [], []
         if self.artifact_content and not self.check_mode:
             content_moves, stale = self._content_changes(previous)
@@ -601,7 +644,8 @@ class BundleExport:
             kinds_changed[name] = kinds_changed['artifacts'] or not isinstance(before, dict)
             entries[name] = dict(entries[name], sha256=None) if kinds_changed[name] else dict(before)
         manifest_same = previous is not None and _bundle.manifest_content(previous) == core
-        changed = bool(created) or not manifest_same or any(kinds_changed.values()) or bool(content_moves) or bool(stale)
+        changed = (bool(created) or not manifest_same or any(kinds_changed.values()) or digests_changed or bool(content_moves)
+                   or bool(stale))
         manifest = previous if not changed else dict(core, started=started, finished=None)
         if changed and not self.check_mode:
             _bundle.remove_manifest(self.bundle_dir)
@@ -611,6 +655,11 @@ class BundleExport:
                     if os.path.islink(final):
                         os.unlink(final)
                     os.replace(os.path.join(self.staging, entry['file']), final)
+            if digests_changed:
+                final = os.path.join(self.bundle_dir, _digests.DIGESTS_NAME)
+                if os.path.islink(final):
+                    os.unlink(final)
+                os.replace(os.path.join(self.staging, _digests.DIGESTS_NAME), final)
             for rel in content_moves:
                 final = _bundle.inside(self.bundle_dir, rel)
                 _bundle.make_dirs(os.path.dirname(final))

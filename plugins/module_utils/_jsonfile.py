@@ -26,6 +26,7 @@ temporary file in the destination folder (created 0600), which is fsynced and re
 import hashlib
 import json
 import os
+import stat
 import tempfile
 
 CHUNK = 1024 * 1024
@@ -125,28 +126,33 @@ def _check_dest(dest):
 def make_private_dirs(path):
     """Create the folder ``path`` and its missing parents with mode 0700 (whatever the umask); return the folders created.
 
-    Existing folders are left as they are. :raises NotADirectoryError: something on the way is not a folder.
+    Existing folders are left as they are. Safe against concurrent creators (forks exporting into the same new root):
+    each missing folder is created with ``mkdir``; when it appeared meanwhile (``EEXIST``) it is accepted only if it is a
+    real folder, not a file nor a symbolic link. :raises NotADirectoryError: something on the way is not a folder.
     """
     path = os.path.abspath(path)
     missing = []
     head = path
     while not os.path.isdir(head):
-        if os.path.lexists(head):
-            raise NotADirectoryError(f'{head} exists and is not a folder')
         missing.append(head)
         parent = os.path.dirname(head)
         if parent == head:
             break
         head = parent
+    created = []
     for folder in reversed(missing):
         try:
             os.mkdir(folder, DIR_MODE)
         except FileExistsError:
-            if not os.path.isdir(folder):
+            mode = os.lstat(folder).st_mode
+            if stat.S_ISLNK(mode):
+                raise NotADirectoryError(f'{folder} is a symbolic link, not a folder') from None
+            if not stat.S_ISDIR(mode):
                 raise NotADirectoryError(f'{folder} exists and is not a folder') from None
-            continue
+            continue  # another creator made it first
         os.chmod(folder, DIR_MODE)
-    return list(reversed(missing))
+        created.append(folder)
+    return created
 
 
 def write_atomic(dest, chunks, mode=MODE):

@@ -14,9 +14,10 @@ export, the purge and the subject index all read this table; nothing else hard-c
 class Kind:
     """One kind of object (``models``, ``runs``, ...)."""
 
-    __slots__ = ("name", "file", "id_field", "list_op", "get_op", "delete_op", "parent", "scope", "pipeline_kind")
+    __slots__ = ("name", "file", "id_field", "list_op", "get_op", "delete_op", "parent", "scope", "pipeline_kind", "volatile")
 
-    def __init__(self, name, id_field, *, list_op=None, get_op=None, delete_op=None, parent=None, scope="all", pipeline_kind=None):
+    def __init__(self, name, id_field, *, list_op=None, get_op=None, delete_op=None, parent=None, scope="all", pipeline_kind=None,
+                 volatile=()):
         self.name = name
         self.file = name + ".json"
         self.id_field = id_field
@@ -26,6 +27,9 @@ class Kind:
         self.parent = parent  # the kind whose objects this kind is listed under (one call per parent)
         self.scope = scope  # "all": every object is listed; "requested": only the ids asked for
         self.pipeline_kind = pipeline_kind  # the pipeline_info `kind` value, for pipeline objects
+        # Dotted paths of fields that change without the object's data changing (a state the service moves on its own):
+        # left out of the object's content digest (``_digests``), so that they never make an exported object look new.
+        self.volatile = tuple(volatile)
 
     def object_id(self, obj):
         """The identifying value of ``obj`` (the sort key of bundle files)."""
@@ -37,8 +41,11 @@ class Kind:
 
 
 _TABLE = (
-    Kind("workspace", "id", get_op="workspaces.get", delete_op="workspaces.delete"),
-    Kind("computes", "id", list_op="computes.list", get_op="computes.get"),
+    Kind("workspace", "id", get_op="workspaces.get", delete_op="workspaces.delete", volatile=("properties.provisioningState",)),
+    Kind("computes", "id", list_op="computes.list", get_op="computes.get",
+         volatile=("properties.provisioningState", "properties.properties.allocationState",
+                   "properties.properties.allocationStateTransitionTime", "properties.properties.currentNodeCount",
+                   "properties.properties.targetNodeCount", "properties.properties.nodeStateCounts")),
     Kind("experiments", "experimentId", list_op="experiments.list"),
     Kind("runs", "runId", list_op="runs.list", get_op="runs.get", parent="experiments"),
     Kind("metrics", "metricId", list_op="metrics.list", get_op="metrics.get", parent="experiments"),
@@ -48,7 +55,7 @@ _TABLE = (
     Kind("models", "id", list_op="models.list", get_op="models.get", delete_op="models.delete"),
     Kind("assets", "id", list_op="assets.list", get_op="assets.get", delete_op="assets.delete"),
     Kind("images", "id", list_op="images.list", get_op="images.get", delete_op="images.delete"),
-    Kind("services", "id", list_op="services.list", get_op="services.get", delete_op="services.delete"),
+    Kind("services", "id", list_op="services.list", get_op="services.get", delete_op="services.delete", volatile=("state",)),
     Kind("pipeline_experiments", "id", get_op="pipeline_experiments.get", scope="requested", pipeline_kind="experiment"),
     Kind("pipeline_graphs", "id", get_op="pipeline_graphs.get", scope="requested", pipeline_kind="graph"),
     Kind("pipeline_modules", "id", get_op="pipeline_modules.get", scope="requested", pipeline_kind="module"),

@@ -25,10 +25,11 @@ from collections import namedtuple
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._auth import (
-    AUTH_ENV, AUTH_SOURCES, STORAGE_AUTH_ENV, AuthError, AuthOptions, MissingLibraryError, build_auth, normalize_authority,
+    AUTH_ENV, AUTH_SOURCES, STORAGE_AUTH_ENV, TOKEN_OPTION_NAMES, AuthError, AuthOptions, MissingLibraryError, build_auth,
+    clean_token, normalize_authority,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import (
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, AzureMLError, Client,
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, AzureMLError, Client, redact_text,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import (
     API_PROFILES, CLOUDS, DEFAULT_CLOUD, MODEL_MANAGEMENT, STORAGE_SCOPE, discovery_hosts, family_base, get_cloud, normalize_location,
@@ -191,12 +192,14 @@ class AzureMLModule:
         self._client = None
         self._storage = None
         self._workspace_resource = None  # the ARM workspace, once read
+        self._given_tokens = []  # the token options as given (before _clean_tokens), masked too
         self._lock = threading.Lock()
         if not HAS_REQUESTS:
             self._module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         problem = validate_common(self.params)
         if problem:
             self.fail(problem[1], option=problem[0])
+        self._clean_tokens()
         if requires_workspace:
             missing = [n for n in ('resource_group', 'workspace_name') if not self.params.get(n)]
             if missing:
@@ -296,16 +299,14 @@ class AzureMLModule:
         self._module.warn(self.redact(msg))
 
     def redact(self, text):
-        text = str(text)
-        secrets = [self.params.get(name) for name in SECRET_OPTIONS]
+        """``text`` without any secret of the options, the auth source or the storage client, escaped forms included
+        (``_client.redact_text``)."""
+        secrets = [self.params.get(name) for name in SECRET_OPTIONS] + self._given_tokens
         if self._auth is not None:
             secrets.extend(self._auth.secrets())
         if self._storage is not None:
             secrets.extend(self._storage.secrets())
-        for secret in secrets:
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, '********')
-        return text
+        return redact_text(text, [s for s in secrets if s])
 
     def fail(self, msg, **kwargs):
         """``fail_json`` with ``msg`` (secrets redacted) and extra result keys."""
@@ -362,6 +363,22 @@ class AzureMLModule:
         self.run(lambda module: dict(module.items_result(key, items, sort_key), **extra))
 
     # -- internals ----------------------------------------------------------------------
+
+    def _clean_tokens(self):
+        """The token options (``access_token``, ``storage_access_token``) without their outer whitespace, masked in every
+        output as given and as sent (Ansible masks only the value as given); refused before any request, naming the option
+        and never the value, when a control character is left inside one."""
+        for name in TOKEN_OPTION_NAMES:
+            given = self.params.get(name)
+            if not given:
+                continue
+            self._given_tokens.append(given)
+            try:
+                token = clean_token(given, name)
+            except AuthError as exc:
+                self.fail(str(exc), option=name)
+            self._module.no_log_values.add(token)
+            self.params[name] = token
 
     def _build_auth(self):
         p = self.params

@@ -15,23 +15,26 @@
 - :func:`references` / :func:`blocking_holders`: which images and services hold a model or an
   image (the service answers 412 ``DeletionRequired`` for those), computed from the listings,
   so that check mode refuses exactly where the real run would be refused.
-- :class:`AuditLog`: the append-only JSON-lines audit log (file 0600, folders it creates 0700,
-  never truncated, one ``write(2)`` per line on an ``O_APPEND`` descriptor, fsynced).
+- the audit log (``_audit``): a ``pending`` line before each DELETE, its settling line after; what an interrupted run
+  left pending is settled by listing again (:func:`settle_pending`).
 - :func:`write_plan` / :func:`read_plan`: the plan file a check run writes (``purge-plan.json``).
 """
 
-import datetime
 import json
 import os
-import threading
+import uuid
 
-from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, object_ids, verify_bundle
+from ansible_collections.gdpr.azureml.plugins.module_utils._audit import AuditError, audit_log, audit_record, settle_by_relist, utc_now
+from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import verify_bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import (
     COLLECTION_VERSION, LRO_FAILED, LRO_SUCCEEDED, AzureMLError, LroTimeoutError, request_id_of,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import MODEL_MANAGEMENT
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import make_private_dirs, write_atomic
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KINDS, references
+from ansible_collections.gdpr.azureml.plugins.module_utils._coverage import (
+    UNLISTABLE, check_bundle, compare_planned, content_problems, erasure_counts, list_erasure,
+)
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import write_atomic
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KIND_NAMES, KINDS, references
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, purge_subjects, subject_purge_selection
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import PURGE_QUERY
 
@@ -44,8 +47,6 @@ SERVICE_WAIT_TIMEOUT = 900  # seconds the service deletes of one run may take (s
 FIRST_POLL_INTERVAL = 1  # ...after a first poll this soon, the interval doubling up to SERVICE_POLL_INTERVAL
 PLAN_FORMAT_VERSION = 1
 PLAN_NAME = 'purge-plan.json'
-AUDIT_FSYNC_EVERY = 64
-FILE_MODE = 0o600
 
 
 class PurgeError(Exception):
@@ -54,11 +55,6 @@ class PurgeError(Exception):
     def __init__(self, message, **result):
         super().__init__(message)
         self.result = result
-
-
-def utc_now():
-    """The current time, ISO 8601 UTC with microseconds and a ``Z``."""
-    return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
 
 
 def singular(kind_name):
@@ -137,109 +133,6 @@ def holders_message(blocked, ws, limit=10):
             f'the images, then the models (the role gdpr.azureml.purge_workspace does it in that order)')
 
 
-# -- the audit log ----------------------------------------------------------------------------------------------------------
-
-class AuditLog:
-    """An append-only JSON-lines file: created 0600 (its missing folders 0700), never truncated.
-
-    Each record is one line written with a single ``write(2)`` on an ``O_APPEND`` descriptor
-    (so concurrent writers never interleave within a line); the file is fsynced every
-    :data:`AUDIT_FSYNC_EVERY` lines and when closed. Thread-safe.
-    """
-
-    def __init__(self, path):
-        self.path = os.path.abspath(os.path.expanduser(str(path)))
-        self.lines = 0
-        self._fd = None
-        self._pending = 0
-        self._lock = threading.Lock()
-
-    def open(self):
-        if self._fd is not None:
-            return self
-        if os.path.isdir(self.path):
-            raise PurgeError(f'audit_log {self.path} is a directory')
-        make_private_dirs(os.path.dirname(self.path))
-        created = not os.path.exists(self.path)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-        try:
-            if created:
-                os.fchmod(fd, FILE_MODE)  # whatever the umask
-            size = os.fstat(fd).st_size
-            if size:
-                # A line cut short (a crash mid-write) must not swallow the next record.
-                with open(self.path, 'rb') as f:
-                    f.seek(size - 1)
-                    if f.read(1) != b'\n':
-                        os.write(fd, b'\n')
-        except BaseException:
-            os.close(fd)
-            raise
-        self._fd = fd
-        return self
-
-    def write(self, record):
-        """Append ``record`` (a dict) as one JSON line."""
-        data = (json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(',', ':')) + '\n').encode('utf-8')
-        with self._lock:
-            self.open()
-            os.write(self._fd, data)
-            self.lines += 1
-            self._pending += 1
-            if self._pending >= AUDIT_FSYNC_EVERY:
-                os.fsync(self._fd)
-                self._pending = 0
-
-    def close(self):
-        with self._lock:
-            if self._fd is not None:
-                try:
-                    os.fsync(self._fd)
-                finally:
-                    os.close(self._fd)
-                    self._fd = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-class _NoAudit:
-    lines = 0
-    path = None
-
-    def open(self):
-        return self
-
-    def write(self, record):
-        pass
-
-    def close(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        pass
-
-
-def audit_log(path):
-    """An :class:`AuditLog` for ``path``, opened now (so that an unusable path fails before any delete),
-    or a no-op when ``path`` is empty."""
-    return AuditLog(path).open() if path else _NoAudit()
-
-
-def audit_record(workspace_id, kind_name, obj_id, *, status, request_id, outcome, **extra):
-    """One audit line: the fields of ``docs/purge.md`` (``time`` first in meaning, keys sorted on disk)."""
-    record = {'time': utc_now(), 'workspace_id': workspace_id, 'kind': kind_name, 'id': obj_id, 'status': status,
-              'request_id': request_id, 'outcome': outcome}
-    record.update({k: v for k, v in extra.items() if v is not None})
-    return record
-
-
 # -- the deleting modules -------------------------------------------------------------------------------------------------
 
 def delete_argument_spec():
@@ -287,6 +180,7 @@ def run_delete(module, kind_name):
         raise ValueError(f'kind {kind_name} cannot be deleted')
     if kind_name == 'services' and module.params.get('wait_timeout') is not None and module.params['wait_timeout'] <= 0:
         module.fail(f"wait_timeout must be more than 0 seconds, got {module.params['wait_timeout']}", option='wait_timeout')
+    require_absolute(module, 'audit_log')
     mode, requested = _targets(module, kind_name)
     module.run(guarded(lambda m: _delete(m, kind_name, mode, requested)))
 
@@ -298,7 +192,30 @@ def guarded(fn):
             return fn(module)
         except PurgeError as exc:
             module.fail(str(exc), **exc.result)
+        except AuditError as exc:
+            module.fail(str(exc))
     return wrapper
+
+
+def settle_pending(module, audit):
+    """Settle what an interrupted run left ``pending`` in the audit log (``_audit.settle_by_relist``): list each such kind
+    again (get the workspace), ``deleted`` when the object is gone, ``failed`` when it is still there."""
+    client, ws = module.client, module.workspace
+
+    def present(kind_name):
+        if kind_name == 'workspace':
+            found = client.get_json('workspaces.get', what=f'get workspace {ws} (to settle the audit log)', missing_ok=True)
+            return set() if found is None else {str(found.get('id') or ws.id).lower(), ws.id.lower()}
+        if kind_name in DELETABLE_KINDS:
+            try:
+                return {KINDS[kind_name].object_id(o) for o in list_objects(client, kind_name, ws)}
+            except AzureMLError as exc:
+                if exc.status == 404:  # the workspace is gone, and its objects with it
+                    return set()
+                raise
+        return None
+
+    return settle_by_relist(audit, ws.id, present)
 
 
 def _existing(module, kind_name, mode, requested):
@@ -315,7 +232,7 @@ def _existing(module, kind_name, mode, requested):
     return [i for i in requested if i in present]
 
 
-def _delete(module, kind_name, mode, requested):
+def _delete(module, kind_name, mode, requested, settle=True):
     client, ws = module.client, module.workspace
     existing = _existing(module, kind_name, mode, requested)
     # The same validation in check mode and in a real run: what holds the objects to delete?
@@ -330,6 +247,8 @@ def _delete(module, kind_name, mode, requested):
         return dict(changed=bool(would), deleted=would, results=[], **module.diff({kind_name: would}, {kind_name: []}))
     targets = existing if mode == 'all' else requested
     with audit_log(module.params.get('audit_log')) as audit:
+        if settle:
+            settle_pending(module, audit)
         results = delete_objects(module, kind_name, targets, set(existing), audit)
     deleted = [r['id'] for r in results if r['outcome'] == 'deleted']
     failed = [r for r in results if r['outcome'] == 'failed']
@@ -362,7 +281,9 @@ def delete_objects(module, kind_name, ids, existed, audit):
     """DELETE each id (bounded concurrency), then wait for the operations answered 202; one result per id, in order.
 
     ``existed``: ids a listing just saw; an ``absent`` answer to a DELETE that was retried is then
-    counted as ``deleted`` (the first attempt deleted it). Every result goes to ``audit`` once final.
+    counted as ``deleted`` (the first attempt deleted it). Before each DELETE a ``pending`` line with its
+    ``client_request_id`` is on disk (an audit log that cannot be written stops here, before the DELETE:
+    ``_audit.AuditError``); every result goes to ``audit`` once final, with the same ``client_request_id``.
     The accepted (202) deletes are waited for together (:func:`wait_operations`), so that a slow
     operation never holds one of the ``concurrency`` request slots while it sleeps.
     """
@@ -370,13 +291,15 @@ def delete_objects(module, kind_name, ids, existed, audit):
 
     def record(entry):
         audit.write(audit_record(ws.id, kind_name, entry['id'], status=entry['status'], request_id=entry['request_id'],
-                                 outcome=entry['outcome'], error=entry.get('error')))
+                                 outcome=entry['outcome'], error=entry.get('error'), client_request_id=entry['client_request_id']))
 
     def one(obj_id):
         what = f'delete {singular(kind_name)} {obj_id} in workspace {ws}'
+        cid = str(uuid.uuid4())
+        audit.pending(audit_record(ws.id, kind_name, obj_id, status=None, request_id=None, outcome='pending', client_request_id=cid))
         try:
-            res = client.delete(kind.delete_op, {'id': obj_id}, what=what, absent=MMS_ABSENT)
-            entry = {'id': obj_id, 'status': res.status, 'request_id': res.request_id, 'outcome': res.outcome}
+            res = client.delete(kind.delete_op, {'id': obj_id}, what=what, absent=MMS_ABSENT, client_request_id=cid)
+            entry = {'id': obj_id, 'status': res.status, 'request_id': res.request_id, 'outcome': res.outcome, 'client_request_id': cid}
             if res.error:
                 entry['error'] = res.error
             if res.outcome == 'absent' and (res.attempts or 1) > 1 and obj_id in existed:
@@ -384,7 +307,8 @@ def delete_objects(module, kind_name, ids, existed, audit):
             if res.outcome == 'deleted' and res.status in (201, 202):
                 return entry, {'entry': entry, 'response': res.response, 'what': what}
         except Exception as exc:  # one object's surprise must not hide the others' results
-            entry = {'id': obj_id, 'status': None, 'request_id': None, 'outcome': 'failed', 'error': f'{what}: {type(exc).__name__}: {exc}'}
+            entry = {'id': obj_id, 'status': None, 'request_id': None, 'outcome': 'failed', 'error': f'{what}: {type(exc).__name__}: {exc}',
+                     'client_request_id': cid}
         record(entry)
         return entry, None
 
@@ -569,14 +493,26 @@ def plan_argument_spec():
         'show_max': {'type': 'int', 'default': 1000},
         'audit_log': {'type': 'path'},
         'delete_workspace': {'type': 'bool', 'default': False},
+        'allow_soft_delete': {'type': 'bool', 'default': False},
+        'play_workspaces': {'type': 'list', 'elements': 'str', 'default': []},
         'fail_on_refusal': {'type': 'bool', 'default': True},
         'subjects': {'type': 'list', 'elements': 'raw', 'default': []},
     }
 
 
+def require_absolute(module, *options):
+    """Fail, naming the option, when one of the path ``options`` is set but relative: a relative audit log or plan lands
+    wherever the module happens to run (for a playbook of the collection: inside the collection), so it is refused."""
+    for option in options:
+        value = module.params.get(option)
+        if value and not os.path.isabs(str(value)):
+            module.fail(f'{option} must be an absolute path, got {value}', option=option)
+
+
 def validate_plan_options(module):
     """Option checks of ``purge_plan`` that need no request (each message names its option)."""
     p = module.params
+    require_absolute(module, 'audit_log', 'plan_file', 'export_dir')
     for option in ('max_deletions', 'show_max'):
         if p[option] < 0:
             module.fail(f'{option} must be 0 or more, got {p[option]}', option=option)
@@ -618,48 +554,49 @@ def validate_apply_options(module):
     total = sum(len(set(ids)) for ids in objects.values())
     if total > p['max_deletions']:
         module.fail(f"objects holds {total} ids to delete, more than max_deletions {p['max_deletions']}", option='max_deletions')
-    if not module.check_mode and not confirmed(p.get('confirm'), ws.workspace_name, (ws.id,)):
-        module.fail(f'confirm must name this workspace ({ws.workspace_name} or {ws.id}) to delete its objects; '
-                    f"it holds {', '.join(p.get('confirm') or []) or 'nothing'}", option='confirm')
+    if not module.check_mode:
+        problem = confirmation_problem(p.get('confirm'), ws, (ws.id,), p.get('play_workspaces'))
+        if problem:
+            module.fail(problem, option='confirm')
 
 
-def confirmed(confirm, name, ids):
-    """True when ``confirm`` holds the workspace ``name`` (exactly) or one of its ARM ``ids`` (case-insensitively)."""
+def confirmed(confirm, name, ids, resource_group=None):
+    """``'strong'`` when ``confirm`` holds one of the workspace's ARM ``ids`` or ``<resource group>/<name>``, ``'name'`` when
+    it holds only its bare ``name``, else None (all compared case-insensitively, as Azure compares them)."""
     ids = {str(i).lower() for i in ids if i}
-    return any(str(c).strip() == name or str(c).strip().lower() in ids for c in confirm or ())
+    if resource_group:
+        ids.add(f'{resource_group}/{name}'.lower())
+    given = {str(c).strip().lower() for c in confirm or ()}
+    if given & ids:
+        return 'strong'
+    return 'name' if str(name).lower() in given else None
+
+
+def confirmation_problem(confirm, ws, ids, play_workspaces=()):
+    """Why ``confirm`` does not confirm the workspace ``ws`` (a ``_module.Workspace``); None when it does.
+
+    A bare name confirms a workspace only when no other workspace of the play (``play_workspaces``: the names of the play's
+    hosts, this one included) has the same name: two ``ws-dup`` of two resource groups need ``<resource group>/ws-dup`` or
+    the ARM id, so that confirming one never purges its namesake.
+    """
+    match = confirmed(confirm, ws.workspace_name, ids, ws.resource_group)
+    if not confirm:
+        return (f'not confirmed: set confirm (purge_workspace_confirm) to the name {ws.workspace_name}, '
+                f'{ws.resource_group}/{ws.workspace_name} or the ARM id {ids[-1]} of this workspace (or a list holding it) to purge it')
+    if match is None:
+        return (f"confirm (purge_workspace_confirm) does not name this workspace: it holds {', '.join(confirm)}; "
+                f'this workspace is {ws.resource_group}/{ws.workspace_name} ({ids[-1]})')
+    namesakes = sum(1 for name in play_workspaces or () if str(name).lower() == ws.workspace_name.lower())
+    if match == 'name' and namesakes > 1:
+        return (f'confirm (purge_workspace_confirm) names {ws.workspace_name}, but {namesakes} workspaces of this play are called '
+                f'{ws.workspace_name} (names compare case-insensitively, as in Azure): confirm this one as '
+                f'{ws.resource_group}/{ws.workspace_name} or by its ARM id {ids[-1]}, so that its namesakes are not purged too')
+    return None
 
 
 def _inside(path, folder):
     path, folder = os.path.realpath(path), os.path.realpath(folder)
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
-def _ids_text(ids, limit=10):
-    ids = sorted(ids)
-    return ', '.join(ids[:limit]) + (f' (and {len(ids) - limit} more)' if len(ids) > limit else '')
-
-
-def export_problems(export_dir, workspace_id, planned):
-    """Why the export bundle does not cover ``planned`` (``{kind: ids}``); ``[]`` when it does."""
-    problems = list(verify_bundle(export_dir, workspace_id))
-    if problems and not os.path.isfile(os.path.join(export_dir, 'manifest.json')):
-        return [f'export bundle: {p}' for p in problems]
-    for problem in verify_bundle(export_dir, workspace_id, kinds=list(planned)):
-        if problem not in problems:
-            problems.append(problem)
-    problems = [f'export bundle: {p}' for p in problems]
-    for kind_name, ids in planned.items():
-        if not ids:
-            continue
-        try:
-            exported = object_ids(export_dir, kind_name)
-        except (BundleError, KeyError, OSError, ValueError):
-            continue  # already reported: the kind is missing from the bundle or unreadable
-        missing = set(ids) - exported
-        if missing:
-            problems.append(f'{len(missing)} {kind_name} to delete are not in the export bundle at {export_dir} (created after '
-                            f'the export?): {_ids_text(missing)}. Objects are never deleted unexported: export again, then plan again')
-    return problems
 
 
 def run_plan(module):
@@ -684,14 +621,10 @@ def _plan(module):
                  'subscription_id': ws.subscription_id}
 
     # Confirmation: required for a real run; when given, it must name this workspace in check mode too.
-    if p.get('confirm'):
-        if not confirmed(p['confirm'], ws.workspace_name, (ws.id, workspace['id'])):
-            refusals.append(f"confirm (purge_workspace_confirm) does not name this workspace: it holds {', '.join(p['confirm'])}; "
-                            f'this workspace is {ws.workspace_name} ({workspace["id"]})')
-    elif not module.check_mode:
-        refusals.append(f'not confirmed: set confirm (purge_workspace_confirm) to the name {ws.workspace_name} or the ARM id '
-                        f'{workspace["id"]} of this workspace (or a list holding it) to purge it')
-    else:
+    problem = confirmation_problem(p.get('confirm'), ws, (ws.id, workspace['id']), p.get('play_workspaces'))
+    if problem and (p.get('confirm') or not module.check_mode):
+        refusals.append(problem)
+    elif problem:
         notes.append(f'a real run needs confirm (purge_workspace_confirm) naming {ws.workspace_name}')
 
     export_dir = os.path.abspath(p['export_dir']) if p.get('export_dir') else None
@@ -699,7 +632,9 @@ def _plan(module):
         refusals.append(f"audit_log {p['audit_log']} is inside the export bundle folder {export_dir}: keep it outside, so that it "
                         'outlives the bundle')
 
+    erasure = p['delete_workspace']
     current, objects, appeared, gone, held = {k: [] for k in kinds}, {k: [] for k in kinds}, {}, {}, {}
+    erased = {}
     if found is None:
         module.warn(f'workspace {ws} was not found (deleted, or a wrong name): there is nothing to plan')
         if p['require_export']:
@@ -709,7 +644,8 @@ def _plan(module):
                 refusals.append(f'workspace {ws} was not found, and no complete export bundle of it proves that it existed '
                                 f'(a wrong name?): {"; ".join(problems)}')
     else:
-        listed = list_kinds(client, with_holders(kinds), ws)
+        # a workspace delete takes every deletable object with it: all four kinds are listed (and checked) then
+        listed = list_kinds(client, DELETABLE_KINDS if erasure else with_holders(kinds), ws)
         current = {k: sorted({KINDS[k].object_id(o) for o in listed[k]}) for k in kinds}
         if p.get('subjects'):  # only what the subjects created; what another person's image or service holds is kept
             selection = subject_purge_selection(listed, kinds, p['subjects'])
@@ -737,31 +673,84 @@ def _plan(module):
         blocked = blocking_holders({k: objects[k] for k in kinds}, listed)
         if blocked:
             refusals.append(holders_message(blocked, ws))
+        # Export first, content not ids: the bundle must hold each object to delete (and, for a workspace delete, every
+        # object the workspace holds) with the content it has now.
+        exported = None
         if p['require_export']:
-            refusals.extend(export_problems(export_dir, workspace['id'], {k: objects[k] for k in kinds}))
+            problems, exported = check_bundle(export_dir, workspace['id'], list(kinds) + (list(KIND_NAMES) if erasure else []),
+                                              erasure=erasure)
+            refusals.extend(problems)
+        if erasure:
+            comparison = list_erasure(client, found, listed, exported)
+            erased = dict(erasure_counts(comparison, objects, export_dir), workspace=1)
+        else:
+            comparison = compare_planned(listed, {k: objects[k] for k in kinds}, exported)
+        if exported is not None:
+            refusals.extend(content_problems(export_dir, comparison, erasure=erasure))
     total = sum(len(objects[k]) for k in kinds)
-    if total > p['max_deletions']:
-        refusals.append(f"the plan deletes {total} objects, more than max_deletions (purge_workspace_max_deletions) {p['max_deletions']}")
+    erased_total = sum(erased.values())
+    if total + erased_total > p['max_deletions']:
+        with_ws = (f' and deleting the workspace erases {erased_total} more with it ({total + erased_total} in all)'
+                   if erasure else '')
+        refusals.append(f"the plan deletes {total} objects{with_ws}, more than max_deletions (purge_workspace_max_deletions) "
+                        f"{p['max_deletions']}: raise purge_workspace_max_deletions to at least {total + erased_total} to go on")
+    workspace_delete = None
+    if erasure:
+        workspace_delete = {'permanent': not p['allow_soft_delete'], 'counts': erased, 'total': erased_total,
+                            'unlisted': list(UNLISTABLE)}
 
-    plan = plan_document(workspace, kinds, objects, delete_workspace=p['delete_workspace'], workspace_found=found is not None,
-                         refusals=refusals, appeared_since=appeared, gone_since=gone,
+    plan = plan_document(workspace, kinds, objects, delete_workspace=erasure, workspace_delete=workspace_delete,
+                         workspace_found=found is not None, refusals=refusals, appeared_since=appeared, gone_since=gone,
                          export_dir=export_dir, plan_file=p.get('plan_file'),
                          subjects=p.get('subjects') or [], held=held)
     result = {'plan': plan, 'total': total, 'refusals': refusals, 'notes': notes, 'shown': _shown(objects, kinds, p['show_max']),
-              'held': held,
+              'held': held, 'workspace_delete': workspace_delete,
               'appeared_since': appeared, 'gone_since': gone, 'workspace_found': found is not None, 'plan_dest': None,
               'changed': False}
     if module.check_mode:
         if module.diff_mode:
             before = {k: objects[k] for k in kinds}
             after = {k: [] for k in kinds}
-            if p['delete_workspace'] and found is not None:
+            if erasure and found is not None:
                 before['workspace'], after['workspace'] = [workspace['id']], []
             result['diff'] = {'before': before, 'after': after}
         result.update(_write_plan_file(module, export_dir, plan))
+    result['lines'] = plan_lines(result, check_mode=module.check_mode)
     if refusals and p['fail_on_refusal']:
         raise PurgeError(f'purge of workspace {ws} refused: ' + ' | '.join(refusals), **result)
     return result
+
+
+def plan_lines(result, check_mode=False):
+    """The plan as the role prints it: per kind the count and the ids shown, what a workspace delete takes with it (per
+    kind, permanently or not), what appeared since the plan file, where the plan was written, the notes."""
+    plan = result['plan']
+    erasure = plan.get('workspace_delete')
+    lines = [('Check mode, nothing is deleted. ' if check_mode else '') + f"Purge plan of workspace {plan['workspace']['name']} "
+             f"({plan['workspace']['id']}): {plan['total']} object(s) to delete" + (', then the workspace itself' if erasure else '')]
+    for kind_name in plan['kinds']:
+        shown = result['shown'][kind_name]
+        lines.append(f"  {kind_name}: {shown['count']}")
+        lines.extend(f'    - {obj_id}' for obj_id in shown['ids'])
+        if shown['more'] > 0:
+            lines.append(f"    ... and {shown['more']} more (all of them are in the plan file)")
+    if erasure:
+        how = ('permanently (forceToPurge: nothing is left to recover)' if erasure['permanent'] else
+               'softly (purge_workspace_allow_soft_delete: Azure keeps everything recoverable for its retention period)')
+        counts = ', '.join(f'{k} {n}' for k, n in erasure['counts'].items()) or 'nothing listed'
+        lines.append(f"Then the workspace is deleted {how}, erasing with it {erasure['total']} object(s): {counts}")
+        lines.append(f"  pipeline objects cannot be listed ({', '.join(erasure['unlisted'])}): those the bundle holds are "
+                     'counted; every pipeline object of the workspace goes with it')
+        lines.append(f"  counted against purge_workspace_max_deletions: {plan['total'] + erasure['total']}")
+    for kind_name, ids in result['appeared_since'].items():
+        lines.append(f'  {kind_name}: {len(ids)} appeared since the plan file and are kept: {", ".join(ids[:10])}'
+                     + (' ...' if len(ids) > 10 else ''))
+    if not result['workspace_found']:
+        lines.append('  the workspace was not found: nothing to delete')
+    if result.get('plan_dest'):
+        lines.append(f"Plan written to {result['plan_dest']} (review it, then purge with purge_workspace_plan_file)")
+    lines.extend(f'Note: {note}' for note in result['notes'])
+    return lines
 
 
 def _write_plan_file(module, export_dir, plan):
@@ -798,18 +787,23 @@ def _apply(module):
             raise PurgeError(holders_message(blocked, ws), holders=blocked, changed=False, deleted={k: [] for k in kinds}, results=[])
         return dict(changed=any(existing.values()), deleted=existing, results=[],
                     **module.diff({k: sorted(existing[k]) for k in kinds}, {k: [] for k in kinds}))
+    # What an interrupted run left pending in the audit log is settled first (listing its kinds again).
+    with audit_log(p.get('audit_log')) as audit:
+        settle_pending(module, audit)
     # results: one list (Ansible renames a 'results' that is not a list), each entry with its kind
     deleted, results, before, after = {k: [] for k in kinds}, [], {}, {}
     for kind_name in kinds:
         if not objects[kind_name]:
             continue
         try:
-            done = _delete(module, kind_name, 'ids', objects[kind_name])
-        except (PurgeError, AzureMLError) as exc:
+            done = _delete(module, kind_name, 'ids', objects[kind_name], settle=False)
+        except (PurgeError, AzureMLError, AuditError) as exc:
             if isinstance(exc, PurgeError):  # this kind's deletes failed, or its holder check refused
                 deleted[kind_name] = exc.result.get('deleted', [])
                 results.extend(dict(r, kind=kind_name) for r in exc.result.get('results', []))
                 extra = {'holders': exc.result['holders']} if 'holders' in exc.result else {}
+            elif isinstance(exc, AuditError):  # the audit log cannot be written: stopped before the next DELETE
+                extra = {}
             else:  # a listing of this kind or of its holders failed
                 extra = exc.to_result()
             raise PurgeError(f'{kind_name}: {exc}', changed=any(deleted.values()), deleted=deleted, results=results, failed_kind=kind_name,
@@ -820,7 +814,7 @@ def _apply(module):
             before.update(done['diff']['before'])
             after.update(done['diff']['after'])
     try:
-        verified = _verify(module)
+        verified = _verify(module, settle=False)
     except AzureMLError as exc:
         raise PurgeError(f'the deletes are done, listing each kind again failed: {exc}', changed=any(deleted.values()), deleted=deleted,
                          results=results, **exc.to_result()) from None
@@ -830,8 +824,9 @@ def _apply(module):
     return result
 
 
-def _verify(module):
-    """After the deletions: list each kind again, append one ``verified`` line per kind to the audit log."""
+def _verify(module, settle=True):
+    """After the deletions: list each kind again, append one ``verified`` line per kind to the audit log (with ``settle``,
+    first settle what an interrupted run left pending)."""
     p, client, ws = module.params, module.client, module.workspace
     kinds = [k for k in DELETABLE_KINDS if k in p['kinds']]
     found = client.get_json('workspaces.get', what=f'get workspace {ws}', missing_ok=True)
@@ -853,6 +848,8 @@ def _verify(module):
     lines = 0
     if not module.check_mode and p.get('audit_log'):
         with audit_log(p['audit_log']) as audit:
+            if settle:
+                settle_pending(module, audit)
             for k in kinds:
                 audit.write(audit_record(ws.id, k, None, status=None, request_id=None, outcome='verified', remaining=remaining[k]))
             lines = audit.lines
@@ -878,6 +875,7 @@ def workspace_argument_spec():
 
 
 def run_workspace_delete(module):
+    require_absolute(module, 'audit_log')
     if module.params['wait_timeout'] <= 0:
         module.fail(f"wait_timeout must be more than 0 seconds, got {module.params['wait_timeout']}", option='wait_timeout')
     module.run(guarded(_workspace_delete))
@@ -905,7 +903,11 @@ def _workspace_delete(module):
 
     what = f'{"permanently " if permanent else ""}delete workspace {ws}'
     with audit_log(p.get('audit_log')) as audit:
-        res = client.delete('workspaces.delete', what=what, query=PURGE_QUERY if permanent else None, absent=(204, 404))
+        settle_pending(module, audit)
+        cid = str(uuid.uuid4())
+        audit.pending(audit_record(ws.id, 'workspace', ws.id, status=None, request_id=None, outcome='pending', client_request_id=cid))
+        res = client.delete('workspaces.delete', what=what, query=PURGE_QUERY if permanent else None, absent=(204, 404),
+                            client_request_id=cid)
         outcome, error = res.outcome, res.error
         try:
             if res.outcome == 'deleted' and res.status in (201, 202) and p['wait']:
@@ -919,7 +921,8 @@ def _workspace_delete(module):
             outcome, error = 'failed', str(exc)
             raise
         finally:
-            audit.write(audit_record(ws.id, 'workspace', ws.id, status=res.status, request_id=res.request_id, outcome=outcome, error=error))
+            audit.write(audit_record(ws.id, 'workspace', ws.id, status=res.status, request_id=res.request_id, outcome=outcome, error=error,
+                                     client_request_id=cid))
     if res.outcome == 'failed':
         raise PurgeError(res.error, status=res.status, request_id=res.request_id, changed=False, workspace=workspace)
     changed = res.outcome == 'deleted'

@@ -140,8 +140,13 @@ def _subject_index(bundle_dir, kinds):
 
 
 def read_audit(path, workspace_id):
-    """The purge of ``workspace_id`` in the audit log ``path``: ``{'deletions': [...], 'verified': {kind: line}}``."""
-    deletions, verified = [], {}
+    """The purge of ``workspace_id`` in the audit log ``path``: ``{'deletions': [...], 'verified': {kind: line}}``.
+
+    A ``pending`` line (written before its DELETE) that no line with its ``client_request_id`` settles is a delete whose
+    outcome nobody recorded (the run was killed meanwhile; the next purge settles it by listing again): it is shown with
+    the outcome ``unknown``, never as deleted or kept.
+    """
+    deletions, verified, pending, settled = [], {}, {}, set()
     wanted = str(workspace_id or '').lower()
     try:
         with open(path, encoding='utf-8') as f:
@@ -155,12 +160,21 @@ def read_audit(path, workspace_id):
                 if not isinstance(line, dict) or str(line.get('workspace_id') or '').lower() != wanted:
                     continue
                 outcome = str(line.get('outcome') or '')
+                cid = line.get('client_request_id')
                 if outcome == 'verified':
                     verified[str(line.get('kind'))] = line
+                elif outcome == 'pending':
+                    if cid:
+                        pending.setdefault(cid, line)
+                    continue
                 elif outcome in DELETE_OUTCOMES:
                     deletions.append(line)
+                if cid:
+                    settled.add(cid)
     except OSError as exc:
         raise ReportError(f'cannot read the audit log {path}: {exc.strerror or exc}') from exc
+    unanswered = 'no answer recorded: the run ended before it; the next purge settles it by listing again'
+    deletions.extend(dict(line, outcome='unknown', error=unanswered) for cid, line in pending.items() if cid not in settled)
     by_kind = {}
     for line in deletions:
         counts = by_kind.setdefault(str(line.get('kind')), {'deleted': 0, 'failed': 0})
@@ -182,6 +196,7 @@ def read_audit(path, workspace_id):
                      for k in sorted(verified, key=_kind_order)],
         'deleted': sum(c.get('deleted', 0) for c in by_kind.values()),
         'failed': sum(c.get('failed', 0) for c in by_kind.values()),
+        'unknown': sum(c.get('unknown', 0) for c in by_kind.values()),
     }
 
 
@@ -224,7 +239,7 @@ def build_report(bundle_dir, audit_log=None):
             report['purge'] = read_audit(audit_path, report['workspace']['id'])
         else:
             report['purge'] = {'log': audit_path, 'deletions': [], 'by_kind': {}, 'verified': [], 'deleted': 0, 'failed': 0,
-                               'missing': True}
+                               'unknown': 0, 'missing': True}
     return report
 
 
@@ -332,14 +347,17 @@ def render_html(report):
             + (' was not found: nothing was deleted yet.' if purge.get('missing') else '.') + '</p>')
         if purge['by_kind'] or purge['verified']:
             remaining = {v['kind']: v['remaining'] for v in purge['verified']}
+            unknown = purge.get('unknown')
             add('<table id="purge-summary"><thead><tr><th>kind</th><th class="num">deleted</th>'
-                '<th class="num">failed</th><th class="num">remaining (verified)</th></tr></thead><tbody>')
+                '<th class="num">failed</th>' + ('<th class="num">unknown (no answer recorded)</th>' if unknown else '')
+                + '<th class="num">remaining (verified)</th></tr></thead><tbody>')
             for kind in sorted(set(purge['by_kind']) | set(remaining), key=_kind_order):
                 c = purge['by_kind'].get(kind, {})
                 left = remaining.get(kind)
                 add(f'<tr data-kind="{_e(kind)}"><td>{_e(kind)}</td><td class="num">{c.get("deleted", 0)}</td>'
                     f'<td class="num">{c.get("failed", 0)}</td>'
-                    f'<td class="num">{_e("not verified" if left is None else left)}</td></tr>')
+                    + (f'<td class="num" data-unknown="{c.get("unknown", 0)}">{c.get("unknown", 0)}</td>' if unknown else '')
+                    + f'<td class="num">{_e("not verified" if left is None else left)}</td></tr>')
             add('</tbody></table>')
         if purge['deletions']:
             add('<h2>Deleted objects and request ids</h2>')
@@ -410,12 +428,15 @@ def render_markdown(report):
                   + (' (not found: nothing was deleted yet)' if purge.get('missing') else '')]
         if purge['by_kind'] or purge['verified']:
             remaining = {v['kind']: v['remaining'] for v in purge['verified']}
-            lines += ['', '| kind | deleted | failed | remaining (verified) |', '|---|---:|---:|---:|']
+            unknown = purge.get('unknown')
+            lines += ['', '| kind | deleted | failed | ' + ('unknown (no answer recorded) | ' if unknown else '')
+                      + 'remaining (verified) |', '|---|---:|---:|' + ('---:|' if unknown else '') + '---:|']
             for kind in sorted(set(purge['by_kind']) | set(remaining), key=_kind_order):
                 c = purge['by_kind'].get(kind, {})
                 left = remaining.get(kind)
                 lines.append(f'| {_m(kind)} | {c.get("deleted", 0)} | {c.get("failed", 0)} | '
-                             f'{_m("not verified" if left is None else left)} |')
+                             + (f'{c.get("unknown", 0)} | ' if unknown else '')
+                             + f'{_m("not verified" if left is None else left)} |')
         if purge['deletions']:
             lines += ['', '### Deleted objects and request ids', '', '| time (UTC) | kind | id | HTTP | outcome | request id |',
                       '|---|---|---|---:|---|---|']
@@ -480,6 +501,7 @@ def write_reports(bundle_dir, audit_log=None, formats=FORMATS, dest=None, check_
             'audit_log': purge['log'],
             'deleted': purge['deleted'],
             'failed': purge['failed'],
+            'unknown': purge['unknown'],
             'remaining': {v['kind']: v['remaining'] for v in purge['verified']},
         },
     }

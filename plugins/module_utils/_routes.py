@@ -180,16 +180,18 @@ def _value(op, params, name):
     return value if isinstance(value, str) else str(value)
 
 
-def _segment(value):
-    """``value`` percent-encoded as one path segment; ``.`` and ``..`` too, or they would be resolved as relative."""
-    quoted = quote(value, safe='')
-    return quoted.replace('.', '%2E') if quoted in ('.', '..') else quoted
-
-
 def expand_path(op, template, params):
     """Fill the ``{name}`` placeholders of ``template``, each value percent-encoded as one segment."""
     template = template.replace('{ws}', WS)
-    return _PLACEHOLDER.sub(lambda m: _segment(_value(op, params, m.group(1))), template)
+    return _PLACEHOLDER.sub(lambda m: segment(_value(op, params, m.group(1))), template)
+
+
+def segment(value):
+    """``value`` percent-encoded as one path segment; ``.`` and ``..`` too (``%2E``), which URL normalisers (urllib3,
+    proxies, servers) would otherwise take for the current or the parent folder: ``DELETE .../models/..`` must never
+    become a request for the workspace."""
+    encoded = quote(value, safe='')
+    return encoded.replace('.', '%2E') if encoded in ('.', '..') else encoded
 
 
 def build_query(op, route_query, params, query=None):

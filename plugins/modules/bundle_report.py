@@ -21,7 +21,9 @@ description:
   - With O(audit_log) (after a purge) the report also shows, for this workspace, each object the purge deleted (or failed
     to delete) with its HTTP status and request id, and per kind the count that remained when the purge listed the kind
     again (the last C(verified) line). Deletes that found nothing to delete (outcome C(absent), which every rerun of a purge
-    appends) stay in the audit log only, so that an idempotent rerun leaves the report as it was.
+    appends) stay in the audit log only, so that an idempotent rerun leaves the report as it was. A delete whose C(pending)
+    line (written before the DELETE) has no settling line - the run was killed before its answer - is shown with the outcome
+    V(unknown), never as deleted; the next purge settles it by listing the kind again.
   - C(report.html) is self-contained - inline CSS, no script, no external asset, so it can be mailed or archived as is.
     Every value that comes from the service is escaped.
   - Makes no service call and takes none of the connection options of the other modules, so it is not a member of the
@@ -163,6 +165,14 @@ purge:
       type: int
       returned: always
       sample: 0
+    unknown:
+      description:
+        - The number of deletes whose outcome nobody recorded (a C(pending) line without its settling line, a run killed
+          meanwhile), shown with the outcome V(unknown). The next purge of the workspace settles them by listing again.
+      type: int
+      returned: always
+      sample: 0
+      version_added: 2.0.0
     remaining:
       description: Per kind, the count left when the purge listed the kind again (the last C(verified) line).
       type: dict

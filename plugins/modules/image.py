@@ -52,6 +52,11 @@ options:
       - Append one JSON line per image this run sends a delete for to this file (the audit log of
         C(docs/purge.md)), with the keys C(time) (ISO 8601, UTC), C(workspace_id), C(kind) (V(images)), C(id),
         C(status) (HTTP), C(request_id), C(outcome) (V(deleted), V(absent) or V(failed)) and, for a failure, C(error).
+      - Before each DELETE a line with C(outcome) V(pending) and the C(client_request_id) the DELETE carries
+        (C(x-ms-client-request-id)) is written to disk; the settling line after it carries the same C(client_request_id).
+        A line that cannot be written stops the module before its next DELETE. A run that finds C(pending) lines left by
+        an interrupted run settles them first by listing the kind again (C(settled_by) V(relist)).
+      - An absolute path.
       - The file is created with mode C(0600) (the folders the module creates, C(0700)); it is only ever appended to,
         never truncated. Nothing is written in check mode.
     type: path

@@ -15,8 +15,15 @@ description:
   - Every check runs and every refusal is collected and returned, not only the first one.
     The confirmation (O(confirm)) must name this workspace (required for a real run; in check mode, checked when given).
     With O(require_export), the export bundle in O(export_dir) must be complete (a manifest), be of this workspace, match its
-    checksums, and hold every object the plan deletes (objects created after the export are never deleted unexported).
+    checksums (and those of the artifact contents it took), and hold every object the plan deletes with the content it has
+    now (C(digests.json), bundle C(format_version) 2; an object created after the export, or deleted and created again
+    under the same id, is never deleted unexported; a changed object is refused by id, naming the fields that changed).
     The plan must not delete more than O(max_deletions) objects.
+  - With O(delete_workspace), the plan is that of an erasure of everything the workspace holds. The bundle must hold every
+    kind; every kind that can be listed (all but the pipeline ones) is listed again and anything absent from the bundle or
+    changed since the export is refused; everything the workspace takes with it is counted per kind
+    (RV(workspace_delete.counts); pipeline objects, which cannot be listed, as many as the bundle holds) and counted with
+    the deletes against O(max_deletions). The delete is permanent unless O(allow_soft_delete) (RV(workspace_delete.permanent)).
     No model or image to delete may be used by an image or a service that the plan does not delete (Azure would refuse
     with HTTP 412). O(audit_log) must be outside the export bundle folder. O(plan_file) must be a plan of this workspace.
   - With O(plan_file), a plan written by an earlier check run, the plan keeps only the objects that plan lists; objects that
@@ -61,7 +68,7 @@ options:
   export_dir:
     description:
       - The export bundle of this workspace (written by the role P(gdpr.azureml.export_workspace_data#role)), and where a check run
-        writes C(purge-plan.json).
+        writes C(purge-plan.json). An absolute path.
       - Required when O(require_export=true) and O(mode=plan).
     type: path
   require_export:
@@ -72,19 +79,21 @@ options:
     default: true
   max_deletions:
     description:
-      - Refuse when the plan deletes more objects than this.
+      - Refuse when the plan deletes more objects than this; with O(delete_workspace), the objects the workspace takes with it
+        count too.
     type: int
     default: 10000
   confirm:
     description:
-      - The names or ARM ids of the workspaces the operator confirms to purge. This workspace is confirmed when its name is in the
-        list, or its ARM id (compared case-insensitively).
+      - The names, C(<resource group>/<name>) or ARM ids of the workspaces the operator confirms to purge, compared
+        case-insensitively. A bare name does not confirm a workspace that shares it with another host of the play
+        (O(play_workspaces)).
       - Required for a run outside check mode. In check mode it is checked only when it is set.
     type: list
     elements: str
   plan_file:
     description:
-      - A plan written by a check run (C(purge-plan.json)), after review. Only the objects it lists are kept in the plan;
+      - A plan written by a check run (C(purge-plan.json)), after review, an absolute path. Only the objects it lists are kept in the plan;
         the objects that appeared since are returned in RV(appeared_since) and are not deleted.
       - A plan file of another workspace, or that cannot be read, is a refusal. In check mode, a O(plan_file) at the path the
         plan would be written to is not overwritten.
@@ -96,17 +105,37 @@ options:
     default: 1000
   audit_log:
     description:
-      - The audit log of the purge. With O(mode=plan) it is only checked (it must be outside O(export_dir)).
-        With O(mode=apply) the module appends one line per object deleted (as the deleting modules do), then, as with
+      - The audit log of the purge, an absolute path. With O(mode=plan) it is only checked (it must be outside O(export_dir)).
+        With O(mode=apply) the module appends, per object, a C(pending) line before its DELETE and the settling line after
+        (as the deleting modules do; see the collection's C(docs/purge.md)), then, as with
         O(mode=verify), one JSON line per kind (not in check mode), with the keys C(time),
         C(workspace_id), C(kind), C(id) (null), C(status) (null), C(request_id) (null), C(outcome) (V(verified)) and C(remaining).
       - The file is created with mode C(0600) (the folders the module creates, C(0700)) and only ever appended to.
     type: path
   delete_workspace:
     description:
-      - Record in the plan (and in the diff) that the workspace itself is deleted afterwards. The module deletes nothing.
+      - Plan the erasure of the whole workspace after the deletes (see the description). The module lists every kind, checks
+        them against the bundle and counts them; it records in the plan (and in the diff) that the workspace itself is deleted
+        afterwards. The module deletes nothing (M(gdpr.azureml.workspace) does).
     type: bool
     default: false
+  allow_soft_delete:
+    description:
+      - With O(delete_workspace), plan a soft delete (RV(workspace_delete.permanent) false); Azure keeps everything the workspace
+        held recoverable for its retention period. By default the plan is a permanent delete, as an erasure needs.
+    type: bool
+    default: false
+    version_added: 2.0.0
+  play_workspaces:
+    description:
+      - The workspace names of every host of the play (the role passes those of C(ansible_play_hosts_all)). A bare name in
+        O(confirm) confirms this workspace only when no other of these names equals it (compared case-insensitively, as Azure
+        compares names); two workspaces called C(ws-dup) in two resource groups must be confirmed as C(<resource group>/ws-dup)
+        or by their ARM ids.
+    type: list
+    elements: str
+    default: []
+    version_added: 2.0.0
   fail_on_refusal:
     description:
       - Fail when the plan is refused (the message lists every refusal; the result keeps the plan).
@@ -248,10 +277,45 @@ plan:
       type: list
       elements: str
 total:
-  description: The number of objects the plan deletes.
+  description: The number of objects the plan deletes one by one (the workspace delete's are in RV(workspace_delete)).
   returned: O(mode=plan)
   type: int
   sample: 4
+workspace_delete:
+  description:
+    - With O(delete_workspace), what the workspace delete takes with it; null otherwise. Also in the plan (RV(plan)).
+  returned: O(mode=plan)
+  type: dict
+  version_added: 2.0.0
+  contains:
+    permanent:
+      description: Whether the delete is permanent (no soft delete; false only with O(allow_soft_delete)).
+      returned: always
+      type: bool
+      sample: true
+    counts:
+      description:
+        - Per kind, the objects that go with the workspace, besides those deleted one by one (listed again; the pipeline
+          kinds as many as the bundle holds), and C(workspace) 1.
+      returned: always
+      type: dict
+      sample: {"workspace": 1, "computes": 3, "experiments": 5, "runs": 15, "metrics": 30, "artifacts": 45}
+    total:
+      description: The sum of RV(workspace_delete.counts); with RV(total), what is counted against O(max_deletions).
+      returned: always
+      type: int
+      sample: 99
+    unlisted:
+      description: The kinds that cannot be listed (pipeline objects), every one of which goes with the workspace.
+      returned: always
+      type: list
+      elements: str
+lines:
+  description: The plan as the role prints it (per kind the count and the ids shown, the workspace delete, the notes).
+  returned: O(mode=plan)
+  type: list
+  elements: str
+  version_added: 2.0.0
 refusals:
   description: Every reason a real run refuses this purge (empty when it may go on).
   returned: O(mode=plan)
@@ -296,11 +360,11 @@ deleted:
 results:
   description:
     - One entry per id sent a delete, in delete order, as the deleting modules return them (C(id), C(status), C(request_id),
-      C(outcome), C(error) for a failure), with its C(kind).
+      C(outcome), C(client_request_id), C(error) for a failure), with its C(kind).
   returned: O(mode=apply), not in check mode
   type: list
   elements: dict
-  sample: [{"kind": "models", "id": "m:1", "status": 200, "request_id": "3f1c...", "outcome": "deleted"}]
+  sample: [{"kind": "models", "id": "m:1", "status": 200, "request_id": "3f1c...", "outcome": "deleted", "client_request_id": "8d2e..."}]
 failed_kind:
   description: The kind whose deletes failed (the run stopped there).
   returned: failure of O(mode=apply)

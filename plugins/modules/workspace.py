@@ -63,9 +63,10 @@ options:
     description:
       - Append one JSON line for the delete to this file (the audit log of C(docs/purge.md)), with the keys
         C(time), C(workspace_id), C(kind) (V(workspace)), C(id) (the ARM id), C(status) (HTTP status of the DELETE),
-        C(request_id), C(outcome) (V(deleted), V(absent) or V(failed)) and, for a failure, C(error).
-      - The file is created with mode C(0600) (the folders the module creates, C(0700)) and only ever appended to. Nothing is
-        written in check mode.
+        C(request_id), C(outcome) (V(deleted), V(absent) or V(failed)) and, for a failure, C(error); before the DELETE, a line
+        with C(outcome) V(pending) and the C(client_request_id) the DELETE carries, which the settling line repeats.
+      - An absolute path. The file is created with mode C(0600) (the folders the module creates, C(0700)) and only ever appended
+        to. Nothing is written in check mode.
     type: path
 extends_documentation_fragment:
   - gdpr.azureml.common

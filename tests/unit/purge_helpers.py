@@ -8,7 +8,9 @@ import responses
 from ansible.module_utils.testing import patch_module_args
 from unit_helpers import SUB, WS_ID, ExitJson, FailJson, patch_exits
 
+from ansible_collections.gdpr.azureml.plugins.module_utils import _digests
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import Client
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS
 
 ARM = 'https://management.azure.com'
 MMS = 'https://eastus.modelmanagement.azureml.net'
@@ -112,10 +114,12 @@ def read_lines(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
-def write_bundle(folder, workspace_id=WS_ID, objects=None, manifest_extra=None):
-    """A minimal export bundle: one ``<kind>.json`` per kind of ``objects`` and ``manifest.json``."""
+def write_bundle(folder, workspace_id=WS_ID, objects=None, manifest_extra=None, format_version=2):
+    """A minimal export bundle: one ``<kind>.json`` per kind of ``objects``, ``digests.json`` (format 2) and ``manifest.json``."""
     os.makedirs(folder, exist_ok=True)
     kinds = {}
+    digests = {kind_name: {KINDS[kind_name].object_id(i): _digests.digest(kind_name, i) for i in items}
+               for kind_name, items in (objects or {}).items()}
     for kind_name, items in (objects or {}).items():
         data = ('[\n' + ',\n'.join(json.dumps(i, sort_keys=True, separators=(',', ':')) for i in items) + '\n]\n') if items else '[]\n'
         path = os.path.join(folder, f'{kind_name}.json')
@@ -123,11 +127,17 @@ def write_bundle(folder, workspace_id=WS_ID, objects=None, manifest_extra=None):
             f.write(data)
         kinds[kind_name] = {'file': f'{kind_name}.json', 'count': len(items), 'scope': 'all',
                             'sha256': hashlib.sha256(data.encode('utf-8')).hexdigest()}
-    manifest = {'format_version': 1, 'collection_version': '1.0.0', 'started': '2026-01-01T00:00:00Z',
+    manifest = {'format_version': format_version, 'collection_version': '1.0.0', 'started': '2026-01-01T00:00:00Z',
                 'finished': '2026-01-01T00:00:01Z',
                 'workspace': {'id': workspace_id, 'name': 'ws-1', 'resource_group': 'rg-1', 'subscription_id': SUB,
                               'location': 'eastus'},
                 'kinds': kinds}
+    if format_version >= 2:
+        data = _digests.dumps(digests)
+        with open(os.path.join(folder, _digests.DIGESTS_NAME), 'wb') as f:
+            f.write(data)
+        manifest['digests'] = {'file': _digests.DIGESTS_NAME, 'count': sum(len(v) for v in digests.values()),
+                               'sha256': hashlib.sha256(data).hexdigest()}
     manifest.update(manifest_extra or {})
     with open(os.path.join(folder, 'manifest.json'), 'w', encoding='utf-8') as f:
         json.dump(manifest, f)

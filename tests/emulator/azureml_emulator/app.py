@@ -96,6 +96,8 @@ class Emulator:
         self.config.update(values)
         if {"seed", "rate_limit", "rate_burst"} & set(values):
             self.faults.reseed()
+        if "hold_deletes_after" in values:
+            self.faults.deletes = 0
 
     # -- aiohttp -------------------------------------------------------------------------------
     def make_app(self) -> web.Application:

@@ -34,6 +34,10 @@ class RuntimeConfig:
     # A misbehaving list (every paged family): "" (none), "foreign_link" (nextLink on another host), "repeat_token"
     # (a page after the first answers the token, hence the nextLink, it was asked with: a list that never ends)
     paging_fault: str = ""
+    # After this many model-management DELETEs (models, assets, images, services) were carried out, each further one is
+    # carried out but its answer is held until this is set back to -1 (off) or 300 s pass: a client killed meanwhile
+    # never learns the outcome (the interruption tests of the audit log). Setting it restarts the count.
+    hold_deletes_after: int = -1
     seed: int = 0  # seed of the fault/latency random generator
 
     @classmethod
@@ -89,6 +93,8 @@ class RuntimeConfig:
         for name in ("token_lifetime", "lro_polls", "retry_after"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
+        if self.hold_deletes_after < -1:
+            raise ValueError("hold_deletes_after must be >= -1 (-1: off)")
         if self.rate_burst < 1:
             raise ValueError("rate_burst must be >= 1")
 

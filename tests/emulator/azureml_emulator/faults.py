@@ -16,6 +16,8 @@ import time
 from .config import RuntimeConfig
 from .errors import ApiError
 
+HOLD_MAX_SECONDS = 300  # a held DELETE answers after this long at most
+
 
 class Faults:
     def __init__(self, config: RuntimeConfig):
@@ -26,6 +28,19 @@ class Faults:
         self.rng = random.Random(self.config.seed)
         self.tokens = float(self.config.rate_burst)
         self.last = time.monotonic()
+        self.deletes = 0
+
+    async def after_delete(self) -> None:
+        """The ``hold_deletes_after`` fault, called once a DELETE was carried out: past that many, hold the answer until the
+        fault is turned off (``-1``) or :data:`HOLD_MAX_SECONDS` pass."""
+        if self.config.hold_deletes_after < 0:
+            return
+        self.deletes += 1
+        if self.deletes <= self.config.hold_deletes_after:
+            return
+        deadline = time.monotonic() + HOLD_MAX_SECONDS
+        while self.config.hold_deletes_after >= 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
 
     async def delay(self) -> None:
         ms = self.config.latency_ms

@@ -139,8 +139,8 @@ def test_rerun_changes_nothing_then_a_new_object_replaces_its_kind_file(ansible,
     host = host_name(ws)
     replaced = {k for k in before if k in after and after[k] != before[k]}
     # the new model's creator now appears in the workspace's subject index too
-    assert replaced == {host + "/models.json", host + "/manifest.json", host + "/subjects.json", host + "/report.html", host + "/report.md",
-                        host + ".tar.gz", "fleet-summary.json"}
+    assert replaced == {host + "/models.json", host + "/manifest.json", host + "/digests.json", host + "/subjects.json",
+                        host + "/report.html", host + "/report.md", host + ".tar.gz", "fleet-summary.json"}
     now = next(w for w in emu.state()["workspaces"] if w["id"] == ws["id"])
     assert len(state_ids(now, "models")) == len(state_ids(ws, "models")) + 1
     assert sorted(bundle_ids(str(dest / host), "models")) == sorted(state_ids(now, "models"))
@@ -291,4 +291,4 @@ def test_kinds_files_are_named_after_kinds(ansible, demo_inventory, tmp_path):
     run = export(ansible, demo_inventory, tmp_path / "exports", extra_vars={"target": "rg-ml-research_mlresearch01"})
     assert run.rc == 0
     names = set(os.listdir(tmp_path / "exports" / "rg-ml-research_mlresearch01"))
-    assert names == {KINDS[k].file for k in KIND_NAMES} | {"manifest.json", "subjects.json", "report.html", "report.md"}
+    assert names == {KINDS[k].file for k in KIND_NAMES} | {"manifest.json", "digests.json", "subjects.json", "report.html", "report.md"}

@@ -54,8 +54,9 @@ class Purge:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
 
-    def export(self, hosts):
-        """Export the hosts' bundles (the export role once it exists, else the module it runs)."""
+    def export(self, hosts, **variables):
+        """Export the hosts' bundles (the export role once it exists, else the module it runs); ``variables``: more extra
+        vars (``export_workspace_data_kinds``, ...)."""
         inventory = self.inventory(hosts, "export-inventory.yml")
         if EXPORT_ROLE.exists():
             text = ("- hosts: all\n  gather_facts: false\n  roles:\n    - role: gdpr.azureml.export_workspace_data\n")
@@ -65,7 +66,8 @@ class Purge:
                     "        workspace_name: '{{ azureml_workspace_name }}'\n"
                     "        dest: '{{ export_workspace_data_dest }}/{{ inventory_hostname }}'\n")
         playbook = self.ansible.write_playbook("export.yml", text)
-        run = self.ansible.playbook(playbook, inventory=inventory, extra_vars={"export_workspace_data_dest": str(self.dest)})
+        run = self.ansible.playbook(playbook, inventory=inventory, extra_vars=dict({"export_workspace_data_dest": str(self.dest)},
+                                                                                   **variables))
         assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
         for host in hosts:
             assert (self.dest / host / "manifest.json").is_file()

@@ -71,12 +71,16 @@ def test_real_purge_deletes_everything_in_the_safe_order_then_a_second_run_chang
     assert "Found internal" not in output(run)  # a 'results' that is not a list is renamed by Ansible, with a warning
 
     audit = purge.audit(SALES)
-    touched = [x for x in audit if x["outcome"] != "verified"]
+    touched = [x for x in audit if x["outcome"] not in ("verified", "pending")]
     assert len(touched) == sum(EXPECTED_SALES.values()) and all(x["outcome"] == "deleted" for x in touched)
     assert {(x["kind"], x["id"]) for x in touched} == {(e["op"].split(".")[0], e["path"].rsplit("/", 1)[1]) for e in deletes}
     assert {x["request_id"] for x in touched} == {e["request_id"] for e in deletes}
     for x in touched:
-        assert set(x) == {"time", "workspace_id", "kind", "id", "status", "request_id", "outcome"}
+        assert set(x) == {"time", "workspace_id", "kind", "id", "status", "request_id", "outcome", "client_request_id"}
+    # before each DELETE, a pending line with the client request id the DELETE carried; the settling line has it too
+    pending = [x for x in audit if x["outcome"] == "pending"]
+    assert sorted(x["client_request_id"] for x in pending) == sorted(x["client_request_id"] for x in touched)
+    assert sorted(x["client_request_id"] for x in pending) == sorted(e["client_request_id"] for e in deletes)
     verified = [x for x in audit if x["outcome"] == "verified"]
     assert [(x["kind"], x["remaining"]) for x in verified] == [(k, 0) for k in ("services", "images", "models", "assets")]
     path = purge.audit_path(SALES)

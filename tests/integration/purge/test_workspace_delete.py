@@ -11,7 +11,8 @@ def ops(entries):
 def test_role_deletes_the_workspace_waiting_for_the_operation_then_is_idempotent(purge):
     purge.export([HR])
     mark = purge.mark()
-    run = purge.purge([HR], purge_workspace_confirm=ws_id(HR), purge_workspace_delete_workspace=True)
+    run = purge.purge([HR], purge_workspace_confirm=ws_id(HR), purge_workspace_delete_workspace=True,
+                      purge_workspace_allow_soft_delete=True)
     assert run.rc == 0, output(run)[-4000:]
     seen = ops(purge.journal(mark))
     delete = seen.index(("DELETE", "workspaces.delete", 202))
@@ -23,11 +24,15 @@ def test_role_deletes_the_workspace_waiting_for_the_operation_then_is_idempotent
     assert result["changed"] is True and result["status"] == 202
     assert any("soft-deleted" in w for w in result.get("warnings", []))
     audit = purge.audit(HR)
-    assert [x for x in audit if x["kind"] == "workspace"] == [dict(audit[-1], kind="workspace", id=ws_id(HR), status=202, outcome="deleted")]
+    lines = [x for x in audit if x["kind"] == "workspace"]
+    assert lines == [dict(audit[-2], kind="workspace", id=ws_id(HR), status=None, outcome="pending"),
+                     dict(audit[-1], kind="workspace", id=ws_id(HR), status=202, outcome="deleted")]
+    assert lines[0]["client_request_id"] == lines[1]["client_request_id"]
     assert "The workspace is soft-deleted" in run.stdout
 
     mark = purge.mark()
-    second = purge.purge([HR], purge_workspace_confirm=ws_id(HR), purge_workspace_delete_workspace=True)
+    second = purge.purge([HR], purge_workspace_confirm=ws_id(HR), purge_workspace_delete_workspace=True,
+                         purge_workspace_allow_soft_delete=True)
     assert second.rc == 0, output(second)[-4000:]
     assert second.recap[HR]["changed"] == 0
     assert ("DELETE", "workspaces.delete", 204) in ops(purge.journal(mark))
@@ -37,7 +42,8 @@ def test_role_deletes_the_workspace_waiting_for_the_operation_then_is_idempotent
 
 def test_permanently_delete_purges_a_soft_deleted_workspace(purge):
     purge.export([SALES])
-    first = purge.purge([SALES], purge_workspace_confirm=ws_name(SALES), purge_workspace_delete_workspace=True)
+    first = purge.purge([SALES], purge_workspace_confirm=ws_name(SALES), purge_workspace_delete_workspace=True,
+                        purge_workspace_allow_soft_delete=True)
     assert first.rc == 0, output(first)[-4000:]
     assert purge.workspace_state(SALES)["status"] == "soft_deleted"
 

@@ -106,7 +106,7 @@ def leaks(data, markers):
 
 
 def start_playbook(ansible, playbook, inventory, extra_vars, env=None):
-    """``ansible-playbook`` started in its own process group (so that a test can SIGKILL the whole run)."""
+    """``ansible-playbook`` started in a session of its own (:func:`kill_tree` kills it and everything it started)."""
     import subprocess
     import sys
 
@@ -115,11 +115,40 @@ def start_playbook(ansible, playbook, inventory, extra_vars, env=None):
                             stderr=subprocess.DEVNULL, start_new_session=True)
 
 
-def kill_group(proc):
-    import signal
+def kill_tree(proc):
+    """SIGKILL ``ansible-playbook`` and every process descended from it.
+
+    Killing its process group is not enough: Ansible's worker processes call ``setsid`` (a session and a process group
+    of their own), so the module they run would go on deleting. The tree is frozen first (SIGSTOP, following the children
+    recursively until no new one appears: a frozen process cannot start another), then every process of it is killed.
+    """
+    import psutil
 
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+        root = psutil.Process(proc.pid)
+    except psutil.NoSuchProcess:
+        proc.wait(timeout=30)
+        return []
+    frozen = {}
+    while True:
+        try:
+            found = [root] + root.children(recursive=True)
+        except psutil.NoSuchProcess:
+            found = list(frozen.values())
+        new = [p for p in found if p.pid not in frozen]
+        if not new:
+            break
+        for process in new:
+            try:
+                process.suspend()
+            except psutil.NoSuchProcess:
+                continue
+            frozen[process.pid] = process
+    for process in frozen.values():
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(list(frozen.values()), timeout=30)
     proc.wait(timeout=30)
+    return sorted(frozen)

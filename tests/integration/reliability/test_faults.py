@@ -61,10 +61,12 @@ def test_purge_under_faults_deletes_everything_once(runner):
     assert counters["faults"] + counters["dropped"] + counters["throttled"] >= 2, counters
     emu.configure(fault_rate=0, drop_rate=0, rate_limit=0, spike_rate=0)
     assert deletable(runner.workspace()) == {k: [] for k in before}
-    lines = [line for line in runner.audit() if line["outcome"] != "verified"]
+    lines = [line for line in runner.audit() if line["outcome"] not in ("verified", "pending")]
     per_object = Counter((line["kind"], line["id"]) for line in lines)
-    assert per_object == Counter((k, i) for k, ids in before.items() for i in ids)  # exactly one line per object
+    assert per_object == Counter((k, i) for k, ids in before.items() for i in ids)  # exactly one settling line per object
     assert {line["outcome"] for line in lines} == {"deleted"}
+    pending = [line for line in runner.audit() if line["outcome"] == "pending"]  # ... and one pending line, before its DELETE
+    assert sorted(line["client_request_id"] for line in pending) == sorted(line["client_request_id"] for line in lines)
     journal = emu.journal()
     assert {e["method"] for e in journal} <= {"GET", "DELETE"}
     assert non_repeatable_twice(journal) == []

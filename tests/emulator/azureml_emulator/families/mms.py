@@ -93,10 +93,13 @@ async def delete_object(ctx: Ctx):
                            max_seconds=ctx.config.lro_seconds)
             ctx.store.operations[op.id] = op
             obj["state"] = "Transitioning"  # the WebServiceState of a service being torn down
-        return ctx.empty(202, {"Operation-Location": _operation_url(ctx, ws, op.id),
-                               "Retry-After": str(ctx.config.retry_after)})
-    table.remove(obj_id)
-    return ctx.empty(200)
+        response = ctx.empty(202, {"Operation-Location": _operation_url(ctx, ws, op.id),
+                                   "Retry-After": str(ctx.config.retry_after)})
+    else:
+        table.remove(obj_id)
+        response = ctx.empty(200)
+    await ctx.emu.faults.after_delete()  # the hold_deletes_after fault: carried out, its answer held
+    return response
 
 
 def _operation_url(ctx: Ctx, ws: Workspace, op_id: str) -> str:

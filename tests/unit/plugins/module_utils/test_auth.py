@@ -370,3 +370,20 @@ def test_real_azure_identity_two_calls_with_authority_override():
     body = body.decode() if isinstance(body, bytes) else body
     assert 'grant_type=client_credentials' in body
     assert 'scope=https%3A%2F%2Fmanagement.core.windows.net%2F%2F.default' in body
+
+
+# -- access_token hygiene (issue 15) --------------------------------------------------------------------------------------
+
+def test_clean_token_strips_outer_whitespace_and_refuses_inner_control_characters():
+    assert _auth.clean_token('  abc.def-ghi\n') == 'abc.def-ghi'
+    assert _auth.clean_token('abc\r\n') == 'abc'
+    for bad in ('MARKER-1\nMARKER-2', 'MARKER-1\x00MARKER-2', 'MARKER-1\tMARKER-2', 'MARKER-1\x7fMARKER-2'):
+        with pytest.raises(_auth.AuthError) as err:
+            _auth.clean_token(bad)
+        assert 'access_token' in str(err.value) and 'MARKER' not in str(err.value)
+
+
+def test_token_source_sends_the_stripped_token_and_keeps_both_forms_secret():
+    source = _auth.build_auth({'auth_source': 'token', 'access_token': 'static-token-value\n'}, _clouds.get_cloud())
+    assert source.get_token() == 'static-token-value'
+    assert set(source.secrets()) == {'static-token-value\n', 'static-token-value'}

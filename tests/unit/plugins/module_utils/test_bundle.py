@@ -1,6 +1,8 @@
+import hashlib
 import io
 import json
 import os
+import shutil
 import stat
 import tarfile
 
@@ -8,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _jsonfile
+from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests, _jsonfile
 
 HOSTILE = ['../../.ssh/authorized_keys', 'outputs/../../x', '/etc/passwd', 'logs\\..\\..\\windows.ini', 'outputs/model with spaces.pkl',
            'outputs/Försäljning/resultat ✓.csv', 'outputs/' + 'long-' * 60 + 'name.txt', 'outputs/%2e%2e/encoded.txt',
@@ -179,3 +181,42 @@ def test_verify_bundle_and_artifact_contents(tmp_path):
     os.unlink(tmp_path / 'manifest.json')
     assert 'incomplete' in _bundle.verify_bundle(str(tmp_path))[0]
     assert _bundle.verify_artifact_contents(str(tmp_path)) == []
+
+
+def test_verify_bundle_checks_the_artifact_contents_the_export_took(tmp_path):
+    """Issue 15: a bundle whose artifacts/ folder was deleted no longer verifies."""
+    _bundle_with_files(tmp_path)
+    assert _bundle.verify_bundle(str(tmp_path)) == []
+    shutil.rmtree(tmp_path / 'artifacts')
+    problems = _bundle.verify_bundle(str(tmp_path))
+    assert len(problems) == 1 and problems[0].endswith('artifacts/r1/f.txt is missing')
+    assert _bundle.verify_bundle(str(tmp_path), kinds=['models']) == []  # only the kinds asked for
+
+
+def _bundle_v2(root, models):
+    digests = _digests.Digests()
+    result = _jsonfile.write_json_array(str(root / 'models.json'), digests.tap('models', models), 'id')
+    data = _digests.dumps(digests.as_dict(['models']))
+    (root / 'digests.json').write_bytes(data)
+    manifest = {'format_version': 2, 'workspace': {'id': 'W'}, 'started': 'a', 'finished': 'b',
+                'kinds': {'models': {'file': 'models.json', 'count': result['count'], 'sha256': result['sha256'], 'scope': 'all'}},
+                'digests': {'file': 'digests.json', 'count': len(models), 'sha256': hashlib.sha256(data).hexdigest()}}
+    _bundle.write_manifest(str(root), manifest)
+    return manifest
+
+
+def test_format_2_digests_are_verified_and_a_format_1_bundle_is_refused_for_a_purge(tmp_path):
+    manifest = _bundle_v2(tmp_path, [{'id': 'm1', 'description': 'x'}, {'id': 'm2'}])
+    assert _bundle.verify_bundle(str(tmp_path), require_digests=True) == []
+    assert _bundle.read_digests(str(tmp_path)) == {'models': {'m1': _digests.digest('models', {'id': 'm1', 'description': 'x'}),
+                                                              'm2': _digests.digest('models', {'id': 'm2'})}}
+    assert _bundle.find_objects(str(tmp_path), 'models', ['m1', 'zz']) == {'m1': {'id': 'm1', 'description': 'x'}}
+    assert 'digests.json' in _bundle.archive_members(str(tmp_path), manifest)
+    (tmp_path / 'digests.json').write_text('{}\n')
+    assert any('digests.json does not match its checksum' in p for p in _bundle.verify_bundle(str(tmp_path)))
+    _bundle.write_manifest(str(tmp_path), dict(manifest, format_version=1, digests=None))
+    assert _bundle.verify_bundle(str(tmp_path)) == []  # still readable (subjects, reports)
+    problems = _bundle.verify_bundle(str(tmp_path), require_digests=True)
+    assert len(problems) == 1 and 'format_version 1' in problems[0] and 're-export' in problems[0]
+    _bundle.write_manifest(str(tmp_path), dict(manifest, format_version=3))
+    assert 'expected 2' in _bundle.verify_bundle(str(tmp_path))[0]

@@ -1,5 +1,7 @@
+import json
 import threading
 import time
+from urllib.parse import quote, quote_plus
 
 import pytest
 import requests
@@ -565,3 +567,49 @@ def test_delete_reports_attempts_after_a_retry(rsps):
     rsps.add(responses.DELETE, url, status=404)
     result = client.delete('models.delete', {'id': 'm1'})
     assert (result.outcome, result.attempts) == ('absent', 2)
+
+
+# -- tokens in headers and messages (issue 15) ----------------------------------------------------------------------------
+
+def test_an_invalid_header_is_neither_retried_nor_shown(rsps):
+    class NewlineToken(FakeAuth):
+        def get_token(self):
+            return 'tok-secret-newline\n'
+
+        def secrets(self):
+            return ['tok-secret-newline\n']
+
+    client, sleeps = make(auth=NewlineToken())
+    with pytest.raises(_client.AzureMLError) as err:
+        client.get_json('workspaces.get', what='get workspace')
+    message = str(err.value)
+    assert 'a request header is invalid' in message and 'not retried' in message
+    assert 'tok-secret' not in message and 'Bearer' not in message
+    assert len(rsps.calls) == 0 and sleeps == []  # never sent, never retried
+
+
+def test_an_invalid_url_is_not_retried(rsps):
+    client, sleeps = make()
+    with pytest.raises(_client.AzureMLError, match='an invalid URL: not sent, not retried'):
+        client.send('GET', 'http://[::1', what='get something', idempotent=True)
+    assert len(rsps.calls) == 0 and sleeps == []
+
+
+@pytest.mark.parametrize('status', [400, 403, 404])
+def test_client_errors_are_not_retried(rsps, status):
+    client, sleeps = make()
+    rsps.add(responses.GET, ARM + WS_ID + API, status=status, json={'error': {'code': 'X', 'message': 'no'}})
+    with pytest.raises(_client.AzureMLError, match=f'HTTP {status}'):
+        client.get_json('workspaces.get')
+    assert len(rsps.calls) == 1 and sleeps == []
+
+
+@pytest.mark.parametrize('escape', [
+    str, str.strip, lambda s: repr(s)[1:-1], lambda s: json.dumps(s)[1:-1], lambda s: quote(s, safe=''), quote_plus,
+], ids=['raw', 'stripped', 'repr', 'json', 'url', 'url-plus'])
+def test_redaction_covers_escaped_forms(escape):
+    secret = 'tok/en+va"lue\n'
+    text = f'sent Bearer {escape(secret)} and failed'
+    redacted = _client.redact_text(text, [secret])
+    assert '********' in redacted
+    assert 'tok' not in redacted and 'va' not in redacted.replace('failed', '')

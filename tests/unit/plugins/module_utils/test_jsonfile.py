@@ -158,3 +158,37 @@ def test_make_private_dirs_0700_whatever_the_umask_and_refuses_a_file_on_the_way
     (tmp_path / 'f').write_bytes(b'')
     with pytest.raises(NotADirectoryError, match='is not a folder'):
         _jsonfile.make_private_dirs(str(tmp_path / 'f' / 'g'))
+
+
+def test_make_private_dirs_accepts_a_folder_another_creator_made_meanwhile(tmp_path, monkeypatch):
+    """Forks exporting into the same new root: the folder appears between the look and the mkdir (issue 15)."""
+    root = tmp_path / 'exports'
+    real_isdir = os.path.isdir
+
+    def isdir_then_someone_creates_it(path):
+        seen = real_isdir(path)
+        if str(path) == str(root) and not seen:
+            os.mkdir(root, 0o700)  # the other fork wins the race right after this look
+        return seen
+
+    monkeypatch.setattr(os.path, 'isdir', isdir_then_someone_creates_it)
+    created = _jsonfile.make_private_dirs(str(root / 'host-a'))
+    assert created == [str(root / 'host-a')]  # the root is not ours: another creator made it
+    assert real_isdir(root / 'host-a')
+
+
+def test_make_private_dirs_refuses_a_symlink_that_appeared_meanwhile(tmp_path, monkeypatch):
+    root, elsewhere = tmp_path / 'exports', tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    real_isdir = os.path.isdir
+
+    def isdir_then_a_symlink_appears(path):
+        seen = real_isdir(path)
+        if str(path) == str(root) and not seen:
+            os.symlink(elsewhere, root)
+        return seen
+
+    monkeypatch.setattr(os.path, 'isdir', isdir_then_a_symlink_appears)
+    with pytest.raises(NotADirectoryError, match='is a symbolic link'):
+        _jsonfile.make_private_dirs(str(root / 'host-a'))
+    assert list(elsewhere.iterdir()) == []

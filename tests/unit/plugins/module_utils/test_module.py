@@ -241,3 +241,19 @@ def test_client_is_built_once_with_the_options(warnings):
     assert isinstance(client, _client.Client)
     assert (client.concurrency, client.retries, client.timeout, client.base_url) == (3, 2, 5, 'http://127.0.0.1:9')
     assert client.defaults == {'subscription_id': SUB, 'resource_group': 'rg-1', 'workspace_name': 'ws-1'}
+
+
+def test_access_token_is_stripped_and_masked_as_sent(warnings):
+    module = make(dict(BASE, access_token='static-token-value\n'))
+    assert module.params['access_token'] == 'static-token-value'
+    assert {'static-token-value', 'static-token-value\n'} <= module.ansible_module.no_log_values
+    assert module.redact("header 'Bearer static-token-value\\n' refused") == "header 'Bearer ********' refused"
+
+
+def test_access_token_with_an_inner_line_break_is_refused_naming_the_option_not_the_value(warnings):
+    with responses.RequestsMock():  # any request would fail the test
+        with pytest.raises(FailJson) as err:
+            make(dict(BASE, access_token='TOKEN-PART-ONE\nTOKEN-PART-TWO'))
+    assert err.value.result['option'] == 'access_token'
+    assert 'access_token holds a control character' in err.value.result['msg']
+    assert 'TOKEN-PART' not in repr(err.value.result)

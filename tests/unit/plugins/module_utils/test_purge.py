@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from ansible_collections.gdpr.azureml.plugins.module_utils import _purge
+from ansible_collections.gdpr.azureml.plugins.module_utils import _audit, _purge
 
 
 def test_references_of_images_and_services():
@@ -40,12 +40,26 @@ def test_describe_holders():
     assert _purge.describe_holders(['a', 'b', 'c']) == 'a, b and c'
 
 
-@pytest.mark.parametrize('confirm, ok', [
-    (['ws-1'], True), (['WS-1'], False), (['/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/X/WORKSPACES/WS-1'], True),
-    (['a', ' ws-1 '], True), ([], False), (None, False), (['ws'], False),
+@pytest.mark.parametrize('confirm, match', [
+    (['ws-1'], 'name'), (['WS-1'], 'name'), (['/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/X/WORKSPACES/WS-1'], 'strong'),
+    (['a', ' ws-1 '], 'name'), (['RG/ws-1'], 'strong'), ([], None), (None, None), (['ws'], None), (['other-rg/ws-1'], None),
 ])
-def test_confirmed(confirm, ok):
-    assert _purge.confirmed(confirm, 'ws-1', ['/subscriptions/s/resourceGroups/rg/providers/X/workspaces/ws-1']) is ok
+def test_confirmed(confirm, match):
+    assert _purge.confirmed(confirm, 'ws-1', ['/subscriptions/s/resourceGroups/rg/providers/X/workspaces/ws-1'], 'rg') == match
+
+
+def test_a_bare_name_shared_by_two_workspaces_of_the_play_confirms_neither():
+    from ansible_collections.gdpr.azureml.plugins.module_utils._module import Workspace
+    ws = Workspace('s', 'rg-a', 'ws-dup')
+    ids = ('/subscriptions/s/resourceGroups/rg-a/providers/X/workspaces/ws-dup',)
+    problem = _purge.confirmation_problem(['ws-dup'], ws, ids, ['ws-dup', 'WS-DUP', 'other'])
+    assert 'confirm (purge_workspace_confirm) names ws-dup, but 2 workspaces of this play are called ws-dup' in problem
+    assert 'rg-a/ws-dup' in problem and ids[0] in problem
+    assert _purge.confirmation_problem(['rg-a/ws-dup'], ws, ids, ['ws-dup', 'ws-dup']) is None
+    assert _purge.confirmation_problem([ids[0].upper()], ws, ids, ['ws-dup', 'ws-dup']) is None
+    assert _purge.confirmation_problem(['ws-dup'], ws, ids, ['ws-dup', 'other']) is None  # no namesake in the play
+    assert _purge.confirmation_problem(['ws-dup'], ws, ids) is None  # the module alone: no play to compare with
+    assert _purge.confirmation_problem(None, ws, ids).startswith('not confirmed')
 
 
 # -- audit log -------------------------------------------------------------------------------------------------------------
@@ -78,7 +92,7 @@ def test_audit_log_keeps_existing_folder_modes_and_never_truncates(tmp_path):
 
 def test_audit_log_concurrent_writers_never_interleave(tmp_path):
     path = tmp_path / 'log.jsonl'
-    log = _purge.AuditLog(str(path)).open()
+    log = _audit.AuditLog(str(path)).open()
 
     def work(n):
         for i in range(100):
@@ -95,7 +109,7 @@ def test_audit_log_concurrent_writers_never_interleave(tmp_path):
 
 
 def test_audit_log_on_a_directory_fails(tmp_path):
-    with pytest.raises(_purge.PurgeError, match='is a directory'):
+    with pytest.raises(_purge.AuditError, match='is a directory'):
         _purge.audit_log(str(tmp_path))
 
 
@@ -136,11 +150,26 @@ def test_read_plan_problems(tmp_path):
     assert 'does not exist' in _purge.read_plan(str(tmp_path / 'none'), '/x/ws')[1][0]
 
 
-def test_export_problems_names_objects_missing_from_the_bundle(tmp_path):
+def test_check_bundle_and_content_problems_name_missing_and_changed_objects(tmp_path):
     from purge_helpers import write_bundle
-    bundle = write_bundle(str(tmp_path / 'b'), workspace_id='/x/ws', objects={'models': [{'id': 'a'}], 'assets': []})
-    assert _purge.export_problems(bundle, '/X/WS', {'models': ['a'], 'assets': []}) == []
-    problems = _purge.export_problems(bundle, '/x/ws', {'models': ['a', 'b'], 'images': ['i']})
-    assert any('kind images is not in the export bundle' in p for p in problems)
+    from ansible_collections.gdpr.azureml.plugins.module_utils import _coverage
+    exported = {'id': 'a', 'description': 'churn', 'createdBy': {'userName': 'anna'}}
+    bundle = write_bundle(str(tmp_path / 'b'), workspace_id='/x/ws', objects={'models': [exported], 'assets': []})
+    problems, digests = _coverage.check_bundle(bundle, '/X/WS', ['models', 'assets'])
+    assert problems == [] and set(digests['models']) == {'a'}
+    problems, digests = _coverage.check_bundle(bundle, '/x/ws', ['models', 'images'])
+    assert digests is None and any('kind(s) images not in the export bundle' in p for p in problems)
+    listed = {'models': [dict(exported, description='mail bjorn@contoso.example', createdBy={'userName': 'bjorn'}), {'id': 'b'}]}
+    comparison = _coverage.compare_planned(listed, {'models': ['a', 'b']}, _coverage.check_bundle(bundle, '/x/ws', ['models'])[1])
+    problems = _coverage.content_problems(bundle, comparison)
     assert any('1 models to delete are not in the export bundle' in p and ': b.' in p for p in problems)
-    assert _purge.export_problems(str(tmp_path / 'none'), '/x/ws', {}) == [f'export bundle: no export bundle at {tmp_path / "none"}']
+    assert any('1 models to delete changed since the export' in p and 'a (fields createdBy.userName, description)' in p
+               for p in problems), problems
+    same = _coverage.compare_planned({'models': [dict(exported)]}, {'models': ['a']}, digests or _coverage.check_bundle(
+        bundle, '/x/ws', ['models'])[1])
+    assert _coverage.content_problems(bundle, same) == []
+    none = str(tmp_path / 'none')
+    assert _coverage.check_bundle(none, '/x/ws', []) == ([f'export bundle: no export bundle at {none}'], None)
+    old = write_bundle(str(tmp_path / 'v1'), workspace_id='/x/ws', objects={'models': [exported]}, format_version=1)
+    problems, digests = _coverage.check_bundle(old, '/x/ws', ['models'])
+    assert digests is None and len(problems) == 1 and 're-export' in problems[0]

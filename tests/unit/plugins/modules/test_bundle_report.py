@@ -102,7 +102,7 @@ def test_audit_log_of_this_workspace_only(tmp_path, run):
         {'kind': 'models', 'id': 'other', 'status': 200, 'request_id': 'req-3', 'outcome': 'deleted', 'workspace_id': WS_ID + 'x'},
     ])
     result = run({'bundle_dir': bundle, 'audit_log': log, 'formats': ['html']})
-    assert result['purge'] == {'audit_log': log, 'deleted': 1, 'failed': 0, 'remaining': {'models': 0}}
+    assert result['purge'] == {'audit_log': log, 'deleted': 1, 'failed': 0, 'unknown': 0, 'remaining': {'models': 0}}
     assert set(result['files']) == {'html'}
     html_text = (tmp_path / 'b' / 'report.html').read_text(encoding='utf-8')
     assert 'req-1' in html_text and 'req-2' not in html_text and 'req-3' not in html_text  # absent: audit log only
@@ -121,3 +121,26 @@ def test_missing_audit_log_and_bad_bundles(tmp_path, run):
     result = run({'bundle_dir': bundle})
     assert result['complete'] is False and result['problems']
     assert 'bundle incomplete' in (tmp_path / 'b' / 'report.html').read_text(encoding='utf-8')
+
+
+def test_an_unsettled_pending_line_is_shown_as_unknown(tmp_path):
+    """Issue 15: a DELETE whose answer was never recorded is neither deleted nor kept in the report: unknown."""
+    bundle = make_bundle(str(tmp_path / 'b'))
+    log = audit(tmp_path / 'audit.jsonl', [
+        {'kind': 'models', 'id': 'm1', 'outcome': 'pending', 'client_request_id': 'c1'},
+        {'kind': 'models', 'id': 'm1', 'outcome': 'deleted', 'client_request_id': 'c1', 'status': 200, 'request_id': 'r1'},
+        {'kind': 'models', 'id': 'm2', 'outcome': 'pending', 'client_request_id': 'c2'},
+    ])
+    result = _report.write_reports(bundle, log)
+    assert result['purge']['deleted'] == 1 and result['purge']['unknown'] == 1 and result['purge']['failed'] == 0
+    html = open(result['files']['html'], encoding='utf-8').read()
+    assert 'unknown (no answer recorded)' in html and 'data-unknown="1"' in html
+    md = open(result['files']['md'], encoding='utf-8').read()
+    assert '| m2 |' in md and '| unknown (no answer recorded' in md
+    settled = audit(tmp_path / 'audit2.jsonl', [
+        {'kind': 'models', 'id': 'm2', 'outcome': 'pending', 'client_request_id': 'c2'},
+        {'kind': 'models', 'id': 'm2', 'outcome': 'deleted', 'client_request_id': 'c2', 'settled_by': 'relist'},
+    ])
+    again = _report.write_reports(bundle, settled)
+    assert again['purge']['deleted'] == 1 and again['purge']['unknown'] == 0
+    assert 'unknown' not in open(again['files']['html'], encoding='utf-8').read()

@@ -7,7 +7,7 @@ import pytest
 import export_helpers
 from export_helpers import BLOB, SUB, WS_ID, datastore
 
-from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle
+from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS
 from ansible_collections.gdpr.azureml.plugins.modules import export_bundle
 
@@ -72,8 +72,16 @@ def test_full_export_writes_every_kind_and_the_manifest_last(run_module, service
         assert result['kinds'][name]['count'] == len(ids) and result['kinds'][name]['changed'] is True
     manifest = json.loads((dest / 'manifest.json').read_text(encoding='utf-8'))
     assert result['manifest'] == manifest
-    assert set(manifest) == {'format_version', 'collection_version', 'workspace', 'started', 'finished', 'kinds'}
-    assert manifest['format_version'] == 1 and manifest['collection_version'] == '1.0.0'
+    assert set(manifest) == {'format_version', 'collection_version', 'workspace', 'started', 'finished', 'kinds', 'digests'}
+    assert manifest['format_version'] == 2 and manifest['collection_version'] == '1.0.0'
+    # digests.json: the content digest of every object of every kind, listed in the manifest (format 2)
+    digests = json.loads((dest / 'digests.json').read_text(encoding='utf-8'))
+    assert manifest['digests'] == {'file': 'digests.json', 'count': sum(len(v) for v in digests.values()),
+                                   'sha256': hashlib.sha256((dest / 'digests.json').read_bytes()).hexdigest()}
+    assert sorted(digests) == sorted(KIND_NAMES)
+    for name in KIND_NAMES:
+        objects = json.loads((dest / KINDS[name].file).read_text(encoding='utf-8'))
+        assert digests[name] == {KINDS[name].object_id(o): _digests.digest(name, o) for o in objects}, name
     assert manifest['workspace'] == {'id': WS_ID, 'name': 'ws-1', 'resource_group': 'rg-1', 'subscription_id': SUB, 'location': 'eastus'}
     assert manifest['started'] <= manifest['finished'] and manifest['finished'].endswith('Z')
     for name, entry in manifest['kinds'].items():
@@ -124,7 +132,8 @@ def test_a_change_replaces_the_changed_files_and_the_manifest_only(run_module, s
     assert second['changed'] is True and second['kinds']['models'] == dict(second['manifest']['kinds']['models'], changed=True)
     after = snapshot(dest)
     assert after['models.json'] != before['models.json'] and after['manifest.json'] != before['manifest.json']
-    unchanged = {k: v for k, v in before.items() if k not in ('models.json', 'manifest.json')}
+    assert after['digests.json'] != before['digests.json']  # a new model: a new digest
+    unchanged = {k: v for k, v in before.items() if k not in ('models.json', 'manifest.json', 'digests.json')}
     assert {k: after[k] for k in unchanged} == unchanged  # other kind files and purge-plan.json untouched
     assert second['manifest']['kinds']['models']['count'] == first['manifest']['kinds']['models']['count'] + 1
     assert _bundle.verify_bundle(str(dest)) == []
@@ -172,7 +181,7 @@ def test_kinds_subset_and_its_manifest(run_module, service, tmp_path):
     populate(service)
     dest = tmp_path / 'host1'
     result = run_module(export_bundle, {'dest': str(dest), 'kinds': ['models', 'runs']})
-    assert sorted(os.listdir(dest)) == ['manifest.json', 'models.json', 'runs.json']
+    assert sorted(os.listdir(dest)) == ['digests.json', 'manifest.json', 'models.json', 'runs.json']
     assert sorted(result['manifest']['kinds']) == ['models', 'runs']
     assert not any('/metrics' in p or '/artifacts' in p or '/datastores' in p for p in service.paths())
     again = run_module(export_bundle, {'dest': str(dest), 'kinds': ['models']})

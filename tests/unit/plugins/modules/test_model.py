@@ -1,3 +1,4 @@
+import json
 import os
 
 import pytest
@@ -42,8 +43,10 @@ def test_all_deletes_every_model_then_a_second_run_changes_nothing(run, rsps):
     first = run({'state': 'absent', 'all': True})
     assert first['changed'] is True and not first.get('failed')
     assert first['deleted'] == ['m1', 'm2']
-    assert first['results'] == [{'id': 'm1', 'status': 200, 'request_id': 'rid-m1-200', 'outcome': 'deleted'},
-                                {'id': 'm2', 'status': 200, 'request_id': 'rid-m2-200', 'outcome': 'deleted'}]
+    sent = {c.request.url.rsplit('/', 1)[1].split('?')[0]: c.request.headers['x-ms-client-request-id'] for c in deletes(rsps)}
+    assert first['results'] == [
+        {'id': 'm1', 'status': 200, 'request_id': 'rid-m1-200', 'outcome': 'deleted', 'client_request_id': sent['m1']},
+        {'id': 'm2', 'status': 200, 'request_id': 'rid-m2-200', 'outcome': 'deleted', 'client_request_id': sent['m2']}]
     assert len(deletes(rsps)) == 2
 
     rsps.reset()
@@ -186,11 +189,15 @@ def test_audit_log_one_line_per_object_0600_appended(run, rsps, tmp_path):
     add_delete(rsps, 'models', 'm9', 204)
     run({'state': 'absent', 'ids': ['m1', 'm9'], 'audit_log': str(audit)})
     lines = read_lines(audit)
-    assert [(x['id'], x['status'], x['outcome'], x['kind']) for x in sorted(lines, key=lambda x: x['id'])] == [
-        ('m1', 200, 'deleted', 'models'), ('m9', 204, 'absent', 'models')]
+    # a pending line before each DELETE (the client request id it carries), the settling line after, with the same id
+    sent = {c.request.url.rsplit('/', 1)[1].split('?')[0]: c.request.headers['x-ms-client-request-id'] for c in deletes(rsps)}
+    assert [(x['id'], x['status'], x['outcome'], x['kind'], x['client_request_id']) for x in lines if x['id'] == 'm1'] == [
+        ('m1', None, 'pending', 'models', sent['m1']), ('m1', 200, 'deleted', 'models', sent['m1'])]
+    assert [(x['id'], x['status'], x['outcome']) for x in lines if x['id'] == 'm9'] == [('m9', None, 'pending'), ('m9', 204, 'absent')]
     for line in lines:
-        assert set(line) == {'time', 'workspace_id', 'kind', 'id', 'status', 'request_id', 'outcome'}
-        assert line['workspace_id'] == WS_ID and line['time'].endswith('Z') and line['request_id'].startswith('rid-')
+        assert set(line) == {'time', 'workspace_id', 'kind', 'id', 'status', 'request_id', 'outcome', 'client_request_id'}
+        assert line['workspace_id'] == WS_ID and line['time'].endswith('Z')
+        assert line['request_id'].startswith('rid-') if line['outcome'] != 'pending' else line['request_id'] is None
     assert oct(os.stat(audit).st_mode & 0o777) == '0o600'
     assert oct(os.stat(audit.parent).st_mode & 0o777) == '0o700'
     assert oct(os.stat(audit.parent.parent).st_mode & 0o777) == '0o700'
@@ -200,7 +207,7 @@ def test_audit_log_one_line_per_object_0600_appended(run, rsps, tmp_path):
     add_delete(rsps, 'models', 'm1', 204)
     add_delete(rsps, 'models', 'm9', 204)
     run({'state': 'absent', 'ids': ['m1', 'm9'], 'audit_log': str(audit)})
-    assert len(read_lines(audit)) == 4  # appended, never truncated
+    assert len(read_lines(audit)) == 8  # appended, never truncated
 
 
 def test_check_mode_writes_no_audit_log(run, rsps, tmp_path):
@@ -208,3 +215,32 @@ def test_check_mode_writes_no_audit_log(run, rsps, tmp_path):
     no_holders(rsps)
     run({'state': 'absent', 'all': True, 'audit_log': str(tmp_path / 'a' / 'log.jsonl')}, check=True)
     assert not (tmp_path / 'a').exists()
+
+
+# -- the audit log never misses a DELETE (issue 15) -----------------------------------------------------------------------
+
+@pytest.mark.skipif(not os.path.exists('/dev/full'), reason='no /dev/full')
+def test_an_audit_log_that_cannot_be_written_stops_before_any_delete(run, rsps):
+    add_list(rsps, 'models', [model('m1'), model('m2')])
+    no_holders(rsps)
+    add_delete(rsps, 'models', 'm1')
+    add_delete(rsps, 'models', 'm2')
+    result = run({'state': 'absent', 'all': True, 'audit_log': '/dev/full'})
+    assert result['failed'] and 'No space left on device' in result['msg'] and 'stopped before its next DELETE' in result['msg']
+    assert deletes(rsps) == []
+
+
+def test_a_pending_line_left_by_an_interrupted_run_is_settled_by_listing_again(run, rsps, tmp_path):
+    audit = tmp_path / 'audit.jsonl'
+    pending = [{'time': 't', 'workspace_id': WS_ID, 'kind': 'models', 'id': obj_id, 'status': None, 'request_id': None,
+                'outcome': 'pending', 'client_request_id': cid} for obj_id, cid in (('m-gone', 'cid-1'), ('m-there', 'cid-2'))]
+    audit.write_text(''.join(json.dumps(x) + '\n' for x in pending), encoding='utf-8')
+    add_list(rsps, 'models', [model('m-there')])
+    no_holders(rsps)
+    add_delete(rsps, 'models', 'm-there')
+    result = run({'state': 'absent', 'all': True, 'audit_log': str(audit)})
+    assert result['changed'] is True and result['deleted'] == ['m-there']
+    lines = read_lines(audit)
+    settled = [(x['id'], x['outcome'], x.get('settled_by'), x['client_request_id']) for x in lines[2:4]]
+    assert settled == [('m-gone', 'deleted', 'relist', 'cid-1'), ('m-there', 'failed', 'relist', 'cid-2')]
+    assert [x['outcome'] for x in lines[4:]] == ['pending', 'deleted'] and lines[4]['client_request_id'] not in ('cid-1', 'cid-2')

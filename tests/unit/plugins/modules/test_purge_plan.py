@@ -99,7 +99,7 @@ def test_confirmation_by_name_or_id_or_list(run, rsps, bundle, confirm):
 
 def test_a_confirmation_naming_another_workspace_is_refused_in_check_mode_too(run, rsps, bundle):
     serve(rsps)
-    result = run({'export_dir': bundle, 'confirm': ['WS-1', 'ws-2']}, check=True)
+    result = run({'export_dir': bundle, 'confirm': ['other-rg/ws-1', 'ws-2']}, check=True)
     assert result['failed'] and 'does not name this workspace' in result['msg']
 
 
@@ -226,11 +226,85 @@ def test_missing_workspace_gives_an_empty_plan(run, rsps, bundle):
     assert any('not found' in w for w in result['warnings_seen'])
 
 
-def test_delete_workspace_shows_in_the_diff(run, rsps, bundle):
+HIST = 'https://eastus.experiments.azureml.net'
+WS_PATH = WS_ID
+EVERYTHING = {  # what a workspace delete takes with it besides the deletable kinds (one of each, listed as the export lists them)
+    'computes': [{'id': WS_ID + '/computes/cpu', 'name': 'cpu', 'properties': {'provisioningState': 'Succeeded'}}],
+    'experiments': [{'experimentId': 'e-1', 'name': 'churn'}],
+    'runs': [{'runId': 'r-1', 'experimentId': 'e-1', 'createdBy': {'userName': 'anna'}}],
+    'metrics': [{'metricId': 'x-1', 'runId': 'r-1'}],
+    'artifacts': [{'artifactId': 'ExperimentRun/r-1/outputs/a.txt', 'path': 'outputs/a.txt', 'container': 'r-1'}],
+    'tasks': [],
+    'datastores': [{'name': 'blobs', 'dataStoreType': 'AzureBlob'}],
+}
+
+
+def serve_everything(rsps, extra=None):
+    """Every listing a workspace delete's plan sends (the workspace, the deletable kinds, then every other listable kind)."""
     serve(rsps)
-    result = run({'export_dir': bundle, 'delete_workspace': True}, check=True, diff=True)
+    everything = dict(EVERYTHING, **(extra or {}))
+    rsps.add(responses.GET, ws_url('/computes?api-version=2019-11-01'), json={'value': everything['computes']})
+    rsps.add(responses.GET, f'{HIST}/history/v1.0{WS_PATH}/experiments', json={'value': everything['experiments']})
+    rsps.add(responses.GET, f'{HIST}/history/v1.0{WS_PATH}/experiments/churn/runs', json={'value': everything['runs']})
+    rsps.add(responses.GET, f'{HIST}/history/v1.0{WS_PATH}/experiments/churn/metrics', json={'value': everything['metrics']})
+    rsps.add(responses.GET, f'{HIST}/artifact/v1.0{WS_PATH}/artifacts/origins/ExperimentRun/containers/r-1',
+             json={'value': everything['artifacts']})
+    rsps.add(responses.GET, f'{HIST}/notification/v1.0{WS_PATH}/tasks', json={'value': everything['tasks']})
+    rsps.add(responses.GET, f'{HIST}/datastore/v1.0{WS_PATH}/datastores', json={'value': everything['datastores']})
+
+
+@pytest.fixture
+def full_bundle(tmp_path):
+    objects = dict(OBJECTS, **EVERYTHING, workspace=[WORKSPACE], pipeline_experiments=[{'id': 'p-1'}], pipeline_graphs=[],
+                   pipeline_modules=[], pipeline_templates=[], pipeline_datasources=[])
+    return write_bundle(str(tmp_path / 'exports' / 'rg-1_ws-1'), objects=objects)
+
+
+def test_delete_workspace_shows_in_the_diff_counts_everything_it_erases_and_is_permanent(run, rsps, full_bundle):
+    serve_everything(rsps)
+    result = run({'export_dir': full_bundle, 'delete_workspace': True}, check=True, diff=True)
+    assert result['refusals'] == [], result['refusals']
     assert result['diff']['before']['workspace'] == [WS_ID] and result['diff']['after']['workspace'] == []
     assert result['plan']['delete_workspace'] is True
+    erasure = result['plan']['workspace_delete']
+    assert erasure['permanent'] is True and erasure == result['workspace_delete']
+    assert erasure['counts'] == {'workspace': 1, 'computes': 1, 'experiments': 1, 'runs': 1, 'metrics': 1, 'artifacts': 1,
+                                 'datastores': 1, 'pipeline_experiments': 1}
+    assert erasure['total'] == 8 and result['total'] == 5
+    assert 'pipeline_experiments' in erasure['unlisted']
+    text = '\n'.join(result['lines'])
+    assert 'Then the workspace is deleted permanently' in text and 'runs 1' in text
+    assert 'counted against purge_workspace_max_deletions: 13' in text
+    assert mutating(rsps) == []
+
+
+def test_a_soft_delete_must_be_asked_for(run, rsps, full_bundle):
+    serve_everything(rsps)
+    result = run({'export_dir': full_bundle, 'delete_workspace': True, 'allow_soft_delete': True}, check=True)
+    assert result['plan']['workspace_delete']['permanent'] is False
+    assert 'Then the workspace is deleted softly (purge_workspace_allow_soft_delete' in '\n'.join(result['lines'])
+
+
+def test_a_workspace_delete_refuses_what_the_bundle_does_not_hold_and_counts_it_against_the_limit(run, rsps, full_bundle):
+    late_run = {'runId': 'r-late', 'experimentId': 'e-1'}
+    changed = dict(EVERYTHING['datastores'][0], description='owner bjorn@contoso.example')
+    serve_everything(rsps, {'runs': EVERYTHING['runs'] + [late_run], 'datastores': [changed]})
+    rsps.add(responses.GET, f'{HIST}/artifact/v1.0{WS_PATH}/artifacts/origins/ExperimentRun/containers/r-late', json={'value': []})
+    result = run({'export_dir': full_bundle, 'delete_workspace': True, 'kinds': [], 'max_deletions': 0, 'fail_on_refusal': False})
+    text = ' | '.join(result['refusals'])
+    assert '1 runs that the workspace delete erases are not in the export bundle' in text and 'r-late' in text
+    assert '1 datastores that the workspace delete erases changed since the export' in text and 'blobs (fields description)' in text
+    assert ('the plan deletes 0 objects and deleting the workspace erases 14 more with it (14 in all), more than max_deletions '
+            '(purge_workspace_max_deletions) 0: raise purge_workspace_max_deletions to at least 14') in text
+    assert result['plan']['workspace_delete']['counts']['models'] == 2  # nothing deleted one by one: all go with it
+
+
+def test_a_workspace_delete_needs_a_bundle_of_every_kind(run, rsps, bundle):
+    serve_everything(rsps)
+    result = run({'export_dir': bundle, 'delete_workspace': True, 'fail_on_refusal': False}, check=True)
+    text = ' | '.join(result['refusals'])
+    assert 'workspace, computes, experiments, runs, metrics, artifacts, tasks, datastores' in text
+    assert 'a workspace delete erases every kind' in text
 
 
 def test_verify_appends_one_line_per_kind(run, rsps, tmp_path):
@@ -335,7 +409,8 @@ def test_apply_stops_at_the_failing_kind_and_reports_what_was_deleted(run, rsps,
     assert result['deleted'] == {'services': ['svc-1'], 'images': [], 'models': [], 'assets': []}
     assert svc.order == [('services', 'svc-1')]  # no model or asset delete after the failing kind
     assert [(r['kind'], r['outcome']) for r in result['results']] == [('services', 'deleted'), ('images', 'failed')]
-    assert [(x['kind'], x['outcome']) for x in read_lines(audit)] == [('services', 'deleted'), ('images', 'failed')]
+    assert [(x['kind'], x['outcome']) for x in read_lines(audit)] == [
+        ('services', 'pending'), ('services', 'deleted'), ('images', 'pending'), ('images', 'failed')]
 
 
 @pytest.mark.parametrize('args, option, words', [
@@ -343,7 +418,7 @@ def test_apply_stops_at_the_failing_kind_and_reports_what_was_deleted(run, rsps,
     ({'objects': {'runs': ['r1']}}, 'objects', 'kinds does not list: runs'),
     ({'objects': {'models': ['m1', '']}}, 'objects', 'objects.models must be a list of ids'),
     ({'objects': {'models': 'm1'}}, 'objects', 'objects.models must be a list of ids'),
-    ({'confirm': None}, 'confirm', 'confirm must name this workspace'),
+    ({'confirm': None}, 'confirm', 'not confirmed: set confirm'),
     ({'confirm': ['ws-2']}, 'confirm', 'it holds ws-2'),
     ({'max_deletions': 4}, 'max_deletions', 'holds 5 ids to delete, more than max_deletions 4'),
     ({'plan_file': '/tmp/plan.json'}, 'plan_file', 'only used when mode is plan'),

@@ -43,11 +43,14 @@ def test_an_accepted_delete_is_waited_for(run, rsps, fake_time, tmp_path):
     audit = tmp_path / 'audit.jsonl'
     result = run({'state': 'absent', 'ids': ['svc-aks'], 'audit_log': str(audit)})
     assert result['changed'] is True and not result.get('failed')
-    assert result['results'] == [{'id': 'svc-aks', 'status': 202, 'request_id': 'rid-202', 'outcome': 'deleted'}]
+    cid = result['results'][0]['client_request_id']
+    assert result['results'] == [{'id': 'svc-aks', 'status': 202, 'request_id': 'rid-202', 'outcome': 'deleted', 'client_request_id': cid}]
     polls = [c for c in rsps.calls if c.request.url == OPERATION]
     assert len(polls) == 2
     assert fake_time.sleeps == [2, 2]  # the Retry-After of the 202 sets the pace when polls carry none
-    assert read_lines(audit)[0]['outcome'] == 'deleted' and read_lines(audit)[0]['status'] == 202
+    pending, settled = read_lines(audit)  # the settling line once the operation succeeded
+    assert (pending['outcome'], pending['client_request_id']) == ('pending', cid)
+    assert (settled['outcome'], settled['status'], settled['client_request_id']) == ('deleted', 202, cid)
 
 
 def test_the_wait_has_a_deadline(run, rsps, fake_time):

@@ -48,7 +48,8 @@ def test_delete_waits_for_the_operation_then_confirms_and_second_run_is_not_a_ch
     assert urls == [('GET', ws_url()), ('DELETE', ws_url()), ('GET', STATUS), ('GET', STATUS), ('GET', ws_url())]
     assert fake_time.sleeps == [3, 3]
     assert any('soft-deleted' in w for w in first['warnings_seen'])
-    line = read_lines(audit)[0]
+    pending, line = read_lines(audit)
+    assert (pending['outcome'], pending['client_request_id']) == ('pending', line['client_request_id'])
     assert (line['kind'], line['id'], line['status'], line['outcome'], line['request_id']) == ('workspace', WS_ID, 202, 'deleted', 'rid-del')
 
     rsps.reset()
@@ -56,7 +57,7 @@ def test_delete_waits_for_the_operation_then_confirms_and_second_run_is_not_a_ch
     rsps.add(responses.DELETE, ws_url(), status=204)
     second = run({'state': 'absent', 'audit_log': str(audit)})
     assert second['changed'] is False and second['status'] == 204 and second['workspace'] == {}
-    assert [x['outcome'] for x in read_lines(audit)] == ['deleted', 'absent']
+    assert [x['outcome'] for x in read_lines(audit)] == ['pending', 'deleted', 'pending', 'absent']
 
 
 def test_location_is_followed_when_there_is_no_async_operation(run, rsps):
