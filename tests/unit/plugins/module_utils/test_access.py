@@ -233,11 +233,21 @@ def test_missing_and_unverifiable_bundles_are_named(fleet, tmp_path):
 def test_a_stored_file_changed_since_the_export_makes_the_answer_incomplete(fleet, tmp_path):
     with open(os.path.join(fleet[0], 'artifacts/r1/outputs/model.pkl'), 'ab') as f:
         f.write(b'tampered')
+    # The bundle verifier checks the stored contents too (_bundle.verify_artifact_contents): the bundle does not verify,
+    # so it is not searched at all...
     result = A.subject_package(params(fleet, tmp_path))
     assert result['complete'] is False
     ws1 = next(b for b in result['bundles'] if b['bundle'] == 'rg_ws1')
-    assert ws1['status'] == 'incomplete' and 'does not match its checksum' in ws1['problems'][0]
+    assert ws1['status'] == 'not searched' and 'does not match its size and checksum' in ws1['problems'][0]
     assert not os.path.exists(os.path.join(result['dest'], 'files'))
+    # ...and when incomplete answers are allowed, it is searched but its changed file is not handed over.
+    allowed = A.subject_package(params(fleet, tmp_path / 'allowed', allow_incomplete=True))
+    ws1 = next(b for b in allowed['bundles'] if b['bundle'] == 'rg_ws1')
+    assert ws1['status'] == 'incomplete' and any('does not match' in p for p in ws1['problems'])
+    for folder, dummy, names in os.walk(allowed['dest']):
+        for name in names:
+            with open(os.path.join(folder, name), 'rb') as f:
+                assert b'tampered' not in f.read(), name
 
 
 def test_a_person_named_only_by_display_name(fleet, tmp_path):
