@@ -34,6 +34,11 @@ class RuntimeConfig:
     # A misbehaving list (every paged family): "" (none), "foreign_link" (nextLink on another host), "repeat_token"
     # (a page after the first answers the token, hence the nextLink, it was asked with: a list that never ends)
     paging_fault: str = ""
+    # What today's service does (azureml-core 1.61, docs/emulator.md "Switches"); False restores the emulator's old behaviour
+    artifact_data_container: bool = True  # artifacts live under the run's dataContainerId (False: under the run id)
+    experiment_view_type: bool = True  # archived experiments listed only when viewType asks (False: viewType ignored)
+    metrics_v2: bool = True  # the v2 metrics service (False: its routes answer 404, as a service without it)
+    contentinfo_path_form: bool = True  # content info with the path in the URL (False: only ?path=, the path form 404s)
     seed: int = 0  # seed of the fault/latency random generator
 
     @classmethod
