@@ -9,6 +9,9 @@ PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Microsoft's azureml-core (the conformance suite's client) pins old dependencies: a virtualenv of its own.
+CORE_VENV := $(CURDIR)/.venv-azureml-core
+CORE_STAMP := $(CORE_VENV)/.installed
 # The repository root is the collection root; Ansible finds it through this symlink tree.
 COLLECTIONS := $(CURDIR)/build/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/gdpr/azureml
@@ -19,11 +22,11 @@ export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
 # pip on these machines prints one warning per missing local mirror; keep the output readable.
 PIP_QUIET := 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
 
-.PHONY: help venv collection emulator demo test lint unit emulator-test integration sanity ansible-lint molecule bench clean chromium docs-lint
+.PHONY: help venv collection emulator demo test lint unit emulator-test conformance integration sanity ansible-lint molecule bench clean chromium docs-lint
 
 help:
 	@echo "make demo   - export (and rehearse a purge of) the demo workspaces on the bundled emulator"
-	@echo "make test   - ruff, unit, emulator, integration, ansible-test sanity, ansible-lint, molecule"
+	@echo "make test   - ruff, unit, emulator, conformance (azureml-core), integration, sanity, ansible-lint, molecule"
 	@echo "make venv   - create .venv with every run-time, test and dev dependency"
 	@echo "make emulator - run the emulator in the foreground (demo scenario)"
 	@echo "make bench  - run the benchmarks (not part of make test)"
@@ -35,6 +38,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@touch $@
 
 venv: $(STAMP)
+
+$(CORE_STAMP): tests/conformance/requirements.txt
+	@test -x $(CORE_VENV)/bin/python || $(PYTHON) -m venv $(CORE_VENV)
+	@$(CORE_VENV)/bin/python -m pip install -q --upgrade pip $(PIP_QUIET)
+	@$(CORE_VENV)/bin/python -m pip install -q -r tests/conformance/requirements.txt $(PIP_QUIET)
+	@touch $@
 
 collection: $(COLLECTION_LINK)
 
@@ -59,6 +68,12 @@ unit: venv collection
 emulator-test: venv
 	@mkdir -p build/tmp
 	$(BIN)/python -m pytest -q -n 2 --basetemp=$(CURDIR)/build/tmp/emulator tests/emulator/tests
+
+# Microsoft's own client (azureml-core's generated REST clients, Image/Webservice) against the emulator, which runs
+# under .venv; then each emulator switch that restores an old behaviour must turn its check red (docs/emulator.md).
+conformance: venv $(CORE_STAMP)
+	@mkdir -p build/tmp
+	CONFORMANCE_EMULATOR_PYTHON=$(BIN)/python $(CORE_VENV)/bin/python -m pytest -q -W ignore::DeprecationWarning --basetemp=$(CURDIR)/build/tmp/conformance tests/conformance
 
 # The report test renders report.html in Debian's headless Chromium (apt needs root, as on CI).
 chromium:
@@ -89,11 +104,11 @@ molecule: venv collection
 	@if ls extensions/molecule/*/molecule.yml >/dev/null 2>&1; then $(BIN)/molecule test --all; \
 	else echo "molecule: no scenario yet"; fi
 
-test: lint docs-lint unit emulator-test integration sanity ansible-lint molecule
+test: lint docs-lint unit emulator-test conformance integration sanity ansible-lint molecule
 	@echo "make test: every gate passed"
 
 bench: venv collection
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf build tests/output .pytest_cache
+	rm -rf build tests/output .pytest_cache $(CORE_VENV)
