@@ -71,7 +71,7 @@ def common_argument_spec():
         'timeout': {'type': 'int', 'default': 30},
         'retries': {'type': 'int', 'default': 6},
         'concurrency': {'type': 'int', 'default': 8},
-        'api_profile': {'type': 'str', 'choices': list(API_PROFILES), 'default': 'documented', 'fallback': _env('api_profile')},
+        'api_profile': {'type': 'str', 'choices': list(API_PROFILES), 'default': 'current', 'fallback': _env('api_profile')},
         'resource_group': {'type': 'str'},
         'workspace_name': {'type': 'str'},
         'location': {'type': 'str'},
