@@ -82,9 +82,9 @@ chromium:
 integration: venv collection chromium
 	@mkdir -p build/tmp
 	$(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/integration tests/integration
-	@# Second pass under api_profile current: the tests whose routes differ between the two profiles
-	@# (every list and its paging, artifacts v2 and contents, every _info module, a real purge, the large purge).
-	AZUREML_TEST_API_PROFILE=current $(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/integration-current \
+	@# Second pass under api_profile documented (current is the default): the tests whose routes differ between the two
+	@# profiles (every list and its paging, artifacts and contents, every _info module, a real purge, the large purge).
+	AZUREML_TEST_API_PROFILE=documented $(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/integration-documented \
 	  tests/integration/export/test_info_modules.py \
 	  tests/integration/export/test_export_role.py::test_every_object_of_every_workspace_is_in_its_bundle_exactly_once \
 	  tests/integration/export/test_export_role.py::test_artifact_contents_are_stored_inside_the_bundle \

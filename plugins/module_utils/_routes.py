@@ -200,14 +200,15 @@ def _segment(text):
 
 
 def expand_path(op, template, params):
-    """Fill the placeholders of ``template``: ``{name}`` percent-encoded as one segment, ``{name*}`` segment by segment."""
+    """Fill the placeholders of ``template``: ``{name}`` percent-encoded as one segment (``/`` too), ``{name*}`` segment
+    by segment; a value of dots only (``.``, ``..``) is encoded too, so that no HTTP stack resolves it."""
     template = template.replace('{ws}', WS)
 
     def fill(match):
         value = _value(op, params, match.group(1))
         if match.group(2):
             return '/'.join(_segment(part) for part in value.split('/'))
-        return quote(value, safe='')
+        return _segment(value)
     return _PLACEHOLDER.sub(fill, template)
 
 
