@@ -557,6 +557,7 @@ class BundleExport:
         found = self.client.get_json('workspaces.get', what=f'get {self.where}', missing_ok=True)
         if not isinstance(found, dict):
             raise ExportError(f'{self.where} does not exist in subscription {ws.subscription_id}')
+        self.module.workspace_object = found  # api_profile current reads its discoveryUrl from it: no second GET
         location = self.module.params.get('location') or found.get('location')
         info = {'id': found.get('id') or ws.id, 'name': found.get('name') or ws.workspace_name, 'resource_group': ws.resource_group,
                 'subscription_id': ws.subscription_id, 'location': location}

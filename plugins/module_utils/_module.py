@@ -181,6 +181,8 @@ class AzureMLModule:
         self.params = self._module.params
         self._auth = None
         self._client = None
+        # The workspace's ARM object when the module already got it (export_bundle): the resolver then needs no GET of its own.
+        self.workspace_object = None
         self._lock = threading.Lock()
         if not HAS_REQUESTS:
             self._module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
@@ -342,7 +344,7 @@ class AzureMLModule:
             if self._client.location:  # api_profile current with a known location: no workspace to discover
                 return {}
             raise RouteError('location is required to reach the data plane without resource_group and workspace_name')
-        found = self._client.get_json('workspaces.get', what=f'look up the location of workspace {ws}')
+        found = self.workspace_object or self._client.get_json('workspaces.get', what=f'look up the location of workspace {ws}')
         if not isinstance(found, dict) or not found.get('location'):
             raise RouteError(f'workspace {ws} has no location in Azure Resource Manager; set the location option')
         location = normalize_location(found['location'])

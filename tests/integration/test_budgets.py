@@ -21,15 +21,15 @@ PURGE = ROOT / "playbooks" / "purge_workspaces.yml"
 SALES = "rg-gdpr-demo_ws-sales-analytics"
 
 # Requests of the export playbook, demo scenario, page size 3, default kinds and options, api_profile current (journal,
-# exact). Issue 14 added, per workspace: one workspaces.get (current reads the workspace for its discovery document), one
-# metrics_v2.list per run and one metrics_v2.full per page of each v2 metric (2 metrics of 1 to 4 values per run of the
-# demo: 7 per experiment of 3 runs); plus one discovery.get per module run, which names no workspace.
+# exact). Issue 14 added, per workspace: one metrics_v2.list per run and one metrics_v2.full per page of each v2 metric
+# (2 metrics of 1 to 4 values per run of the demo: 7 per experiment of 3 runs); plus one discovery.get per module run,
+# which names no workspace (the workspace GET the export makes anyway gives its discoveryUrl).
 EXPORT_REQUESTS = {
-    "rg-gdpr-demo_ws-sales-analytics": 96,  # 45 + 1 + 15 + 35
-    "rg-gdpr-demo_ws_hr-people": 61,  # 30 + 1 + 9 + 21
-    "rg-gdpr-demo_ws-empty-sandbox": 10,  # 9 + 1
-    "rg-ml-research_mlresearch01": 61,  # 30 + 1 + 9 + 21
-    "rg-ml-research_Research-Vision-WS": 44,  # 23 + 1 + 6 + 14
+    "rg-gdpr-demo_ws-sales-analytics": 95,  # 45 + 15 + 35
+    "rg-gdpr-demo_ws_hr-people": 60,  # 30 + 9 + 21
+    "rg-gdpr-demo_ws-empty-sandbox": 9,
+    "rg-ml-research_mlresearch01": 60,  # 30 + 9 + 21
+    "rg-ml-research_Research-Vision-WS": 43,  # 23 + 6 + 14
 }
 # Module runs (processes) per workspace export: export_bundle alone (every service call, then subjects.json and the
 # report, read from the bundle just written).
