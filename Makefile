@@ -12,6 +12,9 @@ STAMP := $(VENV)/.installed
 # Azurite (Microsoft's storage emulator) for the storage tests and the demo: npm ci from the committed lockfile.
 AZURITE_DIR := $(CURDIR)/tools/azurite
 AZURITE_STAMP := $(AZURITE_DIR)/node_modules/.installed
+# Microsoft's azureml-core (the conformance suite's client) pins old dependencies: a virtualenv of its own.
+CORE_VENV := $(CURDIR)/.venv-azureml-core
+CORE_STAMP := $(CORE_VENV)/.installed
 # The repository root is the collection root; Ansible finds it through this symlink tree.
 COLLECTIONS := $(CURDIR)/build/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/gdpr/azureml
@@ -22,12 +25,12 @@ export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
 # pip on these machines prints one warning per missing local mirror; keep the output readable.
 PIP_QUIET := 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
 
-.PHONY: help venv azurite collection emulator demo test lint unit emulator-test integration sanity ansible-lint molecule bench clean chromium docs-lint
+.PHONY: help venv azurite collection emulator demo test lint unit emulator-test conformance integration sanity ansible-lint molecule bench clean chromium docs-lint
 .PHONY: platform galaxy-importer importer-venv
 
 help:
 	@echo "make demo   - export (and rehearse a purge of) the demo workspaces on the bundled emulator"
-	@echo "make test   - ruff, unit, emulator, integration, ansible-test sanity, ansible-lint, molecule"
+	@echo "make test   - ruff, unit, emulator, conformance (azureml-core), integration, sanity, ansible-lint, molecule"
 	@echo "make venv   - create .venv with every run-time, test and dev dependency"
 	@echo "make emulator - run the emulator in the foreground (demo scenario; STORAGE=azurite adds the storage accounts)"
 	@echo "make azurite - install Azurite, the storage emulator (npm ci into tools/azurite)"
@@ -50,6 +53,12 @@ $(AZURITE_STAMP): $(AZURITE_DIR)/package.json $(AZURITE_DIR)/package-lock.json
 	@touch $@
 
 azurite: $(AZURITE_STAMP)
+
+$(CORE_STAMP): tests/conformance/requirements.txt
+	@test -x $(CORE_VENV)/bin/python || $(PYTHON) -m venv $(CORE_VENV)
+	@$(CORE_VENV)/bin/python -m pip install -q --upgrade pip $(PIP_QUIET)
+	@$(CORE_VENV)/bin/python -m pip install -q -r tests/conformance/requirements.txt $(PIP_QUIET)
+	@touch $@
 
 collection: $(COLLECTION_LINK)
 
@@ -76,6 +85,12 @@ emulator-test: venv collection azurite
 	@mkdir -p build/tmp
 	$(BIN)/python -m pytest -q -n 2 --basetemp=$(CURDIR)/build/tmp/emulator tests/emulator/tests
 
+# Microsoft's own client (azureml-core's generated REST clients, Image/Webservice) against the emulator, which runs
+# under .venv; then each emulator switch that restores an old behaviour must turn its check red (docs/emulator.md).
+conformance: venv $(CORE_STAMP)
+	@mkdir -p build/tmp
+	CONFORMANCE_EMULATOR_PYTHON=$(BIN)/python $(CORE_VENV)/bin/python -m pytest -q -W ignore::DeprecationWarning --basetemp=$(CURDIR)/build/tmp/conformance tests/conformance
+
 # The report test renders report.html in Debian's headless Chromium (apt needs root, as on CI).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
@@ -83,9 +98,9 @@ chromium:
 integration: venv collection chromium azurite
 	@mkdir -p build/tmp
 	$(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/integration --ignore=tests/integration/platform tests/integration
-	@# Second pass under api_profile current: the tests whose routes differ between the two profiles
-	@# (every list and its paging, artifacts v2 and contents, every _info module, a real purge, the large purge).
-	AZUREML_TEST_API_PROFILE=current $(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/integration-current \
+	@# Second pass under api_profile documented (current is the default): the tests whose routes differ between the two
+	@# profiles (every list and its paging, artifacts and contents, every _info module, a real purge, the large purge).
+	AZUREML_TEST_API_PROFILE=documented $(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/integration-documented \
 	  tests/integration/export/test_info_modules.py \
 	  tests/integration/export/test_export_role.py::test_every_object_of_every_workspace_is_in_its_bundle_exactly_once \
 	  tests/integration/export/test_export_role.py::test_artifact_contents_are_stored_inside_the_bundle \
@@ -130,11 +145,11 @@ galaxy-importer: importer-venv
 	@$(IMPORTER_VENV)/bin/python tests/sanity/run_importer.py
 # --- end of the Automation Platform and Galaxy block -----------------------------------------------------------
 
-test: lint docs-lint unit emulator-test integration platform galaxy-importer sanity ansible-lint molecule
+test: lint docs-lint unit emulator-test conformance integration platform galaxy-importer sanity ansible-lint molecule
 	@echo "make test: every gate passed"
 
 bench: venv collection
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf build tests/output .pytest_cache tools/azurite/node_modules
+	rm -rf build tests/output .pytest_cache tools/azurite/node_modules $(CORE_VENV)

@@ -141,12 +141,15 @@ options:
     default: 8
   api_profile:
     description:
-      - V(documented) sends the requests of the Azure Machine Learning export and delete document (2020).
-      - V(current) sends the routes of today's service specifications, to the hosts of the workspace's discovery document.
+      - V(current) sends what Microsoft's SDK (azureml-core) sends today, to the hosts of the workspace's discovery document.
+      - V(documented) sends the requests of the Azure Machine Learning export and delete document (2020), with the calls that
+        document lacks added (the v2 metrics service, C(viewType=All) on the experiment list, artifacts in each run's data
+        container).
       - If not set, the environment variable E(AZUREML_API_PROFILE) is used.
+      - The default was V(documented) before version 2.0.0.
     type: str
     choices: [documented, current]
-    default: documented
+    default: current
   resource_group:
     description:
       - The resource group of the workspace.

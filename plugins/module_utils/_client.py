@@ -553,7 +553,7 @@ class Client:
         params = self.params(params)
         what = what or describe_call(op, params)
         first = url = self.url(op, params, query)
-        body = dict(body or {}) if route.method == 'POST' else None
+        body = dict(route.body, **(body or {})) if route.method == 'POST' else None
         seen = set()
         while True:
             response = self.send(route.method, url, what=what, idempotent=route.idempotent, auth=route.auth, json_body=body)

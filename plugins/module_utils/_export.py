@@ -12,7 +12,8 @@ One :class:`Scheduler` per module run: ``concurrency`` worker threads (the clien
 pool has as many connections) take *tasks* from a priority queue. A task lists one thing (all of
 its pages, through ``Client.iter_items``) and may submit more tasks: the experiments list submits
 "runs of experiment X" and "metrics of experiment X", each runs list submits "artifacts of run
-Y", each artifact list "download the content of Z". Deeper tasks go first, so fan-out work is
+Y" (listed in the run's data container) and "v2 metrics of run Y", each v2 metrics list "the
+values of metric M of run Y", each artifact list "download the content of Z". Deeper tasks go first, so fan-out work is
 taken as soon as it is known and the queue stays short; a task that would grow the queue past
 ``max_pending`` runs a queued (deeper) task itself first. Every kind of the bundle therefore runs
 at once, and the requests in flight never exceed ``concurrency``.
@@ -36,7 +37,7 @@ import time
 from datetime import datetime, timezone
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests
-from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION
+from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION, AzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_atomic, write_json_array
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, PIPELINE_KINDS
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
@@ -45,6 +46,17 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
 NO_SECRETS = {'includeSecret': 'false'}
 # Task priorities: deeper fan-out first.
 ROOT, PER_EXPERIMENT, PER_RUN, PER_ARTIFACT = 0, 1, 2, 3
+# The kinds listed per run (artifacts, metrics_v2) and those listed under the experiments (runs, metrics, and those).
+RUN_KINDS = tuple(k.name for k in KINDS.values() if k.parent == 'runs')
+EXPERIMENT_KINDS = ('experiments',) + tuple(k.name for k in KINDS.values() if k.parent in ('experiments', 'runs'))
+
+
+def data_containers(run_id, data_container):
+    """The artifact containers of a run: its ``dataContainerId`` (``dcid.<runId>`` for runs of the SDK); a run
+    without one: both ``dcid.<runId>`` and ``<runId>`` (a container that does not exist lists as empty)."""
+    if data_container:
+        return [str(data_container)]
+    return ['dcid.' + run_id, run_id]
 
 
 class Cancelled(Exception):
@@ -249,9 +261,9 @@ class Collector:
                 self._under_experiment(name)
 
     def start_artifacts(self, run_ids):
-        """The artifacts of ``run_ids``."""
+        """The artifacts of ``run_ids``: each run is got first (``runs.get_by_id``) for its data container."""
         for run_id in run_ids:
-            self.scheduler.submit(self._artifacts, run_id, priority=PER_RUN)
+            self.scheduler.submit(self._run_by_id, run_id, priority=PER_EXPERIMENT)
 
     def start_pipeline(self, name, ids):
         """The pipeline objects of kind ``name`` with ``ids`` (the API has no list call)."""
@@ -275,7 +287,7 @@ class Collector:
             self._under_experiment(name)
 
     def _under_experiment(self, name):
-        if self.wants('runs') or self.wants('artifacts'):
+        if self.wants('runs') or any(self.wants(k) for k in RUN_KINDS):
             self.scheduler.submit(self._runs, name, priority=PER_EXPERIMENT)
         if self.wants('metrics'):
             self.scheduler.submit(self._metrics, name, priority=PER_EXPERIMENT)
@@ -284,29 +296,86 @@ class Collector:
         what = f'list the runs of experiment {experiment!r} in {self.where}'
         for run in self._items('runs.list', {'experiment_name': experiment}, what):
             self.emit('runs', run)
-            if self.wants('artifacts'):
+            if any(self.wants(k) for k in RUN_KINDS):
                 run_id = run.get('runId') if isinstance(run, dict) else None
                 if not run_id:
                     raise ExportError(f'a run of experiment {experiment!r} in {self.where} has no runId')
-                self.scheduler.submit(self._artifacts, run_id, priority=PER_RUN)
+                self._under_run(run_id, run.get('dataContainerId'))
+
+    def _under_run(self, run_id, data_container):
+        if self.wants('artifacts'):
+            self.scheduler.submit(self._artifacts, run_id, data_containers(run_id, data_container), priority=PER_RUN)
+        if self.wants('metrics_v2'):
+            self.scheduler.submit(self._metrics_v2, run_id, priority=PER_RUN)
+
+    def _run_by_id(self, run_id):
+        what = f'get run {run_id!r} of {self.where} (for its data container)'
+        run = self.client.get_json('runs.get_by_id', {'run_id': run_id}, what=what, missing_ok=True)
+        self.scheduler.check()
+        if isinstance(run, dict):  # a run the service does not know has no artifact
+            self._under_run(run_id, run.get('dataContainerId'))
 
     def _metrics(self, experiment):
         what = f'list the metrics of experiment {experiment!r} in {self.where}'
         for metric in self._items('metrics.list', {'experiment_name': experiment}, what):
             self.emit('metrics', metric)
 
-    def _artifacts(self, run_id):
-        what = f'list the artifacts of run {run_id!r} in {self.where}'
-        located = []
-        for artifact in self._items('artifacts.list', {'run_id': run_id}, what):
-            self.emit('artifacts', artifact)
-            if self.download is not None and isinstance(artifact, dict) and artifact.get('path') is not None:
-                located.append((artifact.get('artifactId'), artifact['path']))
-        for artifact_id, path, rel in self.download.plan(run_id, located) if located else ():
-            self.scheduler.submit(self._content, run_id, artifact_id, path, rel, priority=PER_ARTIFACT)
+    def _artifacts(self, run_id, containers):
+        """The artifacts of a run, from each of ``containers`` (merged by ``artifactId`` when there are two)."""
+        located, seen, paths = [], set(), set()
+        placeholders = self.download is None and self.wants(_bundle.ARTIFACT_CONTENTS)  # check mode: nothing downloaded
+        for container in containers:
+            what = f'list the artifacts of run {run_id!r} (container {container!r}) in {self.where}'
+            for artifact in self._items('artifacts.list', {'container': container}, what):
+                artifact_id = artifact.get('artifactId') if isinstance(artifact, dict) else None
+                if len(containers) > 1 and artifact_id is not None:
+                    if artifact_id in seen:
+                        continue
+                    seen.add(artifact_id)
+                self.emit('artifacts', artifact)
+                path = artifact.get('path') if isinstance(artifact, dict) else None
+                if placeholders:
+                    self.emit(_bundle.ARTIFACT_CONTENTS, {'artifactId': artifact_id, 'path': path, 'runId': run_id,
+                                                          'stored_path': None, 'size': None, 'sha256': None})
+                if self.download is not None and path is not None and path not in paths:
+                    paths.add(path)
+                    located.append((artifact_id, artifact.get('container') or container, path))
+        for artifact_id, container, path, rel in self.download.plan(run_id, located) if located else ():
+            self.scheduler.submit(self._content, run_id, container, artifact_id, path, rel, priority=PER_ARTIFACT)
 
-    def _content(self, run_id, artifact_id, path, rel):
-        self.emit(_bundle.ARTIFACT_CONTENTS, self.download.one(run_id, artifact_id, path, rel))
+    def _content(self, run_id, container, artifact_id, path, rel):
+        self.emit(_bundle.ARTIFACT_CONTENTS, self.download.one(run_id, container, artifact_id, path, rel))
+
+    def _metrics_v2(self, run_id):
+        """The v2 metrics of a run (what today's SDKs log): the definitions, then each metric's values in a task."""
+        what = f'list the v2 metrics of run {run_id!r} in {self.where}'
+        for definition in self._items('metrics_v2.list', {'run_id': run_id}, what):
+            key = definition.get('metricKey') if isinstance(definition, dict) else None
+            if not isinstance(key, dict) or not key.get('name'):
+                raise ExportError(f'a v2 metric of run {run_id!r} in {self.where} has no metricKey.name: {definition!r:.200}')
+            self.scheduler.submit(self._metric_v2, run_id, definition, priority=PER_ARTIFACT)
+
+    def _metric_v2(self, run_id, definition):
+        """One object per (run, metric): its definition and every value (``metrics_v2.full``, every page)."""
+        key = definition['metricKey']
+        name, namespace = str(key['name']), str(key.get('namespace') or '')
+        what = f'get the values of v2 metric {name!r} of run {run_id!r} in {self.where}'
+        head, values = None, []
+        try:
+            for page in self.client.iter_pages('metrics_v2.full', {'run_id': run_id}, what=what, body={'metricName': name}):
+                self.scheduler.check()
+                head = head or page
+                items = page.get('value') or []
+                if not isinstance(items, list):
+                    raise ExportError(f'{what}: the page value is not a list')
+                values.extend(items)
+        except AzureMLError as exc:
+            if exc.status == 404 and head is None:  # listed, then gone: the service no longer holds it
+                return
+            raise
+        self.emit('metrics_v2', {'id': f'{run_id}/{namespace}/{name}', 'runId': run_id, 'namespace': namespace, 'name': name,
+                                 'definition': definition, 'dataContainerId': head.get('dataContainerId'),
+                                 'columns': head.get('columns'), 'properties': head.get('properties'), 'values': values})
 
     def _pipeline(self, name, object_id):
         kind = KINDS[name]
@@ -322,8 +391,8 @@ class Collector:
 
 def start_kinds(collector, kinds, pipeline=None):
     """Set ``collector`` to list every object of ``kinds`` (the pipeline ones: the ids of ``pipeline``, ``{kind: [ids]}``)."""
-    # The experiments first: the longest chain of calls (runs, metrics, artifacts) hangs under them.
-    if {'experiments', 'runs', 'metrics', 'artifacts'} & set(kinds):
+    # The experiments first: the longest chain of calls (runs, metrics, artifacts, v2 metrics) hangs under them.
+    if set(EXPERIMENT_KINDS) & set(kinds):
         collector.start_experiments()
     for name in kinds:
         kind = KINDS[name]
@@ -457,14 +526,14 @@ class _ContentDownloader:
 
     @staticmethod
     def plan(run_id, located):
-        """``[(artifact id, path, stored path)]`` for the artifacts of one run (clashes resolved run-wide)."""
-        rels = _bundle.artifact_relpaths(run_id, [path for dummy, path in located])
-        return [(artifact_id, path, rels[path]) for artifact_id, path in located]
+        """``[(artifact id, container, path, stored path)]`` for the artifacts of one run (clashes resolved run-wide)."""
+        rels = _bundle.artifact_relpaths(run_id, [path for dummy, dummy2, path in located])
+        return [(artifact_id, container, path, rels[path]) for artifact_id, container, path in located]
 
-    def one(self, run_id, artifact_id, path, rel):
+    def one(self, run_id, container, artifact_id, path, rel):
         entry = {'artifactId': artifact_id, 'runId': run_id, 'path': path, 'stored_path': None, 'size': None, 'sha256': None}
         what = f'get the content information of artifact {path!r} of run {run_id!r} in {self.where}'
-        info = self.client.get_json('artifacts.contentinfo', {'run_id': run_id, 'path': path}, what=what, missing_ok=True)
+        info = self.client.get_json('artifacts.contentinfo', {'container': container, 'path': path}, what=what, missing_ok=True)
         uri = info.get('contentUri') if isinstance(info, dict) else None
         if not uri:
             return entry  # the service offers no content for it
@@ -527,6 +596,7 @@ class BundleExport:
         found = self.client.get_json('workspaces.get', what=f'get {self.where}', missing_ok=True)
         if not isinstance(found, dict):
             raise ExportError(f'{self.where} does not exist in subscription {ws.subscription_id}')
+        self.module.workspace_object = found  # api_profile current reads its discoveryUrl from it: no second GET
         location = self.module.params.get('location') or found.get('location')
         info = {'id': found.get('id') or ws.id, 'name': found.get('name') or ws.workspace_name, 'resource_group': ws.resource_group,
                 'subscription_id': ws.subscription_id, 'location': location}
@@ -565,9 +635,6 @@ class BundleExport:
             writer.start()
             writers.append(writer)
         real_sinks = list(sinks.values())
-        if self.artifact_content and self.check_mode:
-            # Check mode downloads nothing: the index would list one entry per artifact.
-            sinks['artifacts'] = _Tee(sinks['artifacts'], sinks[_bundle.ARTIFACT_CONTENTS])
         try:
             if 'workspace' in sinks:
                 sinks['workspace'].put(workspace_object)
@@ -736,21 +803,6 @@ class BundleExport:
                 os.close(fd)
             if os.path.lexists(tmp):
                 os.unlink(tmp)
-
-
-class _Tee:
-    """Check mode with artifact contents: every artifact also counts as one (not downloaded) content entry."""
-
-    def __init__(self, sink, contents):
-        self.sink = sink
-        self.contents = contents
-
-    def put(self, item):
-        self.sink.put(item)
-        path = item.get('path') if isinstance(item, dict) else None
-        self.contents.put({'artifactId': item.get('artifactId') if isinstance(item, dict) else None, 'path': path,
-                           'runId': item.get('container') if isinstance(item, dict) else None,
-                           'stored_path': None, 'size': None, 'sha256': None})
 
 
 def export_bundle(module, **options):

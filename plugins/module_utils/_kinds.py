@@ -14,10 +14,11 @@ export, the purge and the subject index all read this table; nothing else hard-c
 class Kind:
     """One kind of object (``models``, ``runs``, ...)."""
 
-    __slots__ = ("name", "file", "id_field", "list_op", "get_op", "delete_op", "parent", "scope", "pipeline_kind", "volatile")
+    __slots__ = ("name", "file", "id_field", "list_op", "get_op", "delete_op", "parent", "scope", "pipeline_kind", "run_field",
+                 "volatile")
 
     def __init__(self, name, id_field, *, list_op=None, get_op=None, delete_op=None, parent=None, scope="all", pipeline_kind=None,
-                 volatile=()):
+                 run_field=None, volatile=()):
         self.name = name
         self.file = name + ".json"
         self.id_field = id_field
@@ -27,6 +28,8 @@ class Kind:
         self.parent = parent  # the kind whose objects this kind is listed under (one call per parent)
         self.scope = scope  # "all": every object is listed; "requested": only the ids asked for
         self.pipeline_kind = pipeline_kind  # the pipeline_info `kind` value, for pipeline objects
+        # Objects that name no user but belong to a run: the field naming the run (artifacts: the run's data container)
+        self.run_field = run_field
         # Dotted paths of fields that change without the object's data changing (a state the service moves on its own):
         # left out of the object's content digest (``_digests``), so that they never make an exported object look new.
         self.volatile = tuple(volatile)
@@ -48,8 +51,10 @@ _TABLE = (
                    "properties.properties.targetNodeCount", "properties.properties.nodeStateCounts")),
     Kind("experiments", "experimentId", list_op="experiments.list"),
     Kind("runs", "runId", list_op="runs.list", get_op="runs.get", parent="experiments"),
-    Kind("metrics", "metricId", list_op="metrics.list", get_op="metrics.get", parent="experiments"),
-    Kind("artifacts", "artifactId", list_op="artifacts.list", parent="runs"),
+    Kind("metrics", "metricId", list_op="metrics.list", get_op="metrics.get", parent="experiments", run_field="runId"),
+    # The v2 metrics service (what today's SDKs log): one object per (run, metric), its definition and every value.
+    Kind("metrics_v2", "id", list_op="metrics_v2.list", parent="runs", run_field="runId"),
+    Kind("artifacts", "artifactId", list_op="artifacts.list", parent="runs", run_field="container"),
     Kind("tasks", "id", list_op="tasks.list", get_op="tasks.get"),
     Kind("datastores", "name", list_op="datastores.list", get_op="datastores.get"),
     Kind("models", "id", list_op="models.list", get_op="models.get", delete_op="models.delete"),
@@ -64,6 +69,8 @@ _TABLE = (
 )
 
 KINDS = dict((k.name, k) for k in _TABLE)
+# Kinds whose objects belong to a run: {kind name: the field naming the run}.
+RUN_CHILDREN = dict((k.name, k.run_field) for k in _TABLE if k.run_field)
 # Bundle order (also the export order of the role).
 KIND_NAMES = tuple(k.name for k in _TABLE)
 PIPELINE_KINDS = dict((k.pipeline_kind, k) for k in _TABLE if k.pipeline_kind)
@@ -71,7 +78,7 @@ PIPELINE_KINDS = dict((k.pipeline_kind, k) for k in _TABLE if k.pipeline_kind)
 # images and models, an image holds models (the service answers 412 otherwise).
 DELETABLE_KINDS = ("services", "images", "models", "assets")
 # What the documented API cannot delete per object (deleting the workspace is the remedy).
-UNDELETABLE_KINDS = ("experiments", "runs", "metrics", "artifacts", "datastores", "computes", "tasks") + tuple(
+UNDELETABLE_KINDS = ("experiments", "runs", "metrics", "metrics_v2", "artifacts", "datastores", "computes", "tasks") + tuple(
     k.name for k in _TABLE if k.pipeline_kind
 )
 

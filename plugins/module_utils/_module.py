@@ -79,7 +79,7 @@ def common_argument_spec():
         'timeout': {'type': 'int', 'default': 30},
         'retries': {'type': 'int', 'default': 6},
         'concurrency': {'type': 'int', 'default': 8},
-        'api_profile': {'type': 'str', 'choices': list(API_PROFILES), 'default': 'documented', 'fallback': _env('api_profile')},
+        'api_profile': {'type': 'str', 'choices': list(API_PROFILES), 'default': 'current', 'fallback': _env('api_profile')},
         'resource_group': {'type': 'str'},
         'workspace_name': {'type': 'str'},
         'location': {'type': 'str'},
@@ -193,6 +193,8 @@ class AzureMLModule:
         self._storage = None
         self._workspace_resource = None  # the ARM workspace, once read
         self._given_tokens = []  # the token options as given (before _clean_tokens), masked too
+        # The workspace's ARM object when the module already got it (export_bundle): the resolver then needs no GET of its own.
+        self.workspace_object = None
         self._lock = threading.Lock()
         if not HAS_REQUESTS:
             self._module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
@@ -409,7 +411,7 @@ class AzureMLModule:
             if self._client.location:  # api_profile current with a known location: no workspace to discover
                 return {}
             raise RouteError('location is required to reach the data plane without resource_group and workspace_name')
-        found = self._client.get_json('workspaces.get', what=f'look up the location of workspace {ws}')
+        found = self.workspace_object or self._client.get_json('workspaces.get', what=f'look up the location of workspace {ws}')
         self._workspace_resource = found
         if not isinstance(found, dict) or not found.get('location'):
             raise RouteError(f'workspace {ws} has no location in Azure Resource Manager; set the location option')

@@ -45,7 +45,7 @@ FORMATS = ('html', 'md')
 # purge appends such lines, and a report that grew with each of them would change on every idempotent rerun.
 DELETE_OUTCOMES = ('deleted', 'failed')
 # What the documented API cannot delete (the purge role's summary says the same).
-NOT_DELETABLE = ('runs', 'metrics', 'artifacts', 'datastores', 'computes', 'tasks', 'pipeline objects')
+NOT_DELETABLE = ('runs', 'metrics', 'metrics_v2', 'artifacts', 'datastores', 'computes', 'tasks', 'pipeline objects')
 
 
 class ReportError(ValueError):

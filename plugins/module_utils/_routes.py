@@ -13,8 +13,11 @@ calls of ``docs/endpoints.md``, its URL defects fixed); ``ROUTES['current']`` ho
 of today's service specs (``docs/api-routes.md``). A profile is a dict, never a branch.
 
 Path templates use ``{name}`` placeholders filled from the call's params, each value
-percent-encoded as one segment (``quote(value, safe='')``); ``{ws}`` is the workspace's ARM
-id template. Query values may be templates too (``{'path': '{path}'}``).
+percent-encoded as one segment (``quote(value, safe='')``); ``{name*}`` takes a path of several
+segments (an artifact path in the URL, as azureml-core sends it), each segment encoded, ``.`` and
+``..`` segments too (so that no client or proxy resolves them); ``{ws}`` is the workspace's ARM
+id template. Query values may be templates too (``{'path': '{path}'}``). ``body`` is the JSON body
+of a POST read (merged under the caller's).
 
 Paging styles: ``arm`` / ``mms`` (absolute ``nextLink``), ``continuation``
 (``nextLink``, else resend with ``continuationToken``: as a query parameter for GET, in the
@@ -38,18 +41,23 @@ MMS_API_VERSION = '2019-11-01'
 # workspaces.delete with permanently_delete: skip the soft delete (newer ARM api-version).
 PURGE_QUERY = {'api-version': '2024-04-01', 'forceToPurge': 'true'}
 
-Route = namedtuple('Route', ['family', 'method', 'path', 'query', 'paging', 'idempotent', 'auth'])
+Route = namedtuple('Route', ['family', 'method', 'path', 'query', 'paging', 'idempotent', 'auth', 'body'])
 
 
-def _r(family, method, path, query=None, paging=None, *, idempotent=None, auth=True):
+def _r(family, method, path, query=None, paging=None, *, idempotent=None, auth=True, body=None):
     """One row. ``idempotent`` defaults to True for GET and DELETE (the verbs that may be retried)."""
     if idempotent is None:
         idempotent = method in ('GET', 'DELETE')
-    return Route(family, method, path, dict(query or {}), paging, idempotent, auth)
+    return Route(family, method, path, dict(query or {}), paging, idempotent, auth, dict(body or {}))
 
 
 _ARM = {'api-version': ARM_API_VERSION}
 _MMS = {'api-version': MMS_API_VERSION}
+# Experiments can be archived; the lists leave them out unless asked for every view (azureml-core ViewType).
+_ALL_VIEWS = {'viewType': 'All'}
+# The v2 metrics service (azureml-core 1.61 metric_operations.py): POST reads, paged by continuationToken in the body.
+_METRIC2 = '/metric/v2.0{ws}/runs/{run_id}'
+_ART1 = '/artifact/v1.0{ws}/artifacts/origins/ExperimentRun/containers/{container}'
 _RG = '/subscriptions/{subscription_id}/resourceGroups/{resource_group}'
 
 DOCUMENTED = {
@@ -61,16 +69,20 @@ DOCUMENTED = {
     'computes.list': _r(ARM, 'GET', '{ws}/computes', _ARM, 'arm'),
     'computes.get': _r(ARM, 'GET', '{ws}/computes/{compute_name}', _ARM),
 
-    'experiments.list': _r(HISTORY, 'GET', '/history/v1.0{ws}/experiments', paging='continuation'),
+    'experiments.list': _r(HISTORY, 'GET', '/history/v1.0{ws}/experiments', _ALL_VIEWS, 'continuation'),
     'runs.list': _r(HISTORY, 'GET', '/history/v1.0{ws}/experiments/{experiment_name}/runs', paging='continuation'),
     'runs.get': _r(HISTORY, 'GET', '/history/v1.0{ws}/experiments/{experiment_name}/runs/{run_id}'),
+    # A run by its id alone (azureml-core RunOperations.get_workspace_run): artifact_info learns the run's data container.
+    'runs.get_by_id': _r(HISTORY, 'GET', '/history/v1.0{ws}/runs/{run_id}'),
     'metrics.list': _r(HISTORY, 'GET', '/history/v1.0{ws}/experiments/{experiment_name}/metrics', paging='continuation'),
     'metrics.get': _r(HISTORY, 'GET', '/history/v1.0{ws}/experiments/{experiment_name}/metrics/{metric_id}'),
 
-    'artifacts.list': _r(ARTIFACT, 'GET', '/artifact/v1.0{ws}/artifacts/origins/ExperimentRun/containers/{run_id}',
-                         paging='continuation'),
-    'artifacts.contentinfo': _r(ARTIFACT, 'GET', '/artifact/v1.0{ws}/artifacts/origins/ExperimentRun/containers/{run_id}/contentinfo',
-                                {'path': '{path}'}),
+    'metrics_v2.list': _r(HISTORY, 'POST', _METRIC2 + '/list', paging='continuation', idempotent=True),
+    'metrics_v2.full': _r(HISTORY, 'POST', _METRIC2 + '/full', paging='continuation', idempotent=True),
+
+    # {container}: the run's dataContainerId (dcid.<runId> for runs of the SDK), where its artifacts live.
+    'artifacts.list': _r(ARTIFACT, 'GET', _ART1, paging='continuation'),
+    'artifacts.contentinfo': _r(ARTIFACT, 'GET', _ART1 + '/contentinfo', {'path': '{path}'}),
 
     'tasks.list': _r(NOTIFICATION, 'GET', '/notification/v1.0{ws}/tasks', paging='continuation'),
     'tasks.get': _r(NOTIFICATION, 'GET', '/notification/v1.0{ws}/tasks/{task_id}'),
@@ -103,18 +115,20 @@ DOCUMENTED = {
 }
 
 _MM = '/modelmanagement/v1.0{ws}'
-_ART2 = '/artifact/v2.0{ws}/artifacts/ExperimentRun/{run_id}'
+_ART2 = '/artifact/v2.0{ws}/artifacts/ExperimentRun/{container}'
 
 # Today's service (api_profile: current): MMS under /modelmanagement/v1.0 without api-version,
 # run-history lists as POST :query reads (continuationToken in the body), artifacts v2.0.
 CURRENT = dict(DOCUMENTED)
 CURRENT.update({
-    'experiments.list': _r(HISTORY, 'POST', '/history/v1.0{ws}/experiments:query', paging='continuation', idempotent=True),
+    'experiments.list': _r(HISTORY, 'POST', '/history/v1.0{ws}/experiments:query', _ALL_VIEWS, 'continuation', idempotent=True,
+                           body=_ALL_VIEWS),
     'runs.list': _r(HISTORY, 'POST', '/history/v1.0{ws}/experiments/{experiment_name}/runs:query', paging='continuation', idempotent=True),
     'metrics.list': _r(HISTORY, 'POST', '/history/v1.0{ws}/experiments/{experiment_name}/metrics:query', paging='continuation',
                        idempotent=True),
     'artifacts.list': _r(ARTIFACT, 'GET', _ART2, paging='continuation'),
-    'artifacts.contentinfo': _r(ARTIFACT, 'GET', _ART2 + '/contentinfo', {'path': '{path}'}),
+    # azureml-core 1.61 ArtifactOperations.get_content_information: the path in the URL, not the 2019 swagger's ?path=
+    'artifacts.contentinfo': _r(ARTIFACT, 'GET', '/artifact/v2.0{ws}/artifacts/contentinfo/ExperimentRun/{container}/{path*}'),
     'models.list': _r(MODEL_MANAGEMENT, 'GET', _MM + '/models', paging='mms'),
     'models.get': _r(MODEL_MANAGEMENT, 'GET', _MM + '/models/{id}'),
     'models.delete': _r(MODEL_MANAGEMENT, 'DELETE', _MM + '/models/{id}'),
@@ -132,7 +146,7 @@ CURRENT.update({
 
 ROUTES = {'documented': DOCUMENTED, 'current': CURRENT}
 
-_PLACEHOLDER = re.compile(r'\{([a-z_]+)\}')
+_PLACEHOLDER = re.compile(r'\{([a-z_]+)(\*?)\}')
 
 
 class RouteError(ValueError):
@@ -181,17 +195,23 @@ def _value(op, params, name):
 
 
 def expand_path(op, template, params):
-    """Fill the ``{name}`` placeholders of ``template``, each value percent-encoded as one segment."""
+    """Fill the placeholders of ``template``: ``{name}`` percent-encoded as one segment (``/`` too), ``{name*}`` segment
+    by segment; a value of dots only (``.``, ``..``) is encoded too, so that no HTTP stack resolves it."""
     template = template.replace('{ws}', WS)
-    return _PLACEHOLDER.sub(lambda m: segment(_value(op, params, m.group(1))), template)
+
+    def fill(match):
+        value = _value(op, params, match.group(1))
+        if match.group(2):
+            return '/'.join(segment(part) for part in value.split('/'))
+        return segment(value)
+    return _PLACEHOLDER.sub(fill, template)
 
 
 def segment(value):
-    """``value`` percent-encoded as one path segment; ``.`` and ``..`` too (``%2E``), which URL normalisers (urllib3,
-    proxies, servers) would otherwise take for the current or the parent folder: ``DELETE .../models/..`` must never
-    become a request for the workspace."""
-    encoded = quote(value, safe='')
-    return encoded.replace('.', '%2E') if encoded in ('.', '..') else encoded
+    """``value`` percent-encoded as one path segment; a value of dots only (``.``, ``..``) too (``%2E``), which URL
+    normalisers (urllib3, proxies, servers) would otherwise take for the current or the parent folder:
+    ``DELETE .../models/..`` must never become a request for the workspace."""
+    return quote(value, safe='') if value.strip('.') else value.replace('.', '%2E')
 
 
 def build_query(op, route_query, params, query=None):

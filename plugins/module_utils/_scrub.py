@@ -12,7 +12,8 @@ Datastores are the one kind whose API returns credentials: ``includeSecret`` def
 (the ``DataStores_List`` operation of the official datastore spec, 2019-09-30). The export always sends ``includeSecret=false`` *and* removes the
 fields below from whatever comes back, wherever they appear in the object (any section,
 nested objects such as ``clientCredentials``, sections this code does not know yet), compared
-case-insensitively. Documented field by field in ``docs/export.md``.
+case-insensitively. Web services with TLS return their certificate's private key (``sslKey`` of ACI services,
+azureml-core ``core/webservice/aci.py``): it is removed the same way. Documented field by field in ``docs/export.md``.
 """
 
 # Datastore fields holding credentials (DataStore sections of datastore.json 2019-09-30 and azureml-core):
@@ -42,8 +43,18 @@ def scrub_datastore(obj):
     return _without(obj, _DATASTORE_NAMES)
 
 
+# Web service fields holding secrets: the TLS private key (sslKey; the certificate, sslCertificate, is public).
+SERVICE_SECRET_FIELDS = ('sslKey',)
+_SERVICE_NAMES = frozenset(name.lower() for name in SERVICE_SECRET_FIELDS)
+
+
+def scrub_service(obj):
+    """A copy of the web service ``obj`` without its TLS private key (:data:`SERVICE_SECRET_FIELDS`)."""
+    return _without(obj, _SERVICE_NAMES)
+
+
 # kind name -> scrubber; kinds not listed are exported as the service returned them.
-SCRUBBERS = {'datastores': scrub_datastore}
+SCRUBBERS = {'datastores': scrub_datastore, 'services': scrub_service}
 
 
 def scrub(kind_name, obj):

@@ -32,9 +32,9 @@ Matching (the same for both):
   under ``mentions``).
 - ``tenant_id`` narrows a subject: a match on its object id or display name inside a user record
   (a dict holding ``userTenantId``) of another tenant is not counted.
-- Metrics and artifacts name no user: they belong to a run. They are reported for the subject who
-  created their run (``via`` names the run; the field is the run reference, ``runId`` or
-  ``container``).
+- Metrics (run history and v2) and artifacts name no user: they belong to a run. They are reported
+  for the subject who created their run (``via`` names the run; the field is the run reference,
+  ``runId``, or ``container`` for artifacts: the run's data container, ``dcid.<runId>``, or its id).
 
 Identity fields (what "who appears" reads): user records at any depth (dicts with
 ``userObjectId``, ``userName`` or ``userPuId``: run history ``createdBy`` and the SDK ``User`` of
@@ -58,7 +58,7 @@ import unicodedata
 from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, iter_objects, read_manifest, verify_bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import MODE as FILE_MODE
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_atomic
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, references
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, RUN_CHILDREN, references
 
 FORMAT_VERSION = 1
 INDEX_NAME = 'subjects.json'
@@ -71,8 +71,6 @@ USER_RECORD_KEYS = ('userObjectId', 'userName', 'userPuId')
 IDENTITY_STRING_KEYS = frozenset(('createdBy', 'lastModifiedBy', 'modifiedBy', 'updatedBy', 'deletedBy', 'submittedBy', 'owner'))
 # Containers whose e-mail-like values are identities (any depth below them).
 TAG_CONTAINERS = frozenset(('tags', 'kvTags', 'properties'))
-# Kinds whose objects name no user but belong to a run: (kind, field holding the run id).
-RUN_CHILDREN = {'metrics': 'runId', 'artifacts': 'container'}
 # Deletable kinds whose objects carry their creator (the SDK's ``createdBy`` on models, images and services;
 # images by analogy, as docs/emulator.md says). Assets name no creator: a purge by subject never deletes them.
 CREATOR_KINDS = ('models', 'images', 'services')
@@ -428,6 +426,7 @@ def build_index(bundle_dir, subjects=(), identities=None, contains=False, allow_
     found = [{} for subject in parsed]  # per subject: (kind, id) -> entry
     who = {}
     run_subjects, run_identities = {}, {}
+    run_of_container = {}  # a run's data container (dataContainerId, where its artifacts live) -> its run id
 
     for kind_name in kinds:
         kind = KINDS[kind_name]
@@ -439,6 +438,10 @@ def build_index(bundle_dir, subjects=(), identities=None, contains=False, allow_
                 continue
             obj_id = kind.object_id(obj)
             field, run_id = run_of(kind_name, obj)
+            if run_id is not None:
+                run_id = run_of_container.get(run_id, run_id)
+            if kind_name == 'runs' and isinstance(obj.get('dataContainerId'), str) and obj['dataContainerId']:
+                run_of_container[obj['dataContainerId']] = obj_id
             if parsed:
                 hits = _subject_hits(matcher, obj)
                 if run_id is not None:

@@ -11,8 +11,12 @@ version_added: "1.0.0"
 description:
   - Lists the artifacts (their metadata) of the runs O(run_ids) of the workspace O(workspace_name) of O(resource_group)
     (both required), following every page.
-  - By default the artifacts of every run of the workspace; the module then lists the experiments and their runs first.
-    The artifact API lists artifacts per run; the module makes these calls with at most O(concurrency) requests in flight.
+  - By default the artifacts of every run of the workspace; the module then lists the experiments (archived ones too) and
+    their runs first. The artifact API lists artifacts per container; the module makes these calls with at most
+    O(concurrency) requests in flight.
+  - A run's artifacts live in the container its C(dataContainerId) names (C(dcid.<run id>) for runs of the SDK), which the
+    module lists; a container that does not exist lists as empty. For a run without C(dataContainerId) it lists both
+    C(dcid.<run id>) and C(<run id>) and merges them.
   - Artifacts are returned as the service returns them, sorted by RV(artifacts[].artifactId), so the same state gives
     the same result (and the same O(dest) file).
   - Artifact contents are not downloaded; M(gdpr.azureml.export_bundle) does it with O(gdpr.azureml.export_bundle#module:artifact_content=true).
@@ -22,6 +26,8 @@ options:
   run_ids:
     description:
       - The ids of the runs whose artifacts to list. Every run of the workspace when not set.
+      - Each run is got first, by its id alone (C(GET /history/v1.0/.../workspaces/{name}/runs/{runId}), the call azureml-core
+        makes), to learn its data container.
       - A run without artifacts (or unknown to the service) lists none.
     type: list
     elements: str
@@ -71,12 +77,12 @@ artifacts:
       description: The artifact id, C(<origin>/<container>/<path>).
       returned: always
       type: str
-      sample: ExperimentRun/customer_churn_v2_1583143680_4ec268ea/outputs/model.pkl
+      sample: ExperimentRun/dcid.customer_churn_v2_1583143680_4ec268ea/outputs/model.pkl
     container:
-      description: The run id.
+      description: The run's data container (its C(dataContainerId), C(dcid.<run id>) for runs of the SDK).
       returned: always
       type: str
-      sample: customer_churn_v2_1583143680_4ec268ea
+      sample: dcid.customer_churn_v2_1583143680_4ec268ea
     path:
       description: The artifact path inside the run, as the run wrote it (it may hold any character).
       returned: always

@@ -11,6 +11,8 @@ version_added: "1.0.0"
 description:
   - Lists every experiment (run history) of the workspace O(workspace_name) of O(resource_group) (both required),
     following every page.
+  - Archived experiments are listed too (C(viewType=All)); they carry C(archivedTime). The service leaves them out of
+    its list unless asked.
   - The run history API has no call to get one experiment; filter the result instead.
   - Experiments are returned as the service returns them, sorted by RV(experiments[].experimentId), so the same state gives
     the same result (and the same O(dest) file).

@@ -10,8 +10,8 @@ short_description: Export everything an Azure Machine Learning workspace holds t
 version_added: "1.0.0"
 description:
   - Exports every object of the requested O(kinds) of one workspace (every page of every list, the runs and metrics of
-    every experiment, the artifacts of every run) into one JSON file per kind, then writes C(manifest.json) listing each
-    file with its object count and SHA-256 digest.
+    every experiment, archived ones included, the artifacts and the v2 metrics of every run) into one JSON file per kind,
+    then writes C(manifest.json) listing each file with its object count and SHA-256 digest.
   - This is the module the role P(gdpr.azureml.export_workspace_data#role) runs, once per workspace; it does in one module run
     what would otherwise take one module run per kind or per object. The kinds are exported at the same time,
     with at most O(concurrency) requests in flight.
@@ -40,10 +40,10 @@ options:
         the manifest marks them C(scope=requested).
     type: list
     elements: str
-    choices: [workspace, computes, experiments, runs, metrics, artifacts, tasks, datastores, models, assets, images, services,
-              pipeline_experiments, pipeline_graphs, pipeline_modules, pipeline_templates, pipeline_datasources]
-    default: [workspace, computes, experiments, runs, metrics, artifacts, tasks, datastores, models, assets, images, services,
-              pipeline_experiments, pipeline_graphs, pipeline_modules, pipeline_templates, pipeline_datasources]
+    choices: [workspace, computes, experiments, runs, metrics, metrics_v2, artifacts, tasks, datastores, models, assets, images,
+              services, pipeline_experiments, pipeline_graphs, pipeline_modules, pipeline_templates, pipeline_datasources]
+    default: [workspace, computes, experiments, runs, metrics, metrics_v2, artifacts, tasks, datastores, models, assets, images,
+              services, pipeline_experiments, pipeline_graphs, pipeline_modules, pipeline_templates, pipeline_datasources]
   pipeline_ids:
     description:
       - The ids of the pipeline objects to export, by pipeline kind.

@@ -16,6 +16,8 @@ description:
   - With O(experiment) and O(metric_id), gets that one metric instead; the result is then empty when it does not exist.
   - Metrics are returned as the service returns them, sorted by RV(metrics[].metricId), so the same state gives the same
     result (and the same O(dest) file).
+  - These are the run-history metrics. The metrics today's SDKs log are kept by the v2 metrics service, which this list does
+    not return; M(gdpr.azureml.export_bundle) exports them as the kind C(metrics_v2).
 author:
   - gdpr.azureml maintainers (@gdpr-azureml)
 options:

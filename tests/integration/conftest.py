@@ -74,8 +74,8 @@ class Ansible:
             AZUREML_BASE_URL=self.emulator.url,
             AZUREML_ACCESS_TOKEN=self.emulator.token,
             ANSIBLE_AZURE_AUTH_SOURCE="token",
-            # api_profile of every module run (make integration runs export and purge again under current)
-            AZUREML_API_PROFILE=os.environ.get("AZUREML_TEST_API_PROFILE") or "documented",
+            # api_profile of every module run (make integration runs export and purge again under documented)
+            AZUREML_API_PROFILE=os.environ.get("AZUREML_TEST_API_PROFILE") or "current",
         )
         for name in ("AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_CLIENT_SECRET", "AZURE_TENANT", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID"):
             env.pop(name, None)

@@ -1,6 +1,7 @@
 """Canned HTTP for the unit tests of the export: the *_info modules, export_bundle and _export.
 
-``FakeService`` answers the documented routes of one workspace from dicts of objects (through
+``FakeService`` answers the documented routes of one workspace (with the calls both profiles add: the
+v2 metrics POSTs, a run by id; a run's artifacts in its data container ``dcid.<runId>``) from dicts of objects (through
 ``responses`` callbacks): lists page ``page_size`` objects at a time in the family's paging style,
 gets answer 404 for unknown ids, and every request is recorded (``calls``). It is the unit tests'
 stand-in for the emulator: small, and with answers the emulator would never give (secrets despite
@@ -22,7 +23,9 @@ HIST = 'https://eastus.experiments.azureml.net'
 AETHER = 'https://eastus.aether.ms'
 BLOB = 'https://stblob.blob.core.windows.net'
 TOKEN = 'secret-token-abc'
-WS_ARGS = {'subscription_id': SUB, 'resource_group': 'rg-1', 'workspace_name': 'ws-1', 'location': 'eastus', 'access_token': TOKEN}
+# The canned service speaks the documented profile (api_profile current is tested in test_api_profiles.py and on the emulator).
+WS_ARGS = {'subscription_id': SUB, 'resource_group': 'rg-1', 'workspace_name': 'ws-1', 'location': 'eastus', 'access_token': TOKEN,
+           'api_profile': 'documented'}
 MMS_KINDS = ('models', 'assets', 'images', 'services')
 PIPELINE_PATHS = {'Experiments': 'pipeline_experiments', 'Graphs': 'pipeline_graphs', 'Modules': 'pipeline_modules',
                   'Templates': 'pipeline_templates', 'DataSources': 'pipeline_datasources'}
@@ -38,7 +41,8 @@ def experiment(name, n):
 
 
 def run(exp, n):
-    return {'runId': f'{exp["name"].replace(" ", "_")}_{n}', 'experimentId': exp['experimentId'], 'status': 'Completed',
+    run_id = f'{exp["name"].replace(" ", "_")}_{n}'
+    return {'runId': run_id, 'experimentId': exp['experimentId'], 'status': 'Completed', 'dataContainerId': 'dcid.' + run_id,
             'createdBy': {'userName': 'Anna Svensson', 'userObjectId': 'u-1', 'userTenantId': 't-1'}}
 
 
@@ -47,7 +51,14 @@ def metric(run_obj, n):
 
 
 def artifact(run_id, path):
-    return {'artifactId': f'ExperimentRun/{run_id}/{path}', 'origin': 'ExperimentRun', 'container': run_id, 'path': path}
+    """An artifact of a run, in the run's data container (``dcid.<runId>``)."""
+    return {'artifactId': f'ExperimentRun/dcid.{run_id}/{path}', 'origin': 'ExperimentRun', 'container': 'dcid.' + run_id, 'path': path}
+
+
+def metric_v2(run_id, name, n_values):
+    """A v2 metric as FakeService keeps it: the definition's key and every value."""
+    return {'name': name, 'namespace': '', 'values': [{'metricId': f'v-{run_id}-{name}-{i}', 'step': i, 'data': {name: i / 10}}
+                                                      for i in range(n_values)]}
 
 
 def datastore(name, secret):
@@ -67,7 +78,8 @@ class FakeService:
         self.experiments = []
         self.runs = {}       # experiment name -> [run]
         self.metrics = {}    # experiment name -> [metric]
-        self.artifacts = {}  # run id -> [artifact]
+        self.artifacts = {}  # run id -> [artifact] (served in the container dcid.<run id>, or the run id for runs without one)
+        self.metrics_v2 = {}  # run id -> [metric_v2()]
         self.tasks = []
         self.datastores = []
         self.mms = {kind: [] for kind in MMS_KINDS}
@@ -78,6 +90,7 @@ class FakeService:
         self.calls = []
         for host in (ARM, MMS, HIST, AETHER, BLOB):
             rsps.add_callback(responses.GET, re.compile(re.escape(host) + r'/.*'), callback=self._handle)
+        rsps.add_callback(responses.POST, re.compile(re.escape(HIST) + r'/metric/v2\.0/.*'), callback=self._handle)
 
     # -- building --------------------------------------------------------------------------
 
@@ -97,6 +110,9 @@ class FakeService:
 
     def all_metrics(self):
         return [m for ms in self.metrics.values() for m in ms]
+
+    def run_by_id(self, run_id):
+        return next((r for r in self.all_runs() if r['runId'] == run_id), None)
 
     def all_artifacts(self):
         return [a for arts in self.artifacts.values() for a in arts]
@@ -155,6 +171,11 @@ class FakeService:
             return self._json(self._page(request, self.computes, 'arm'))
         if path.startswith(ws + '/computes/'):
             return self._get(self.computes, 'name', path[len(ws + '/computes/'):], 'compute')
+        if path.startswith('/history/v1.0' + ws + '/runs/'):
+            found = self.run_by_id(path[len('/history/v1.0' + ws + '/runs/'):])
+            return self._json(found) if found else self._missing('Run')
+        if path.startswith('/metric/v2.0' + ws + '/runs/'):
+            return self._metric_v2(request, path[len('/metric/v2.0' + ws + '/runs/'):])
         hist = '/history/v1.0' + ws + '/experiments'
         if path == hist:
             return self._json(self._page(request, self.experiments, 'continuation'))
@@ -176,7 +197,7 @@ class FakeService:
                 if art_id not in self.blobs:
                     return self._missing(f'Artifact {art_id}')
                 return self._json({'contentUri': f'{BLOB}/artifacts/{quote(art_id, safe="")}?sv=2019-02-02&sr=b&sig=SAS-SIGNATURE-SECRET'})
-            return self._json(self._page(request, self.artifacts.get(rest, []), 'continuation'))
+            return self._json(self._page(request, self._container(rest), 'continuation'))
         tasks = '/notification/v1.0' + ws + '/tasks'
         if path == tasks:
             return self._json(self._page(request, self.tasks, 'continuation'))
@@ -200,6 +221,32 @@ class FakeService:
             if path.startswith(base):
                 return self._get(self.pipelines[kind], 'id', path[len(base):], kind)
         return self._json({'error': {'code': 'NoRoute', 'message': path}}, 400)
+
+    def _container(self, container):
+        """The artifacts stored in ``container``: a run's ``dataContainerId``, else its id (runs without one)."""
+        for run_id, items in self.artifacts.items():
+            found = self.run_by_id(run_id)
+            if container == ((found or {}).get('dataContainerId') or run_id):
+                return items
+        return []  # a container that does not exist lists as empty
+
+    def _metric_v2(self, request, rest):
+        run_id, dummy, what = rest.rpartition('/')
+        body = json.loads(request.body or b'{}')
+        start = int(body.get('continuationToken') or 0)
+        metrics = self.metrics_v2.get(run_id, [])
+        if what == 'list':
+            items = [{'metricKey': {'namespace': m['namespace'], 'name': m['name']}, 'columns': {m['name']: 'Double'}} for m in metrics]
+        else:
+            metric = next((m for m in metrics if m['name'] == body.get('metricName')), None)
+            if metric is None:
+                return self._missing(f'Metric {body.get("metricName")}')
+            items = metric['values']
+        nxt = start + self.page_size if start + self.page_size < len(items) else None
+        page = {'value': items[start:start + self.page_size], 'continuationToken': str(nxt) if nxt is not None else None}
+        if what == 'full':
+            page.update(name=body['metricName'], dataContainerId='dcid.' + run_id, columns={body['metricName']: 'Double'})
+        return self._json(page)
 
     def _get(self, items, field, value, what):
         for item in items:

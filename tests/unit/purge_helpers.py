@@ -16,7 +16,7 @@ ARM = 'https://management.azure.com'
 MMS = 'https://eastus.modelmanagement.azureml.net'
 API = '?api-version=2019-11-01'
 WS_ARGS = {'subscription_id': SUB, 'resource_group': 'rg-1', 'workspace_name': 'ws-1', 'location': 'eastus',
-           'access_token': 'secret-token-abc'}
+           'access_token': 'secret-token-abc', 'api_profile': 'documented'}  # the canned routes are the documented ones
 
 
 def mms(kind, obj_id=None):

@@ -67,6 +67,13 @@ def parse_args(argv: list[str] | None = None) -> tuple[StartupOptions, RuntimeCo
     g.add_argument("--paging-fault", choices=[f for f in PAGING_FAULTS if f], help="a misbehaving list: a nextLink to another "
                    "host (foreign_link), or pages after the first repeating their token (repeat_token)")
     g.add_argument("--seed", type=int, default=0, help="seed of the fault/latency random generator")
+    g = p.add_argument_group("switches", "each restores one old, wrong behaviour of the emulator (docs/emulator.md)")
+    g.add_argument("--no-artifact-data-container", action="store_true",
+                   help="serve artifacts under the run id, not under the run's dataContainerId")
+    g.add_argument("--no-experiment-view-type", action="store_true", help="ignore viewType: list archived experiments always")
+    g.add_argument("--no-metrics-v2", action="store_true", help="no v2 metrics service (its routes answer 404)")
+    g.add_argument("--no-contentinfo-path-form", action="store_true",
+                   help="content info only with ?path= (the path-in-URL form answers 404)")
     a = p.parse_args(argv)
 
     clients = {DEMO_CLIENT_ID: DEMO_CLIENT_SECRET}
@@ -84,7 +91,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[StartupOptions, RuntimeCo
                        "spike_ms": a.spike_ms, "fault_rate": a.fault_rate, "rate_limit": a.rate_limit,
                        "rate_burst": a.rate_burst, "drop_rate": a.drop_rate, "token_lifetime": a.token_lifetime,
                        "lro_polls": a.lro_polls, "lro_seconds": a.lro_seconds, "retry_after": a.retry_after,
-                       "soft_delete": not a.no_soft_delete, "seed": a.seed, "paging_fault": a.paging_fault or ""})
+                       "soft_delete": not a.no_soft_delete, "seed": a.seed, "paging_fault": a.paging_fault or "",
+                       "artifact_data_container": not a.no_artifact_data_container,
+                       "experiment_view_type": not a.no_experiment_view_type, "metrics_v2": not a.no_metrics_v2,
+                       "contentinfo_path_form": not a.no_contentinfo_path_form})
     except ValueError as exc:
         p.error(str(exc))
     return options, config, a.log_level

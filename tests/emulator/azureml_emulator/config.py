@@ -38,6 +38,11 @@ class RuntimeConfig:
     # carried out but its answer is held until this is set back to -1 (off) or 300 s pass: a client killed meanwhile
     # never learns the outcome (the interruption tests of the audit log). Setting it restarts the count.
     hold_deletes_after: int = -1
+    # What today's service does (azureml-core 1.61, docs/emulator.md "Switches"); False restores the emulator's old behaviour
+    artifact_data_container: bool = True  # artifacts live under the run's dataContainerId (False: under the run id)
+    experiment_view_type: bool = True  # archived experiments listed only when viewType asks (False: viewType ignored)
+    metrics_v2: bool = True  # the v2 metrics service (False: its routes answer 404, as a service without it)
+    contentinfo_path_form: bool = True  # content info with the path in the URL (False: only ?path=, the path form 404s)
     seed: int = 0  # seed of the fault/latency random generator
 
     @classmethod

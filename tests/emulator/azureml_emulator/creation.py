@@ -68,11 +68,18 @@ def create_object(store: Store, ws: Workspace, kind: str, obj: dict, user_spec: 
         made = {**ob.metric(run, obj.get("name", "accuracy"), n, t), **obj}
         group = _experiment_of_run(ws, run)
     elif kind == "artifacts":
-        run = _run_for(ws, obj.get("container") or obj.get("runId"))
+        run = _run_for(ws, obj.get("runId") or _run_of_container(ws, obj.get("container")))
         made = {**ob.artifact(run, obj.get("path") or f"outputs/created-later-{n}.txt", t),
                 **{k: v for k, v in obj.items() if k != "runId"}}
         made["artifactId"] = f"{made['origin']}/{made['container']}/{made['path']}"
         group = made["container"]
+    elif kind == "metrics_v2":
+        run = _run_for(ws, obj.get("runId"))
+        made = ob.metric_v2(run, obj.get("name") or f"created_later_{n}", int(obj.get("value_count", 2)), t,
+                            obj.get("namespace", ""))
+        made.update({k: v for k, v in obj.items() if k not in ("value_count", "id")})
+        made["id"] = f"{made['runId']}/{made['namespace']}/{made['name']}"
+        group = run["runId"]
     elif kind == "tasks":
         made = {**ob.task(ws, 10_000 + n, user=user, run_obj=None, exp_name=obj.get("experimentName", "created-later"), t=t), **obj}
     elif kind == "datastores":
@@ -111,7 +118,8 @@ def create_object(store: Store, ws: Workspace, kind: str, obj: dict, user_spec: 
         # Only models that exist can be embedded: the spec's Model requires name, url, mimeType.
         models = [m for m in (ws.table("models").get(mid) for mid in model_ids) if m]
         ctype = obj.get("computeType", "ACI")
-        made = {**ob.service(ws, name, ctype, img=img, models=models, user=user, t=t, description=f"Web service {name}"),
+        made = {**ob.service(ws, name, ctype, img=img, models=models, user=user, t=t, description=f"Web service {name}",
+                             ssl=bool(obj.get("sslEnabled"))),
                 **{k: v for k, v in obj.items() if k != "models"}}
         made["id"] = obj.get("id") or name
         if obj.get("imageId"):
@@ -122,6 +130,16 @@ def create_object(store: Store, ws: Workspace, kind: str, obj: dict, user_spec: 
         raise ValueError(kind)
     table.add(made, group=group)
     return made
+
+
+def _run_of_container(ws: Workspace, container: str | None) -> str | None:
+    """The run whose data container (or run id) is ``container``."""
+    if not container:
+        return None
+    for run in ws.table("runs").items.values():
+        if container in (run["runId"], ob.data_container(run)):
+            return run["runId"]
+    return container
 
 
 def _experiment_of_run(ws: Workspace, run: dict) -> str | None:

@@ -42,6 +42,7 @@ async def _body(request: web.Request) -> dict:
 def state_of(ws: Workspace, kinds: list[str] | None = None) -> dict:
     runs = ws.table("runs")
     exp_names = {e["experimentId"]: e["name"] for e in ws.table("experiments").items.values()}
+    run_of_container = {ob.data_container(r): r["runId"] for r in runs.items.values()}
 
     def run_creator(run_id: str | None) -> dict | None:
         run = runs.get(run_id) if run_id else None
@@ -58,14 +59,22 @@ def state_of(ws: Workspace, kinds: list[str] | None = None) -> dict:
             if kind == "runs":
                 item["created_by"] = ob.state_identity(o.get("createdBy"))
                 item["experiment"] = exp_names.get(o.get("experimentId"))
+                item["container"] = ob.data_container(o)
             elif kind == "metrics":
                 item["created_by"] = run_creator(o.get("runId"))
                 item["run_id"] = o.get("runId")
                 item["experiment"] = exp_names.get(table.group_of.get(key))
             elif kind == "artifacts":
-                item["created_by"] = run_creator(o.get("container"))
-                item["run_id"] = o.get("container")
+                run_id = run_of_container.get(o.get("container"), o.get("container"))
+                item["created_by"] = run_creator(run_id)
+                item["run_id"] = run_id
+                item["container"] = o.get("container")
                 item["path"] = o.get("path")
+            elif kind == "metrics_v2":
+                item["created_by"] = run_creator(o.get("runId"))
+                item["run_id"] = o.get("runId")
+                item["namespace"] = o.get("namespace")
+                item["value_ids"] = [v["metricId"] for v in o.get("values", [])]
             elif kind in ("models", "images", "services", "tasks") or kind.startswith("pipeline_"):
                 item["created_by"] = ob.state_identity(o.get("createdBy"))
             if kind == "models":
@@ -79,6 +88,7 @@ def state_of(ws: Workspace, kinds: list[str] | None = None) -> dict:
                 item["state"] = o.get("state")
             elif kind == "experiments":
                 item["experiment_id"] = key
+                item["archived"] = ob.is_archived(o)
             out.append(item)
         objects[kind] = out
     return {
@@ -140,6 +150,8 @@ def add_routes(app: web.Application, emu: Emulator) -> None:
             found = set()
             for ds in ws.table("datastores").items.values():
                 found.update(ob.datastore_secrets(ds))
+            for svc in ws.table("services").items.values():
+                found.update(ob.service_secrets(svc))
             if emu.azurite is not None:
                 found.add(emu.azurite.accounts.get(ws.storage_account_name, ""))
             by_ws[ws.arm_id] = sorted(found - {""})

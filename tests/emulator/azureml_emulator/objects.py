@@ -175,14 +175,22 @@ def compute(ws: Workspace, name: str, compute_type: str, t: float, description: 
 
 # -- run history -----------------------------------------------------------------------------
 
-def experiment(ws: Workspace, name: str, t: float, description: str) -> dict:
-    return {
+def experiment(ws: Workspace, name: str, t: float, description: str, *, archived_at: float | None = None) -> dict:
+    """``Experiment``; an archived one carries ``archivedTime`` (lists leave it out unless ``viewType`` asks)."""
+    body = {
         "experimentId": det_uuid("experiment", ws.key, name),
         "name": name,
         "description": description,
         "createdUtc": iso(t),
         "tags": {},
     }
+    if archived_at is not None:
+        body["archivedTime"] = iso(archived_at)
+    return body
+
+
+def is_archived(exp: dict) -> bool:
+    return bool(exp.get("archivedTime"))
 
 
 def run(ws: Workspace, exp: dict, number: int, *, user: dict, t: float, status: str, slug: str,
@@ -238,16 +246,44 @@ def metric(run_obj: dict, name: str, index: int, t: float) -> dict:
     }
 
 
+def data_container(run_obj: dict) -> str:
+    """The container a run's artifacts live in: its ``dataContainerId`` (``dcid.<runId>``), else the run id."""
+    return run_obj.get("dataContainerId") or run_obj["runId"]
+
+
 def artifact(run_obj: dict, path: str, t: float) -> dict:
+    """``Artifact`` of a run, in the run's data container (azureml-core ``core/run.py``: ``_container``)."""
     run_id = run_obj["runId"]
+    container = data_container(run_obj)
     return {
-        "artifactId": f"ExperimentRun/{run_id}/{path}",
+        "artifactId": f"ExperimentRun/{container}/{path}",
         "origin": "ExperimentRun",
-        "container": run_id,
+        "container": container,
         "path": path,
         "etag": f'"0x8D7{det_hex(12, run_id, path).upper()}"',
         "createdTime": iso(t),
-        "dataPath": {"dataStoreName": "workspaceartifactstore", "relativePath": f"ExperimentRun/dcid.{run_id}/{path}"},
+        "dataPath": {"dataStoreName": "workspaceartifactstore", "relativePath": f"ExperimentRun/{container}/{path}"},
+    }
+
+
+def metric_v2(run_obj: dict, name: str, n_values: int, t: float, namespace: str = "") -> dict:
+    """A metric of the v2 metrics service (azureml-core ``MetricDefinitionDto`` + ``MetricV2Dto``), as the emulator
+    stores it: ``id`` (``<runId>/<namespace>/<name>``), the definition and every value; the routes serve parts of it."""
+    run_id = run_obj["runId"]
+    values = []
+    for step in range(n_values):
+        number = round(0.4 + (int(det_hex(4, run_id, namespace, name, step), 16) % 6000) / 10000.0, 4)
+        values.append({"metricId": det_uuid("metric-v2", run_id, namespace, name, step), "createdUtc": iso(t + step / 10),
+                       "step": step, "data": {name: number}})
+    return {
+        "id": f"{run_id}/{namespace}/{name}",
+        "runId": run_id,
+        "dataContainerId": data_container(run_obj),
+        "namespace": namespace,
+        "name": name,
+        "columns": {name: "Double"},
+        "properties": {"uxMetricType": "azureml.v1.scalar"},
+        "values": values,
     }
 
 
@@ -437,11 +473,14 @@ def image(ws: Workspace, name: str, version: int, *, models: list[dict], user: d
         "createdBy": mms_user(user),
         "driverProgram": "score.py",
         "targetRuntime": {"runtimeType": "Python", "properties": {"pipRequirements": "requirements.txt"}},
+        # DockerImageResponse.assets (EnvironmentImageAsset): what azureml-core's ContainerImage requires
+        "assets": [{"id": f"score-{det_hex(8, ws.key, image_id)}", "mimeType": "application/x-python",
+                    "url": f"aml://artifact/LocalUpload/{det_hex(16, ws.key, image_id)}/score.py", "unpack": False}],
     }
 
 
 def service(ws: Workspace, name: str, compute_type: str, *, img: dict | None, models: list[dict], user: dict,
-            t: float, description: str) -> dict:
+            t: float, description: str, ssl: bool = False) -> dict:
     body = {
         "id": name,
         "name": name,
@@ -462,15 +501,53 @@ def service(ws: Workspace, name: str, compute_type: str, *, img: dict | None, mo
     }
     if img is not None:
         body["imageId"] = img["id"]
+    ip = ".".join(str(int(det_hex(2, ws.key, name, i), 16)) for i in range(3))
     if compute_type == "AKS":
-        ip = ".".join(str(int(det_hex(2, ws.key, name, i), 16)) for i in range(3))
+        # AKSServiceResponse: every field azureml-core's AksWebservice requires (core/webservice/aks.py)
         body["scoringUri"] = f"http://20.{ip}:80/api/v1/service/{name}/score"
         body.update({"computeName": "aks-prod", "numReplicas": 1, "namespace": "azureml-" + ws.name.lower()[:20],
-                     "containerResourceRequirements": {"cpu": 0.1, "memoryInGB": 0.5}})
+                     "containerResourceRequirements": {"cpu": 0.1, "cpuLimit": 0.5, "memoryInGB": 0.5, "memoryInGBLimit": 1.0,
+                                                       "gpu": 0},
+                     "autoScaler": {"autoscaleEnabled": True, "maxReplicas": 10, "minReplicas": 1, "refreshPeriodInSeconds": 1,
+                                    "targetUtilization": 70},
+                     "dataCollection": {"eventHubEnabled": False, "storageEnabled": False},
+                     "maxConcurrentRequestsPerContainer": 1, "maxQueueWaitMs": 500, "scoringTimeoutMs": 60000,
+                     "livenessProbeRequirements": {"periodSeconds": 10, "initialDelaySeconds": 310, "timeoutSeconds": 2,
+                                                   "failureThreshold": 3, "successThreshold": 1},
+                     "aadAuthEnabled": False})
     else:
-        body.update({"location": ws.location, "sslEnabled": False,
-                     "containerResourceRequirements": {"cpu": 1.0, "memoryInGB": 1.0}})
+        # ACIServiceResponse: every field azureml-core's AciWebservice requires (core/webservice/aci.py); with SSL the
+        # service returns the certificate AND its private key (sslKey: a secret the export must remove)
+        fqdn = f"{name}.{ws.location}.cloudapp.contoso.example"
+        body.update({"location": ws.location, "sslEnabled": ssl,
+                     "containerResourceRequirements": {"cpu": 1.0, "cpuLimit": 2.0, "memoryInGB": 1.0, "memoryInGBLimit": 2.0,
+                                                       "gpu": 0},
+                     "cname": fqdn if ssl else "", "publicIp": f"20.{ip}",
+                     "sslCertificate": ssl_certificate(ws, name) if ssl else "",
+                     "sslKey": ssl_key(ws, name) if ssl else ""})
+        if ssl:
+            body["scoringUri"] = f"https://{fqdn}/score"
     return body
+
+
+def ssl_certificate(ws: Workspace, name: str) -> str:
+    return f"-----BEGIN CERTIFICATE-----\nMIIEMULATOR{det_hex(48, ws.key, name, 'cert')}\n-----END CERTIFICATE-----\n"
+
+
+def ssl_key(ws: Workspace, name: str) -> str:
+    return f"-----BEGIN PRIVATE KEY-----\n{SSL_KEY_MARK}{det_hex(32, ws.key, name, 'key')}\n-----END PRIVATE KEY-----\n"
+
+
+SSL_KEY_MARK = "EMULATOR-SECRET-sslKey-"
+
+
+def service_secrets(svc: dict) -> list[str]:
+    """The secrets a service object holds: the body line of its TLS private key (a single line, so that it can be
+    searched for in JSON files, where the key's line breaks are escaped)."""
+    key = svc.get("sslKey")
+    if not isinstance(key, str):
+        return []
+    return [line for line in key.splitlines() if line.startswith(SSL_KEY_MARK)] or ([key] if key else [])
 
 
 # -- pipelines (invented shapes: no public spec) ---------------------------------------------

@@ -7,7 +7,9 @@ Several rows may share one handler: adding a route is adding a row.
 
 Matching works on the raw (percent-encoded) path: it is split on ``/`` first and every segment is
 decoded after, so an encoded ``/`` (``%2F``) inside a name stays inside that name. Literal segments
-compare case-insensitively (ARM paths are case-insensitive).
+compare case-insensitively (ARM paths are case-insensitive). A last template segment ``{name*}`` takes
+every remaining segment (one at least), joined with ``/`` (an artifact path in the URL, as azureml-core
+sends it: ``.../contentinfo/{origin}/{container}/{path*}``); such tail routes are tried first.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ class Route:
     def segments(self) -> list[str]:
         return self.template.split("/")
 
+    @property
+    def is_tail(self) -> bool:
+        return self.template.endswith("*}")
+
 
 class MethodNotAllowed(Exception):
     def __init__(self, allowed: list[str], family: str):
@@ -59,9 +65,13 @@ class Router:
         self.routes = list(routes)
         # segment count -> routes, the most literal first
         self._by_len: dict[int, list[tuple[Route, list[str]]]] = {}
+        self._tails: list[tuple[Route, list[str]]] = []  # routes ending in {name*}
         for r in self.routes:
             segs = r.segments
-            self._by_len.setdefault(len(segs), []).append((r, segs))
+            if r.is_tail:
+                self._tails.append((r, segs))
+            else:
+                self._by_len.setdefault(len(segs), []).append((r, segs))
         for lst in self._by_len.values():
             lst.sort(key=lambda rs: -sum(1 for s in rs[1] if not s.startswith("{")))
 
@@ -70,8 +80,9 @@ class Router:
         segs = split_path(raw_path)
         allowed: list[str] = []
         family = None
-        for route, tsegs in self._by_len.get(len(segs), []):
-            params = _match(tsegs, segs)
+        tails = [(r, t) for r, t in self._tails if len(segs) >= len(t)]
+        for route, tsegs in tails + self._by_len.get(len(segs), []):
+            params = _match_tail(tsegs, segs) if route.is_tail else _match(tsegs, segs)
             if params is None:
                 continue
             if route.method == method:
@@ -95,6 +106,16 @@ def _match(tsegs: list[str], segs: list[str]) -> dict[str, str] | None:
     return params
 
 
+def _match_tail(tsegs: list[str], segs: list[str]) -> dict[str, str] | None:
+    head = len(tsegs) - 1
+    params = _match(tsegs[:head], segs[:head])
+    rest = segs[head:]
+    if params is None or not rest or rest == [""]:
+        return None
+    params[tsegs[-1][1:-2]] = "/".join(rest)
+    return params
+
+
 def family_of_path(raw_path: str) -> str:
     """The family whose error format an unknown path gets."""
     segs = raw_path.lstrip("/").split("/")
@@ -102,4 +123,4 @@ def family_of_path(raw_path: str) -> str:
     if head == "api":
         return "pipelines" if len(segs) > 1 and segs[1].lower() == "v1.0" else "mms"
     return {"subscriptions": "arm", "modelmanagement": "mms", "history": "history", "artifact": "artifact",
-            "notification": "notification", "datastore": "datastore", "_blobs": "blob"}.get(head, "arm")
+            "notification": "notification", "datastore": "datastore", "_blobs": "blob", "metric": "metric"}.get(head, "arm")

@@ -30,11 +30,14 @@ from .store import PIPELINE_KINDS, Store, Workspace
 DEMO_SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
 
 COUNT_KEYS = ("experiments", "runs_per_experiment", "metrics_per_run", "artifacts_per_run", "tasks", "datastores",
-              "computes", "models", "assets", "images", "services", "pipeline_objects")
+              "computes", "models", "assets", "images", "services", "pipeline_objects", "archived_experiments",
+              "metrics_v2_per_run", "metric_v2_values")
 
+# archived_experiments: how many of the experiments (the last ones) are archived; metrics_v2_per_run: metrics of the v2
+# metrics service per run; metric_v2_values: at most this many values per v2 metric (1 to it, varying per metric)
 DEMO_COUNTS = {"experiments": 3, "runs_per_experiment": 3, "metrics_per_run": 2, "artifacts_per_run": 3, "tasks": 3,
                "datastores": 7, "computes": 3, "models": 6, "assets": 3, "images": 3, "services": 2,
-               "pipeline_objects": 2}
+               "pipeline_objects": 2, "archived_experiments": 1, "metrics_v2_per_run": 2, "metric_v2_values": 5}
 ZERO_COUNTS = dict.fromkeys(COUNT_KEYS, 0)
 
 DEFAULT_USERS = [
@@ -102,7 +105,8 @@ def builtin(name: str) -> dict:
                     {"name": "ws-large", "location": "westeurope", "hostile": True, "counts": {
                         "experiments": 50, "runs_per_experiment": 100, "metrics_per_run": 1, "artifacts_per_run": 2,
                         "tasks": 200, "datastores": 7, "computes": 4, "models": 2000, "assets": 500, "images": 200,
-                        "services": 100, "pipeline_objects": 20}},
+                        "services": 100, "pipeline_objects": 20, "archived_experiments": 5, "metrics_v2_per_run": 1,
+                        "metric_v2_values": 3}},
                 ]},
                 {"name": "rg-gdpr-demo", "workspaces": [{"name": "ws-small", "location": "westeurope"}]},
             ]}],
@@ -217,7 +221,8 @@ def populate(store: Store, ws: Workspace, counts: dict, *, hostile: bool, rng: r
         base = names[e % len(names)]
         exp_name = base if e < len(names) else f"{base}-{e // len(names)}"
         desc = ob.long_description(1200, seed, ws.name, exp_name) if hostile and e == 0 else f"Experiment {exp_name}"
-        exp = ob.experiment(ws, exp_name, t, desc)
+        archived = e >= counts["experiments"] - counts["archived_experiments"]
+        exp = ob.experiment(ws, exp_name, t, desc, archived_at=t + 50_000 if archived else None)
         ws.table("experiments").add(exp)
         ws.experiment_by_name[exp_name] = exp["experimentId"]
         slug = _slug(exp_name)
@@ -235,6 +240,10 @@ def populate(store: Store, ws: Workspace, counts: dict, *, hostile: bool, rng: r
             for m in range(counts["metrics_per_run"]):
                 name = ["accuracy", "loss", "AUC_weighted", "f1_score"][m % 4] + ("" if m < 4 else f"_{m}")
                 ws.table("metrics").add(ob.metric(run_obj, name, m, t + 2), group=exp["experimentId"])
+            for m in range(counts["metrics_v2_per_run"]):
+                name = ["train_loss", "val_accuracy", "learning_rate", "epoch_time"][m % 4] + ("" if m < 4 else f"_{m}")
+                n_values = 1 + (r + m) % counts["metric_v2_values"] if counts["metric_v2_values"] else 0
+                ws.table("metrics_v2").add(ob.metric_v2(run_obj, name, n_values, t + 2.5), group=run_obj["runId"])
             paths: list[str] = []
             n_art = counts["artifacts_per_run"]
             if hostile and n_art and (len(all_runs) - 1) * n_art < len(HOSTILE_ARTIFACTS):
@@ -250,7 +259,7 @@ def populate(store: Store, ws: Workspace, counts: dict, *, hostile: bool, rng: r
                 paths.append(f"outputs/extra_{i}.txt")
                 i += 1
             for p in paths:
-                ws.table("artifacts").add(ob.artifact(run_obj, p, t + 3), group=run_obj["runId"])
+                ws.table("artifacts").add(ob.artifact(run_obj, p, t + 3), group=ob.data_container(run_obj))
 
     for k in range(counts["tasks"]):
         t += 3
@@ -308,7 +317,8 @@ def populate(store: Store, ws: Workspace, counts: dict, *, hostile: bool, rng: r
         ctype = "AKS" if k % 2 else "ACI"
         name = f"svc-{k:03d}-{ctype.lower()}"
         desc = ob.long_description(500, seed, ws.name, name) if hostile and k == 0 else f"Web service {name}"
-        ws.table("services").add(ob.service(ws, name, ctype, img=img, models=refs, user=pick_user(), t=t, description=desc))
+        ws.table("services").add(ob.service(ws, name, ctype, img=img, models=refs, user=pick_user(), t=t, description=desc,
+                                            ssl=ctype == "ACI" and k % 4 == 0))
 
     for kind in PIPELINE_KINDS:
         for k in range(counts["pipeline_objects"]):

@@ -22,6 +22,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "experiments": ("experimentId", "name"),
     "runs": ("runId", "name"),
     "metrics": ("metricId", "name"),
+    "metrics_v2": ("id", "name"),  # the v2 metrics service: one object per (run, metric), grouped by run id
     "artifacts": ("artifactId", "path"),
     "tasks": ("id", "name"),
     "datastores": ("name", "name"),

@@ -32,8 +32,10 @@ class EmulatorError(RuntimeError):
 
 
 class EmulatorProcess:
-    def __init__(self, scenario: str = "demo", args: tuple | list = (), env: dict | None = None, storage: str | None = None):
+    def __init__(self, scenario: str = "demo", args: tuple | list = (), env: dict | None = None, storage: str | None = None,
+                 python: str | None = None):
         self.scenario = scenario
+        self.python = python or sys.executable  # another interpreter (with aiohttp) when the caller's has none
         self.args = [str(a) for a in args] + (["--storage", storage] if storage else [])
         self.storage = storage or self._arg("--storage", "")
         self.storage_url = ""  # Azurite's https://127.0.0.1:<port> (accounts are path segments)
@@ -63,7 +65,7 @@ class EmulatorProcess:
         env = dict(os.environ if self.env is None else self.env)
         env["PYTHONPATH"] = EMULATOR_ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         env.setdefault("PYTHONUNBUFFERED", "1")
-        cmd = [sys.executable, "-m", "azureml_emulator", "--port", "0", "--aad-port", "0",
+        cmd = [self.python, "-m", "azureml_emulator", "--port", "0", "--aad-port", "0",
                "--scenario", self.scenario, *self.args]
         self._log = tempfile.NamedTemporaryFile(prefix="azureml-emulator-", suffix=".log", delete=False)  # noqa: SIM115
         self.log_path = self._log.name

@@ -82,3 +82,33 @@ def collect(emu, path: str, style: str, max_pages: int = 10_000) -> tuple[list[d
                 assert parse_qs(urlsplit(page["nextLink"]).query)["continuationToken"] == [token]
                 url = page["nextLink"]
     return items, pages
+
+
+def _post_pages(emu, url: str, body: dict, max_pages: int = 10_000) -> list[dict]:
+    """Every page of a POST read of the v2 metrics service (continuationToken in the body)."""
+    pages, seen = [], set()
+    while len(pages) < max_pages:
+        r = emu.request("POST", url, json=body)
+        assert r.status_code == 200, f"{url} -> {r.status_code} {r.text[:300]}"
+        page = r.json()
+        pages.append(page)
+        token = page.get("continuationToken")
+        if not token:
+            return pages
+        assert token not in seen, "a continuation token repeats"
+        seen.add(token)
+        body = dict(body, continuationToken=token)
+    raise AssertionError("paging does not end")
+
+
+def collect_metrics_v2(emu, ws: str, run_id: str) -> list[dict]:
+    """The v2 metrics of a run: each definition's ``full`` answer, its ``value`` holding every page's values."""
+    base = f"/metric/v2.0{ws}/runs/{enc(run_id)}"
+    out = []
+    for page in _post_pages(emu, base + "/list", {}):
+        for definition in page["value"]:
+            name = definition["metricKey"]["name"]
+            pages = _post_pages(emu, base + "/full", {"metricName": name})
+            metric = dict(pages[0], value=[v for p in pages for v in p["value"]], metricKey=definition["metricKey"])
+            out.append(metric)
+    return out

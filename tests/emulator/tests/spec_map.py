@@ -323,6 +323,15 @@ UNCOVERED = {
     "workspaces.operation_result": "ARM's generic Location poll of a long-running operation (202 without body, then 200/204;"
     " ARM RPC async-api-reference.md); no body type in the ML swagger",
     "blobs.get": "the storage blob behind an artifact's SAS contentUri (Azure Storage, not an ML API; no JSON body)",
+    # Not in the 2019-09-30 swaggers; checked instead by Microsoft's own client (tests/conformance, azureml-core 1.61).
+    "runs.get_by_id": "GET {ws}/runs/{runId}: a run without its experiment, in no 2019 swagger; azureml-core 1.61"
+    " RunOperations.get_workspace_run (RunDto), checked by tests/conformance",
+    "metrics_v2.list": "the v2 metrics service (POST /metric/v2.0{ws}/runs/{runId}/list) has no public swagger; azureml-core 1.61"
+    " MetricOperations.list_metrics (PaginatedMetricDefinitionDto), checked by tests/conformance",
+    "metrics_v2.full": "the v2 metrics service (POST /metric/v2.0{ws}/runs/{runId}/full) has no public swagger; azureml-core 1.61"
+    " MetricOperations.get_full_fidelity (MetricV2Dto), checked by tests/conformance",
+    "artifacts.content": "GET /artifact/v2.0{ws}/artifacts/content/{origin}/{container}/{path}: the artifact's bytes (no JSON body),"
+    " in no 2019 swagger; azureml-core 1.61 ArtifactOperations.download, checked by tests/conformance",
 }
 
 
@@ -399,6 +408,8 @@ _SDK_SERVICE = (
     "azureml-core 1.50 core/webservice/webservice.py Webservice._initialize reads obj_dict.get('createdBy')"
     " (its TODO: 'Add createdBy back ... upon rollout of' a model-management change)"
 )
+_SDK_LIMITS = ("azureml-core 1.61 core/webservice/webservice.py ContainerResourceRequirements._expected_payload_keys"
+               " (cpu, cpuLimit, memoryInGB, memoryInGBLimit, gpu): the SDK refuses a service payload without them")
 _DP_COMPONENT = "azureml-core ErrorResponse DTO adds componentName to the run-history error (API-NOTES section 3)"
 UNDOCUMENTED_ALLOWED = {
     "mms:Model.createdBy": _SDK_MODEL,
@@ -407,6 +418,8 @@ UNDOCUMENTED_ALLOWED = {
     # Weakest source of the list: azureml-core 1.50 Image._initialize does not read createdBy;
     # kept because the service added createdBy to models and services (above) and the GDPR export
     # needs the creator of every object. Remove it if the emulator stops sending it.
+    "mms:ContainerResourceRequirements.cpuLimit": _SDK_LIMITS,
+    "mms:ContainerResourceRequirements.memoryInGBLimit": _SDK_LIMITS,
     "mms:DockerImageResponse.createdBy": "by analogy with Model/Service createdBy (see those); no direct source for images",
     "mms:ModelErrorResponse.correlation": "azureml-core ModelErrorResponse maps correlation {} (API-NOTES section 2: '+SDK correlation{}')",
     "arm:ErrorResponse.additionalInfo": "ARM RPC common-api-details.md error.additionalInfo [{type, info}] and the real ML RP"

@@ -62,23 +62,27 @@ def test_hostile_artifact_paths_are_served_verbatim(emulator):
     for hostile in ("../../.ssh/authorized_keys", "outputs/../../x", "outputs/model with spaces.pkl",
                     "outputs/Försäljning/resultat ✓.csv", "/etc/passwd", "logs\\..\\..\\windows.ini"):
         assert hostile in paths
-    run_id = next(a["run_id"] for a in st["objects"]["artifacts"] if a["path"] == "../../.ssh/authorized_keys")
-    listed = emulator.get_json(f"{ARTIFACTS}/{enc(run_id)}")["value"]
+    seeded = next(a for a in st["objects"]["artifacts"] if a["path"] == "../../.ssh/authorized_keys")
+    container = seeded["container"]
+    assert container == "dcid." + seeded["run_id"]  # the run's data container (azureml-core), not the run id
+    listed = emulator.get_json(f"{ARTIFACTS}/{enc(container)}")["value"]
     art = next(a for a in listed if a["path"] == "../../.ssh/authorized_keys")
-    assert art["artifactId"] == f"ExperimentRun/{run_id}/../../.ssh/authorized_keys"
-    assert art["origin"] == "ExperimentRun" and art["container"] == run_id
+    assert art["artifactId"] == f"ExperimentRun/{container}/../../.ssh/authorized_keys"
+    assert art["origin"] == "ExperimentRun" and art["container"] == container
+    # a container named after the run id is an empty storage prefix
+    assert emulator.get_json(f"{ARTIFACTS}/{enc(seeded['run_id'])}")["value"] == []
 
 
-def _content_info(emulator, run_id: str, path: str) -> dict:
-    return emulator.get_json(f"{ARTIFACTS}/{enc(run_id)}/contentinfo?path={quote(path, safe='')}")
+def _content_info(emulator, container: str, path: str) -> dict:
+    return emulator.get_json(f"{ARTIFACTS}/{enc(container)}/contentinfo?path={quote(path, safe='')}")
 
 
 def test_contentinfo_gives_a_sas_url_that_needs_no_token(emulator):
     st = ws_state(emulator)
     art = next(a for a in st["objects"]["artifacts"] if a["path"] == "outputs/Försäljning/resultat ✓.csv")
-    info = _content_info(emulator, art["run_id"], art["path"])
+    info = _content_info(emulator, art["container"], art["path"])
     assert set(info) == {"contentUri", "origin", "container", "path"}
-    assert info["path"] == art["path"] and info["container"] == art["run_id"] and info["origin"] == "ExperimentRun"
+    assert info["path"] == art["path"] and info["container"] == art["container"] and info["origin"] == "ExperimentRun"
     uri = info["contentUri"]
     assert uri.startswith(emulator.url + "/_blobs/") and "sig=" in uri
     r = emulator.request("GET", uri, token=False)  # a SAS URL: no Authorization header
@@ -87,15 +91,19 @@ def test_contentinfo_gives_a_sas_url_that_needs_no_token(emulator):
     assert base64.b64decode(r.headers["Content-MD5"]) == hashlib.md5(r.content).digest()  # noqa: S324
     assert art["id"].encode() in r.content
     # the same artifact through the current profile's route
-    info2 = emulator.get_json(f"/artifact/v2.0{WS}/artifacts/ExperimentRun/{enc(art['run_id'])}/contentinfo"
+    info2 = emulator.get_json(f"/artifact/v2.0{WS}/artifacts/ExperimentRun/{enc(art['container'])}/contentinfo"
                               f"?path={quote(art['path'], safe='')}")
     assert emulator.request("GET", info2["contentUri"], token=False).content == r.content
+    # and azureml-core's form: the path in the URL, each segment encoded
+    info3 = emulator.get_json(f"/artifact/v2.0{WS}/artifacts/contentinfo/ExperimentRun/{enc(art['container'])}/"
+                              + "/".join(quote(seg, safe="") for seg in art["path"].split("/")))
+    assert info3["path"] == art["path"] and emulator.request("GET", info3["contentUri"], token=False).content == r.content
 
 
 def test_a_wrong_signature_is_a_403(emulator):
     st = ws_state(emulator)
     art = st["objects"]["artifacts"][0]
-    uri = _content_info(emulator, art["run_id"], art["path"])["contentUri"]
+    uri = _content_info(emulator, art["container"], art["path"])["contentUri"]
     parts = urlsplit(uri)
     q = {k: v[0] for k, v in parse_qs(parts.query).items()}
     q["sig"] = base64.b64encode(b"x" * 32).decode()
@@ -120,7 +128,7 @@ def test_contentinfo_errors(emulator):
 def test_blob_of_a_deleted_workspace_is_gone(emulator):
     st = ws_state(emulator)
     art = st["objects"]["artifacts"][0]
-    uri = _content_info(emulator, art["run_id"], art["path"])["contentUri"]
+    uri = _content_info(emulator, art["container"], art["path"])["contentUri"]
     emulator.configure(lro_polls=0)
     r = emulator.request("DELETE", f"{WS}?{API}")
     emulator.request("GET", r.headers["Azure-AsyncOperation"])
@@ -141,6 +149,6 @@ def test_models_carry_sdk_created_by(emulator):
 
 
 def test_long_unicode_descriptions(emulator):
-    exps = emulator.get_json(f"/history/v1.0{WS}/experiments")["value"]
+    exps = emulator.get_json(f"/history/v1.0{WS}/experiments?viewType=All")["value"]
     longest = max(exps, key=lambda e: len(e["description"]))["description"]
     assert len(longest) >= 1000 and any(ord(c) > 0x3000 for c in longest)

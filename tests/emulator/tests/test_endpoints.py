@@ -52,14 +52,14 @@ def request_for(emu, op: str, st: dict) -> tuple[str, str, set[int]]:
         "workspaces.delete": ("DELETE", f"{WS}?{API}", {202}),
         "computes.list": ("GET", f"{WS}/computes?{API}", {200}),
         "computes.get": ("GET", f"{WS}/computes/{objs['computes'][0]['name']}?{API}", {200}),
-        "experiments.list": ("GET", f"/history/v1.0{WS}/experiments", {200}),
+        "experiments.list": ("GET", f"/history/v1.0{WS}/experiments?viewType=All", {200}),
         "runs.list": ("GET", f"{hist}/runs", {200}),
         "runs.get": ("GET", f"{hist}/runs/{enc(p['run']['id'])}", {200}),
         "metrics.list": ("GET", f"{hist}/metrics", {200}),
         "metrics.get": ("GET", f"{hist}/metrics/{p['metric']['id']}", {200}),
-        "artifacts.list": ("GET", f"/artifact/v1.0{WS}/artifacts/origins/ExperimentRun/containers/{enc(p['run']['id'])}", {200}),
+        "artifacts.list": ("GET", f"/artifact/v1.0{WS}/artifacts/origins/ExperimentRun/containers/{enc(p['run']['container'])}", {200}),
         "artifacts.contentinfo": ("GET", f"/artifact/v1.0{WS}/artifacts/origins/ExperimentRun/containers/"
-                                  f"{enc(p['art']['run_id'])}/contentinfo?path={quote(p['art']['path'], safe='')}", {200}),
+                                  f"{enc(p['art']['container'])}/contentinfo?path={quote(p['art']['path'], safe='')}", {200}),
         "tasks.list": ("GET", f"/notification/v1.0{WS}/tasks", {200}),
         "tasks.get": ("GET", f"/notification/v1.0{WS}/tasks/{first['tasks']}", {200}),
         "datastores.list": ("GET", f"/datastore/v1.0{WS}/datastores", {200}),
@@ -109,7 +109,7 @@ def test_documented_lists_hold_the_seeded_objects(emulator):
     hist = f"/history/v1.0{WS}/experiments/{enc(p['exp']['name'])}"
     for path, id_field, kind in [
         (f"{WS}/computes?{API}", "id", "computes"),
-        (f"/history/v1.0{WS}/experiments", "experimentId", "experiments"),
+        (f"/history/v1.0{WS}/experiments?viewType=All", "experimentId", "experiments"),
         (f"{hist}/runs", "runId", None),
         (f"{hist}/metrics", "metricId", None),
         (f"/notification/v1.0{WS}/tasks", "id", "tasks"),
@@ -165,7 +165,7 @@ def test_runs_have_several_creators(emulator):
     ("experiments.list", "POST", lambda st: f"/history/v1.0{WS}/experiments:query", None),
     ("runs.list", "POST", lambda st: f"/history/v1.0{WS}/experiments/{enc(st['objects']['experiments'][0]['name'])}/runs:query", None),
     ("metrics.list", "POST", lambda st: f"/history/v1.0{WS}/experiments/{enc(st['objects']['experiments'][0]['name'])}/metrics:query", None),
-    ("artifacts.list", "GET", lambda st: f"/artifact/v2.0{WS}/artifacts/ExperimentRun/{enc(st['objects']['runs'][0]['id'])}", None),
+    ("artifacts.list", "GET", lambda st: f"/artifact/v2.0{WS}/artifacts/ExperimentRun/{enc(st['objects']['runs'][0]['container'])}", None),
 ])
 def test_current_profile_routes_share_the_handlers(emulator, op, method, path_fn, style):
     st = ws_state(emulator)

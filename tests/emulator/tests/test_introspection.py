@@ -7,7 +7,7 @@ import json
 
 import pytest
 from azureml_emulator.testing import EmulatorError, EmulatorProcess
-from emuhelpers import API, PROVIDER, SUB, collect, enc, ws_path, ws_state
+from emuhelpers import collect_metrics_v2, API, PROVIDER, SUB, collect, enc, ws_path, ws_state
 
 WS = ws_path()
 ENTRY_KEYS = {"seq", "time", "method", "path", "query", "op", "status", "mutating", "request_id", "client_request_id",
@@ -71,7 +71,7 @@ def test_state_ids_match_the_listings(emulator):
         assert emulator.get_json(f"{ws}?{API}")["id"] == w["id"]
         o = w["objects"]
         checks = [("computes", f"{ws}/computes?{API}", "arm", "id"),
-                  ("experiments", f"/history/v1.0{ws}/experiments", "continuation", "experimentId"),
+                  ("experiments", f"/history/v1.0{ws}/experiments?viewType=All", "continuation", "experimentId"),
                   ("tasks", f"/notification/v1.0{ws}/tasks", "continuation", "id"),
                   ("datastores", f"/datastore/v1.0{ws}/datastores", "continuation", "name")]
         checks += [(k, f"/api{ws}/{k}?{API}", "mms", "id") for k in ("models", "assets", "images", "services")]
@@ -91,10 +91,15 @@ def test_state_ids_match_the_listings(emulator):
             assert x["created_by"] == by_run[x["id"]]["createdBy"]
         arts = []
         for r in runs:
-            items, _ = collect(emulator, f"/artifact/v1.0{ws}/artifacts/origins/ExperimentRun/containers/{enc(r['runId'])}",
+            items, _ = collect(emulator, f"/artifact/v1.0{ws}/artifacts/origins/ExperimentRun/containers/{enc(r['dataContainerId'])}",
                                "continuation")
             arts += items
         assert sorted(a["artifactId"] for a in arts) == sorted(x["id"] for x in o["artifacts"])
+        values = []
+        for r in runs:
+            for metric in collect_metrics_v2(emulator, ws, r["runId"]):
+                values += [(r["runId"], metric["name"], v["metricId"]) for v in metric["value"]]
+        assert sorted(values) == sorted((x["run_id"], x["name"], v) for x in o["metrics_v2"] for v in x["value_ids"])
         for kind in ("pipeline_experiments", "pipeline_graphs", "pipeline_modules", "pipeline_templates",
                      "pipeline_datasources"):
             seg = {"pipeline_experiments": "Experiments", "pipeline_graphs": "Graphs", "pipeline_modules": "Modules",
@@ -124,8 +129,8 @@ def test_objects_created_later_show_up_everywhere(emulator):
     assert run["createdBy"]["userName"] == "Dmitri Ivanov"
     runs = emulator.get_json(f"/history/v1.0{WS}/experiments/{enc('Försäljning 2020')}/runs")["value"]
     assert run["runId"] in [r["runId"] for r in runs]
-    art = emulator.create_object(st["id"], "artifacts", {"container": run["runId"], "path": "outputs/late.txt"})
-    assert art["artifactId"] == f"ExperimentRun/{run['runId']}/outputs/late.txt"
+    art = emulator.create_object(st["id"], "artifacts", {"runId": run["runId"], "path": "outputs/late.txt"})
+    assert art["artifactId"] == f"ExperimentRun/{run['dataContainerId']}/outputs/late.txt"
     ds = emulator.create_object(st["id"], "datastores", {"name": "late_store"})
     assert ds["azureStorageSection"]["accountKey"] in emulator.secrets()
     svc = emulator.create_object(st["id"], "services", {"name": "svc-late", "computeType": "AKS"})

@@ -17,7 +17,7 @@ def _lists(st: dict) -> list[tuple[str, str, str, str, list[str]]]:
     objs = st["objects"]
     out = [
         ("computes", f"{WS}/computes?{API}", "arm", "id", ids(st, "computes")),
-        ("experiments", f"/history/v1.0{WS}/experiments", "continuation", "experimentId", ids(st, "experiments")),
+        ("experiments", f"/history/v1.0{WS}/experiments?viewType=All", "continuation", "experimentId", ids(st, "experiments")),
         ("tasks", f"/notification/v1.0{WS}/tasks", "continuation", "id", ids(st, "tasks")),
         ("datastores", f"/datastore/v1.0{WS}/datastores", "continuation", "name", ids(st, "datastores")),
     ]
@@ -31,7 +31,7 @@ def _lists(st: dict) -> list[tuple[str, str, str, str, list[str]]]:
                     "metricId", [m["id"] for m in objs["metrics"] if m["experiment"] == name]))
     for run in objs["runs"][:4]:
         out.append((f"artifacts[{run['id']}]",
-                    f"/artifact/v1.0{WS}/artifacts/origins/ExperimentRun/containers/{enc(run['id'])}",
+                    f"/artifact/v1.0{WS}/artifacts/origins/ExperimentRun/containers/{enc(run['container'])}",
                     "continuation", "artifactId", [a["id"] for a in objs["artifacts"] if a["run_id"] == run["id"]]))
     return out
 
@@ -65,7 +65,7 @@ def test_workspace_lists_exactly_once(emulator, page_size):
 def test_current_profile_post_queries_page_by_body_token(emulator, page_size):
     emulator.configure(page_size=page_size)
     st = ws_state(emulator)
-    items, pages = collect(emulator, f"/history/v1.0{WS}/experiments:query", "post")
+    items, pages = collect(emulator, f"/history/v1.0{WS}/experiments:query?viewType=All", "post")
     assert sorted(o["experimentId"] for o in items) == sorted(ids(st, "experiments")) and pages > 1
     exp = st["objects"]["experiments"][0]["name"]
     items, _ = collect(emulator, f"/history/v1.0{WS}/experiments/{enc(exp)}/runs:query", "post")

@@ -282,7 +282,7 @@ def walk_workspace(w, ws, first):
         sample["compute_name"] = c["name"]
 
     hist = "/history/v1.0" + wsp
-    experiments = w.pages("experiments.list", "history", hist + "/experiments")
+    experiments = w.pages("experiments.list", "history", hist + "/experiments", {"viewType": "All"})
     for i, exp in enumerate(experiments):
         exp_path = f"{hist}/experiments/{_seg(exp['name'])}"
         if i < 3:
@@ -294,7 +294,7 @@ def walk_workspace(w, ws, first):
         for met in diverse(metrics, shape, cap=2 if i else GETS_PER_KIND):
             w.call("metrics.get", "history", "GET", f"{exp_path}/metrics/{_seg(met['metricId'])}", expect=(200,))
         for run in runs[:2]:
-            art_path = f"/artifact/v1.0{wsp}/artifacts/origins/ExperimentRun/containers/{_seg(run['runId'])}"
+            art_path = f"/artifact/v1.0{wsp}/artifacts/origins/ExperimentRun/containers/{_seg(run['dataContainerId'])}"
             artifacts = w.pages("artifacts.list", "artifact", art_path)
             for art in diverse(artifacts, lambda a: a.get("path", "")[:3], cap=3):
                 info = w.call("artifacts.contentinfo", "artifact", "GET", art_path + "/contentinfo", {"path": art["path"]}, expect=(200,))
@@ -302,7 +302,8 @@ def walk_workspace(w, ws, first):
                     sample["blob"] = info.body["contentUri"]
                     w.call("blobs.get", "blob", "GET", info.body["contentUri"], expect=(200,))
                 if metrics and "artifact_path" not in sample:
-                    sample.update(experiment_name=exp["name"], run_id=run["runId"], artifact_path=art["path"], metric_id=metrics[0]["metricId"])
+                    sample.update(experiment_name=exp["name"], run_id=run["runId"], container=run["dataContainerId"],
+                                  artifact_path=art["path"], metric_id=metrics[0]["metricId"])
 
     ds_path = f"/datastore/v1.0{wsp}/datastores"
     stores = w.pages("datastores.list", "datastore", ds_path)
@@ -344,9 +345,22 @@ def walk_spec_routes(w, sample):
         exp = f"{hist}/experiments/{_seg(sample['experiment_name'])}"
         w.pages("runs.list", "history", exp + "/runs:query", method="POST")
         w.pages("metrics.list", "history", exp + "/metrics:query", method="POST")
-        art = f"/artifact/v2.0{wsp}/artifacts/ExperimentRun/{_seg(sample['run_id'])}"
+        art = f"/artifact/v2.0{wsp}/artifacts/ExperimentRun/{_seg(sample['container'])}"
         w.pages("artifacts.list", "artifact", art)
         w.call("artifacts.contentinfo", "artifact", "GET", art + "/contentinfo", {"path": sample["artifact_path"]}, expect=(200,))
+        # azureml-core's routes (no 2019 swagger: UNCOVERED; tests/conformance checks them with the SDK's own models)
+        path = "/".join(_seg(p) for p in sample["artifact_path"].split("/"))
+        root = f"/artifact/v2.0{wsp}/artifacts"
+        w.call("artifacts.contentinfo", "artifact", "GET", f"{root}/contentinfo/ExperimentRun/{_seg(sample['container'])}/{path}",
+               expect=(200,))
+        w.call("artifacts.content", "artifact", "GET", f"{root}/content/ExperimentRun/{_seg(sample['container'])}/{path}",
+               expect=(200,))
+        w.call("runs.get_by_id", "history", "GET", f"{hist}/runs/{_seg(sample['run_id'])}", expect=(200,))
+        metric = f"/metric/v2.0{wsp}/runs/{_seg(sample['run_id'])}"
+        listed = w.call("metrics_v2.list", "metric", "POST", metric + "/list", json={}, expect=(200,)).body
+        for definition in (listed or {}).get("value", [])[:1]:
+            w.call("metrics_v2.full", "metric", "POST", metric + "/full", json={"metricName": definition["metricKey"]["name"]},
+                   expect=(200,))
     mms = "/modelmanagement/v1.0" + wsp
     for kind in ("models", "assets", "images", "services"):
         w.pages(kind + ".list", "mms", f"{mms}/{kind}")
@@ -453,7 +467,8 @@ def mutations(emulator, observed):
             runs = w.pages("runs.list", "history", exp + "/runs")
             w.pages("metrics.list", "history", exp + "/metrics")
             if runs:
-                w.pages("artifacts.list", "artifact", f"/artifact/v1.0{wsp}/artifacts/origins/ExperimentRun/containers/{_seg(runs[0]['runId'])}")
+                w.pages("artifacts.list", "artifact",
+                        f"/artifact/v1.0{wsp}/artifacts/origins/ExperimentRun/containers/{_seg(runs[0]['dataContainerId'])}")
         w.pages("datastores.list", "datastore", f"/datastore/v1.0{wsp}/datastores")
         w.pages("workspaces.list", "arm", wsp.rsplit("/", 1)[0], ARM_API)
 
@@ -742,7 +757,7 @@ def test_objects_created_at_run_time_conform(specs, emulator):
         _fetch(
             emulator,
             "artifacts.contentinfo",
-            f"/artifact/v1.0{wsp}/artifacts/origins/ExperimentRun/containers/{_seg(run['runId'])}/contentinfo",
+            f"/artifact/v1.0{wsp}/artifacts/origins/ExperimentRun/containers/{_seg(art['container'])}/contentinfo",
             {"path": art["path"]},
         ),
         _fetch(emulator, "datastores.get", f"/datastore/v1.0{wsp}/datastores/{_seg(store['name'])}"),

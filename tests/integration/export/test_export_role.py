@@ -30,7 +30,7 @@ def test_every_object_of_every_workspace_is_in_its_bundle_exactly_once(ansible, 
     run = export(ansible, pipeline_host_vars, dest)
     assert run.rc == 0, run.stdout + run.stderr
     hostile_names = {"Försäljning 2020", "customer churn v2", "100% rollout & A+B?", "日本語の実験", "naïve-bayes_baseline"}
-    seen_hostile = set()
+    seen_hostile, seen_archived, seen_values = set(), 0, 0
     for ws in state:
         bundle = dest / host_name(ws)
         assert _bundle.verify_bundle(str(bundle), workspace_id=ws["id"]) == [], bundle
@@ -44,12 +44,31 @@ def test_every_object_of_every_workspace_is_in_its_bundle_exactly_once(ansible, 
             assert manifest["kinds"][kind]["scope"] == ("requested" if kind.startswith("pipeline_") else "all")
         names = {e["name"] for e in _bundle.iter_objects(str(bundle / "experiments.json"))}
         seen_hostile |= names & hostile_names
+        # archived experiments (hidden from the service's default list) and their runs are there (issue 14)
+        archived = {x["name"] for x in ws["objects"]["experiments"] if x["archived"]}
+        assert archived <= names
+        runs_of_archived = {r["id"] for r in ws["objects"]["runs"] if r["experiment"] in archived}
+        assert runs_of_archived <= set(bundle_ids(str(bundle), "runs"))
+        seen_archived += len(archived)
+        # every value of every v2 metric, each once, in the service's order
+        values = {m["id"]: [v["metricId"] for v in m["values"]] for m in _bundle.iter_objects(str(bundle / "metrics_v2.json"))}
+        assert values == {m["id"]: m["value_ids"] for m in ws["objects"]["metrics_v2"]}, ws["name"]
+        seen_values += sum(len(v) for v in values.values())
+        # every artifact of every run, from the run's data container
+        artifacts = list(_bundle.iter_objects(str(bundle / "artifacts.json")))
+        containers = {r["id"]: r["container"] for r in ws["objects"]["runs"]}
+        assert all(a["container"] == containers[x["run_id"]] for a, x in zip(
+            sorted(artifacts, key=lambda a: a["artifactId"]), sorted(ws["objects"]["artifacts"], key=lambda x: x["id"])))
         assert manifest["workspace"]["location"] == ws["location"]
     assert seen_hostile == hostile_names
+    assert seen_archived >= 4 and seen_values > 100
     # many pages were really walked (page size 3), and only reads were sent
     journal = emu.journal()
     ops = [e["op"] for e in journal]
     assert ops.count("runs.list") > ops.count("experiments.list") > len(state)
+    n_metrics_v2 = sum(len(ws["objects"]["metrics_v2"]) for ws in state)
+    assert ops.count("metrics_v2.full") > n_metrics_v2  # metrics of 4 or 5 values take two pages
+    assert all(e["query"].get("viewType") == "All" for e in journal if e["op"] == "experiments.list")
     assert emu.counters()["mutating"] == 0 and not any(e["mutating"] for e in journal)
     datastore_calls = [e for e in journal if (e["op"] or "").startswith("datastores.")]
     assert datastore_calls and all(e["query"].get("includeSecret") == "false" for e in datastore_calls)

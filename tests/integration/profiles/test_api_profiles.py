@@ -46,7 +46,7 @@ ONLY_CURRENT = ("/modelmanagement/v1.0/", ":query", "/artifact/v2.0/")
 def _pattern(template):
     """A regex of a route template as the journal shows it (decoded path; a value may hold anything)."""
     template = template.replace("{ws}", WS)
-    parts = re.split(r"(\{[a-z_]+\})", template)
+    parts = re.split(r"(\{[a-z_]+\*?\})", template)
     return re.compile("^" + "".join(".+?" if p.startswith("{") else re.escape(p) for p in parts) + "$", re.IGNORECASE)
 
 

@@ -86,10 +86,11 @@ def kind_files(bundle):
 
 
 def non_repeatable_twice(journal):
-    """Journal entries of a method other than GET/DELETE (or POST ...:query) sent twice to the same path."""
+    """Journal entries of a method other than GET/DELETE (or a POST read: ``...:query``, the v2 metrics service) sent
+    twice to the same path."""
     seen, twice = set(), []
     for entry in journal:
-        if entry["method"] in REPEATABLE or (entry["method"] == "POST" and entry["path"].endswith(":query")):
+        if entry["method"] in REPEATABLE or (entry["method"] == "POST" and not entry["mutating"]):
             continue
         key = (entry["method"], entry["path"])
         if key in seen:

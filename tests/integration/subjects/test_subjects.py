@@ -106,7 +106,7 @@ def test_subjects_json_names_exactly_the_objects_of_each_user(ansible, export, d
         index = load(index_path)
         assert index["workspace"]["id"] == ws["id"] and index["bundle"]["complete"] is True
         assert "identities" not in index  # a subject's answer does not list the other people
-        run_of = {(k, o["id"]): o.get("run_id") for k in ("metrics", "artifacts") for o in ws["objects"][k]}
+        run_of = {(k, o["id"]): o.get("run_id") for k in ("metrics", "metrics_v2", "artifacts") for o in ws["objects"][k]}
         creators = state_identities(ws)
         for user, entry in zip(users, index["subjects"]):
             assert entry["subject"]["object_id"] == user["object_id"]  # lower case
@@ -124,8 +124,8 @@ def test_subjects_json_names_exactly_the_objects_of_each_user(ansible, export, d
             assert {k: n for k, n in entry["counts"].items() if n} == expected_counts
             own = creators.get(user["object_id"], {})
             for (kind, obj_id), o in got.items():
-                if kind in ("metrics", "artifacts"):
-                    assert o["fields"] == (["runId"] if kind == "metrics" else ["container"])
+                if kind in ("metrics", "metrics_v2", "artifacts"):  # through their run (artifacts: its data container)
+                    assert o["fields"] == (["container"] if kind == "artifacts" else ["runId"])
                     assert o["via"] == {"kind": "runs", "id": run_of[(kind, obj_id)]}
                     assert o["created_by"] is False
                 elif any((o2.get("created_by") or {}).get("userObjectId") == user["object_id"]

@@ -3,6 +3,13 @@
 Spec: artifact.json 2019-09-30 (``Artifact``, ``ArtifactContentInformation``, ``PaginatedArtifactList``).
 Documented routes ``/artifact/v1.0{ws}/artifacts/origins/{origin}/containers/{container}[/contentinfo]``;
 current routes ``/artifact/v2.0{ws}/artifacts/{origin}/{container}[/contentinfo]`` share the handlers.
+azureml-core 1.61 asks content information (and content) with the path in the URL:
+``/artifact/v2.0{ws}/artifacts/contentinfo/{origin}/{container}/{path}`` (``.../content/...``).
+
+A run's artifacts live in the container its ``dataContainerId`` names (``dcid.<runId>``); any other
+container name is an empty storage prefix: an empty list, as the service answers. Switch
+``artifact_data_container: false`` restores the emulator's old behaviour (artifacts served under the
+run id, ``dcid.`` containers empty); ``contentinfo_path_form: false`` makes the path form answer 404.
 
 ``contentinfo`` returns a ``contentUri`` on the emulator (``/_blobs/<opaque>?...&sig=...``) that, like an
 Azure Storage SAS URL, needs no Authorization header: the signature is the credential. A wrong or
@@ -32,38 +39,80 @@ SAS_VERSION = "2019-02-02"
 SAS_LIFETIME = 3600
 
 
-def _container(ctx: Ctx) -> str:
-    return ctx.params["container"]
+def _stored(ctx: Ctx, ws) -> tuple[str | None, str | None]:
+    """(the container the artifacts asked for are stored under, the name to serve them with; None: as stored).
+
+    Today: the container asked for. Switch ``artifact_data_container: false`` (the old emulator): a run id
+    serves the artifacts of that run's data container, renamed to the run id; a ``dcid.`` container is empty.
+    """
+    container = ctx.params["container"]
+    if ctx.config.artifact_data_container:
+        return container, None
+    if container.startswith("dcid."):
+        return None, None
+    run = ws.table("runs").get(container)
+    return (ob.data_container(run) if run else container), container
+
+
+def _as_served(art: dict, rename: str | None) -> dict:
+    if rename is None:
+        return art
+    return {**art, "container": rename, "artifactId": f"{art['origin']}/{rename}/{art['path']}"}
 
 
 async def list_artifacts(ctx: Ctx):
     ws = ctx.workspace()
     origin = ctx.params["origin"]
     prefix = ctx.q("path")
+    stored, rename = _stored(ctx, ws)
 
     def wanted(a: dict) -> bool:
         return a["origin"] == origin and (not prefix or a["path"].startswith(prefix))
 
     # An unknown container is an empty prefix in storage: an empty list, as the service answers.
-    return ctx.json(continuation.page(ctx, ws.table("artifacts"), group=_container(ctx), grouped=True, predicate=wanted))
+    return ctx.json(continuation.page(ctx, ws.table("artifacts"), group=stored or "", grouped=True, predicate=wanted,
+                                      transform=lambda a: _as_served(a, rename)))
 
 
-def _artifact(ctx: Ctx) -> tuple[object, dict]:
+def _artifact(ctx: Ctx, path: str | None) -> tuple[object, dict, str | None]:
     ws = ctx.workspace()
-    path = ctx.q("path")
     if not path:
         raise bad_request("artifact", "The query parameter 'path' is required.")
-    art_id = f"{ctx.params['origin']}/{_container(ctx)}/{path}"
-    art = ws.table("artifacts").get(art_id)
+    stored, rename = _stored(ctx, ws)
+    art_id = f"{ctx.params['origin']}/{stored}/{path}"
+    art = ws.table("artifacts").get(art_id) if stored else None
     if art is None:
-        raise not_found("artifact", f"Artifact {art_id} was not found.")
-    return ws, art
+        raise not_found("artifact", f"Artifact {ctx.params['origin']}/{ctx.params['container']}/{path} was not found.")
+    return ws, art, rename
+
+
+def _content_information(ctx: Ctx, path: str | None):
+    ws, art, rename = _artifact(ctx, path)
+    served = _as_served(art, rename)
+    return ctx.json({"contentUri": sas_url(ctx, ws.key, art["artifactId"]), "origin": served["origin"],
+                     "container": served["container"], "path": served["path"]})
 
 
 async def content_info(ctx: Ctx):
-    ws, art = _artifact(ctx)
-    return ctx.json({"contentUri": sas_url(ctx, ws.key, art["artifactId"]), "origin": art["origin"],
-                     "container": art["container"], "path": art["path"]})
+    """``.../{container}/contentinfo?path=`` (the 2019 swagger's form)."""
+    return _content_information(ctx, ctx.q("path"))
+
+
+def _path_form(ctx: Ctx) -> str:
+    if not ctx.config.contentinfo_path_form:  # switch: the old emulator had no such route
+        raise ApiError(404, "NotFound", f"No route for GET {ctx.request.path}.")
+    return ctx.params["path"]
+
+
+async def content_info_path(ctx: Ctx):
+    """``.../contentinfo/{origin}/{container}/{path}`` (what azureml-core sends)."""
+    return _content_information(ctx, _path_form(ctx))
+
+
+async def content(ctx: Ctx):
+    """``.../content/{origin}/{container}/{path}``: the artifact's bytes (azureml-core ``ArtifactOperations.download``)."""
+    ws, art, _rename = _artifact(ctx, _path_form(ctx))
+    return web.Response(body=ob.artifact_content(art), content_type="application/octet-stream")
 
 
 # -- SAS URLs ------------------------------------------------------------------------------------
@@ -119,10 +168,15 @@ async def get_blob(ctx: Ctx):
 V1 = "/artifact/v1.0" + WS + "/artifacts/origins/{origin}/containers/{container}"
 V2 = "/artifact/v2.0" + WS + "/artifacts/{origin}/{container}"
 
+V2_ROOT = "/artifact/v2.0" + WS + "/artifacts"
+
 ROUTES = [
     Route("artifacts.list", "artifact", "GET", V1, list_artifacts),
     Route("artifacts.contentinfo", "artifact", "GET", V1 + "/contentinfo", content_info),
     Route("artifacts.list", "artifact", "GET", V2, list_artifacts, "current"),
     Route("artifacts.contentinfo", "artifact", "GET", V2 + "/contentinfo", content_info, "current"),
+    Route("artifacts.contentinfo", "artifact", "GET", V2_ROOT + "/contentinfo/{origin}/{container}/{path*}", content_info_path,
+          "current"),
+    Route("artifacts.content", "artifact", "GET", V2_ROOT + "/content/{origin}/{container}/{path*}", content, "current"),
     Route("blobs.get", "blob", "GET", "/_blobs/{blob}", get_blob, auth=False),
 ]

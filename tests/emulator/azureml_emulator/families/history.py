@@ -2,12 +2,20 @@
 
 Documented lists are GETs (the 2020 document); the current profile adds the spec's POST
 ``experiments:query``, ``experiments/{name}/runs:query`` and ``experiments/{name}/metrics:query``.
+
+Experiments can be archived (``archivedTime``): the experiment lists take ``viewType``
+(``Default``/``ActiveOnly``: active only, the default; ``ArchivedOnly``; ``All``), as a query
+parameter (azureml-core ``experiment_operations.py``) or, for ``experiments:query``, in the body
+(``ExperimentQueryParamsDto.viewType``, what ``Experiment.list`` sends). The runs of an archived experiment are still
+listed when asked by experiment. ``GET {ws}/runs/{runId}`` gets a run without its experiment
+(azureml-core ``RunOperations.get_workspace_run``).
 """
 
 from __future__ import annotations
 
+from .. import objects as ob
 from ..context import Ctx
-from ..errors import not_found
+from ..errors import bad_request, not_found
 from ..routing import WS, Route
 from . import continuation
 
@@ -23,9 +31,26 @@ def _experiment(ctx: Ctx):
     return ws, exp
 
 
+VIEW_TYPES = {"default": False, "activeonly": False, "archivedonly": True, "all": None}  # archived? (None: both)
+
+
+def _view_filter(ctx: Ctx):
+    """The predicate of ``viewType`` (None: every experiment): the POST body's ``viewType``
+    (``ExperimentQueryParamsDto``, what azureml-core's ``Experiment.list`` sends), else the query parameter."""
+    raw = ctx.body.get("viewType") if ctx.request.method == "POST" and isinstance(ctx.body, dict) else None
+    raw = raw or ctx.q("viewType")
+    key = (raw or "Default").lower()
+    if key not in VIEW_TYPES:
+        raise bad_request("history", f"The value '{raw}' is not valid for viewType (Default, All, ActiveOnly, ArchivedOnly).")
+    if not ctx.config.experiment_view_type:  # switch: the emulator's old behaviour, viewType ignored
+        return None
+    archived = VIEW_TYPES[key]
+    return None if archived is None else (lambda e: ob.is_archived(e) == archived)
+
+
 async def list_experiments(ctx: Ctx):
     ws = ctx.workspace()
-    return ctx.json(continuation.page(ctx, ws.table("experiments")))
+    return ctx.json(continuation.page(ctx, ws.table("experiments"), predicate=_view_filter(ctx)))
 
 
 async def get_experiment(ctx: Ctx):
@@ -41,6 +66,14 @@ async def list_runs(ctx: Ctx):
 async def get_run(ctx: Ctx):
     ws, exp = _experiment(ctx)
     run = ws.table("runs").get(ctx.params["run_id"], group=exp["experimentId"])
+    if run is None:
+        raise not_found("history", f"Run {ctx.params['run_id']} was not found")
+    return ctx.json(run)
+
+
+async def get_workspace_run(ctx: Ctx):
+    ws = ctx.workspace()
+    run = ws.table("runs").get(ctx.params["run_id"])
     if run is None:
         raise not_found("history", f"Run {ctx.params['run_id']} was not found")
     return ctx.json(run)
@@ -66,6 +99,7 @@ ROUTES = [
     Route("experiments.get", "history", "GET", EXP, get_experiment),
     Route("runs.list", "history", "GET", EXP + "/runs", list_runs),
     Route("runs.get", "history", "GET", EXP + "/runs/{run_id}", get_run),
+    Route("runs.get_by_id", "history", "GET", BASE + "/runs/{run_id}", get_workspace_run),
     Route("metrics.list", "history", "GET", EXP + "/metrics", list_metrics),
     Route("metrics.get", "history", "GET", EXP + "/metrics/{metric_id}", get_metric),
     # current profile: the spec's POST queries (continuationToken in the JSON body); reads, not mutations

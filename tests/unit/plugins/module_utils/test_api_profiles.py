@@ -1,4 +1,4 @@
-"""api_profile current: workspace service discovery through a module run (canned HTTP).
+"""api_profile current (the default): workspace service discovery through a module run (canned HTTP).
 
 Under ``current`` the first data-plane call of a module run reads the workspace (ARM) and its
 ``discoveryUrl`` once, without credentials; ``base_url`` overrides the hosts it names (the fetch itself still
@@ -36,7 +36,7 @@ def urls(module):
     return {
         'models': client.url('models.list'),
         'runs': client.url('runs.list', {'experiment_name': 'e'}),
-        'artifacts': client.url('artifacts.list', {'run_id': 'r'}),
+        'artifacts': client.url('artifacts.list', {'container': 'dcid.r'}),
         'datastores': client.url('datastores.list'),
         'tasks': client.url('tasks.list'),
         'pipelines': client.url('pipeline_graphs.get', {'id': 'g'}),
@@ -81,7 +81,7 @@ def test_base_url_overrides_the_discovered_hosts_but_the_document_is_still_read_
 
 
 def test_documented_profile_reads_no_discovery_document(warnings):
-    module = make(base_url=EMU)
+    module = make(api_profile='documented', base_url=EMU)
     with responses.RequestsMock() as rsps:  # any request would fail the test
         assert urls(module)['models'].startswith(EMU + '/api/subscriptions/')
         assert len(rsps.calls) == 0
@@ -109,3 +109,7 @@ def test_an_unreadable_discovery_document_falls_back_with_a_warning(warnings):
         assert module.client.url('runs.get', {'experiment_name': 'e', 'run_id': 'r'}).startswith('https://eastus.api.azureml.ms/')
         assert len(rsps.calls) == 2
     assert any('service discovery document' in w and 'eastus.api.azureml.ms' in w for w in warnings)
+
+
+def test_current_is_the_default_profile(warnings):
+    assert make(base_url=EMU).params['api_profile'] == 'current'

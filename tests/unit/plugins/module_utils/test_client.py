@@ -323,9 +323,9 @@ def test_mms_paging(rsps):
 def test_continuation_token_resent_as_query_parameter(rsps):
     client, dummy = make()
     url = HIST + '/history/v1.0' + WS_ID + '/experiments'
-    rsps.add(responses.GET, url, match=[responses.matchers.query_param_matcher({})],
+    rsps.add(responses.GET, url, match=[responses.matchers.query_param_matcher({'viewType': 'All'})],
              json={'value': [{'experimentId': 'e1'}], 'continuationToken': 'tok+/='})
-    rsps.add(responses.GET, url, match=[responses.matchers.query_param_matcher({'continuationToken': 'tok+/='})],
+    rsps.add(responses.GET, url, match=[responses.matchers.query_param_matcher({'viewType': 'All', 'continuationToken': 'tok+/='})],
              json={'value': [{'experimentId': 'e2'}], 'continuationToken': None})
     assert client.list_items('experiments.list') == [{'experimentId': 'e1'}, {'experimentId': 'e2'}]
 

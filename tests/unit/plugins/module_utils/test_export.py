@@ -132,6 +132,14 @@ def test_scrub_datastore_removes_every_credential_field_anywhere():
     assert ds['azureStorageSection']['sasToken'] == 's2'  # the input is not modified
 
 
+def test_scrub_service_removes_the_tls_private_key_and_keeps_the_certificate():
+    svc = {'id': 'svc', 'computeType': 'ACI', 'sslEnabled': True, 'sslCertificate': 'CERT', 'sslKey': 'PRIVATE',
+           'variants': [{'SSLKEY': 'PRIVATE2', 'cname': 'x'}]}
+    clean = _scrub.scrub('services', svc)
+    assert clean == {'id': 'svc', 'computeType': 'ACI', 'sslEnabled': True, 'sslCertificate': 'CERT', 'variants': [{'cname': 'x'}]}
+    assert svc['sslKey'] == 'PRIVATE'  # the input is not modified
+
+
 def test_scrub_leaves_other_kinds_alone():
     run = {'runId': 'r', 'secret': 'not a datastore'}
     assert _scrub.scrub('runs', run) is run
@@ -149,7 +157,7 @@ def test_stream_walks_experiments_runs_artifacts_and_emits_each_object_once(rsps
     assert len(items) == len(service.all_artifacts()) == 30
     # one list per run (two pages of three artifacts), never twice
     for run_obj in service.all_runs():
-        path = '/artifact/v1.0' + WS_ID + '/artifacts/origins/ExperimentRun/containers/' + run_obj['runId']
+        path = '/artifact/v1.0' + WS_ID + '/artifacts/origins/ExperimentRun/containers/' + run_obj['dataContainerId']
         assert service.paths().count(path) == 2
 
 

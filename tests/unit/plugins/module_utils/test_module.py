@@ -182,14 +182,14 @@ def test_run_exits_with_changed_false_by_default(warnings):
 
 
 def test_location_option_needs_no_lookup(warnings):
-    module = make(dict(BASE, location='West Europe'))
+    module = make(dict(BASE, location='West Europe', api_profile='documented'))
     with responses.RequestsMock():
         assert module.location() == 'westeurope'
         assert module.client.url('tasks.list').startswith('https://westeurope.experiments.azureml.net/notification/v1.0/')
 
 
 def test_location_looked_up_once_from_arm(warnings):
-    module = make(BASE)
+    module = make(dict(BASE, api_profile='documented'))
     with responses.RequestsMock() as rsps:
         rsps.add(responses.GET, ARM + WS_ID + API, json={'id': WS_ID, 'location': 'northeurope'})
         assert module.location() == 'northeurope'

@@ -8,7 +8,7 @@ WS = f'/subscriptions/{SUB}/resourceGroups/rg-1/providers/Microsoft.MachineLearn
 PARAMS = {
     'subscription_id': SUB, 'resource_group': 'rg-1', 'workspace_name': 'ws-1', 'compute_name': 'cpu',
     'experiment_name': 'exp', 'run_id': 'run-1', 'metric_id': 'm-1', 'path': 'outputs/model.pkl', 'task_id': 't-1',
-    'name': 'store', 'id': 'obj-1', 'operation_id': 'op-1',
+    'name': 'store', 'id': 'obj-1', 'operation_id': 'op-1', 'container': 'dcid.run-1',
 }
 API = '?api-version=2019-11-01'
 
@@ -21,14 +21,17 @@ ARCHITECTURE = {
     'workspaces.delete': ('arm', 'DELETE', WS + API, None),
     'computes.list': ('arm', 'GET', WS + '/computes' + API, 'arm'),
     'computes.get': ('arm', 'GET', WS + '/computes/cpu' + API, None),
-    'experiments.list': ('history', 'GET', '/history/v1.0' + WS + '/experiments', 'continuation'),
+    'experiments.list': ('history', 'GET', '/history/v1.0' + WS + '/experiments?viewType=All', 'continuation'),
     'runs.list': ('history', 'GET', '/history/v1.0' + WS + '/experiments/exp/runs', 'continuation'),
     'runs.get': ('history', 'GET', '/history/v1.0' + WS + '/experiments/exp/runs/run-1', None),
+    'runs.get_by_id': ('history', 'GET', '/history/v1.0' + WS + '/runs/run-1', None),
+    'metrics_v2.list': ('history', 'POST', '/metric/v2.0' + WS + '/runs/run-1/list', 'continuation'),
+    'metrics_v2.full': ('history', 'POST', '/metric/v2.0' + WS + '/runs/run-1/full', 'continuation'),
     'metrics.list': ('history', 'GET', '/history/v1.0' + WS + '/experiments/exp/metrics', 'continuation'),
     'metrics.get': ('history', 'GET', '/history/v1.0' + WS + '/experiments/exp/metrics/m-1', None),
-    'artifacts.list': ('artifact', 'GET', '/artifact/v1.0' + WS + '/artifacts/origins/ExperimentRun/containers/run-1', 'continuation'),
+    'artifacts.list': ('artifact', 'GET', '/artifact/v1.0' + WS + '/artifacts/origins/ExperimentRun/containers/dcid.run-1', 'continuation'),
     'artifacts.contentinfo': ('artifact', 'GET',
-                              '/artifact/v1.0' + WS + '/artifacts/origins/ExperimentRun/containers/run-1/contentinfo?path=outputs%2Fmodel.pkl',
+                              '/artifact/v1.0' + WS + '/artifacts/origins/ExperimentRun/containers/dcid.run-1/contentinfo?path=outputs%2Fmodel.pkl',
                               None),
     'tasks.list': ('notification', 'GET', '/notification/v1.0' + WS + '/tasks', 'continuation'),
     'tasks.get': ('notification', 'GET', '/notification/v1.0' + WS + '/tasks/t-1', None),
@@ -69,7 +72,7 @@ def test_every_operation_in_every_cloud(op, cloud_name):
     family, method, path, paging = ARCHITECTURE[op]
     route = _routes.get_route(op)
     assert (route.family, route.method, route.paging) == (family, method, paging)
-    assert route.idempotent is (method in ('GET', 'DELETE'))
+    assert route.idempotent is (method in ('GET', 'DELETE') or op.startswith('metrics_v2.'))  # the v2 metrics POSTs are reads
     url = _routes.build_url(op, PARAMS, _clouds.get_cloud(cloud_name), 'eastus')
     assert url == HOSTS[cloud_name][family] + path
 
@@ -99,6 +102,29 @@ def test_discovery_url_is_absolute_and_unauthenticated():
 def test_path_segments_are_percent_encoded(value, encoded):
     url = _routes.build_url('models.get', dict(PARAMS, id=value), _clouds.get_cloud(), 'eastus')
     assert url.endswith(f'/models/{encoded}?api-version=2019-11-01')
+
+
+@pytest.mark.parametrize('path, encoded', [
+    ('outputs/model.pkl', 'outputs/model.pkl'),
+    ('outputs/model with spaces.pkl', 'outputs/model%20with%20spaces.pkl'),
+    ('../../.ssh/authorized_keys', '%2E%2E/%2E%2E/.ssh/authorized_keys'),
+    ('outputs/./x', 'outputs/%2E/x'),
+    ('/etc/passwd', '/etc/passwd'),
+    ('logs\\..\\windows.ini', 'logs%5C..%5Cwindows.ini'),
+    ('outputs/Försäljning/resultat ✓.csv', 'outputs/F%C3%B6rs%C3%A4ljning/resultat%20%E2%9C%93.csv'),
+    ('outputs/%2e%2e/e.txt', 'outputs/%252e%252e/e.txt'),
+])
+def test_content_info_puts_the_path_in_the_url_segment_by_segment(path, encoded):
+    """api_profile current: azureml-core's form; dot segments encoded so that no HTTP stack resolves them."""
+    url = _routes.build_url('artifacts.contentinfo', dict(PARAMS, path=path), _clouds.get_cloud(), None, base_url='http://h:1',
+                            api_profile='current')
+    assert url == f'http://h:1/artifact/v2.0{WS}/artifacts/contentinfo/ExperimentRun/dcid.run-1/{encoded}'
+
+
+def test_experiments_are_asked_for_every_view_in_both_profiles():
+    assert _routes.get_route('experiments.list', 'documented').query == {'viewType': 'All'}
+    current = _routes.get_route('experiments.list', 'current')
+    assert current.query == current.body == {'viewType': 'All'}
 
 
 def test_workspace_coordinates_are_encoded_too():
@@ -149,11 +175,11 @@ def test_hosts_override_data_plane_family():
 # api_profile current ---------------------------------------------------------------------------------------------
 
 CURRENT = {
-    'experiments.list': ('POST', '/history/v1.0' + WS + '/experiments:query'),
+    'experiments.list': ('POST', '/history/v1.0' + WS + '/experiments:query?viewType=All'),
     'runs.list': ('POST', '/history/v1.0' + WS + '/experiments/exp/runs:query'),
     'metrics.list': ('POST', '/history/v1.0' + WS + '/experiments/exp/metrics:query'),
-    'artifacts.list': ('GET', '/artifact/v2.0' + WS + '/artifacts/ExperimentRun/run-1'),
-    'artifacts.contentinfo': ('GET', '/artifact/v2.0' + WS + '/artifacts/ExperimentRun/run-1/contentinfo?path=outputs%2Fmodel.pkl'),
+    'artifacts.list': ('GET', '/artifact/v2.0' + WS + '/artifacts/ExperimentRun/dcid.run-1'),
+    'artifacts.contentinfo': ('GET', '/artifact/v2.0' + WS + '/artifacts/contentinfo/ExperimentRun/dcid.run-1/outputs/model.pkl'),
     'models.list': ('GET', '/modelmanagement/v1.0' + WS + '/models'),
     'services.delete': ('DELETE', '/modelmanagement/v1.0' + WS + '/services/obj-1'),
     'mms_operations.get': ('GET', '/modelmanagement/v1.0' + WS + '/operations/op-1'),

@@ -418,3 +418,24 @@ def test_selection_of_models_only_keeps_models_of_images_not_purged():
                          images=[{'id': 'i1', 'modelIds': ['m1'], 'createdBy': sdk_user(ANNA, 'a')}])
     sel = S.subject_purge_selection(listed, ['models'], [ANNA])
     assert sel['objects'] == {'models': ['m2']} and sel['held'] == {'models': {'m1': ['image i1']}}
+
+
+def test_artifacts_of_a_data_container_and_v2_metrics_count_for_the_runs_creator(tmp_path):
+    """Real runs keep their artifacts in the container their dataContainerId names (dcid.<runId>); v2 metrics name
+    their run by runId: both reach the person who created the run (issue 14)."""
+    objects = demo_objects()
+    for run in objects['runs']:
+        run['dataContainerId'] = 'dcid.' + run['runId']
+    objects['artifacts'] = [{'artifactId': f'ExperimentRun/dcid.{r}/outputs/model.pkl', 'origin': 'ExperimentRun', 'container': 'dcid.' + r,
+                             'path': 'outputs/model.pkl'} for r in ('r1', 'r2')]
+    objects['metrics_v2'] = [{'id': f'{r}//loss', 'runId': r, 'namespace': '', 'name': 'loss', 'values': [{'metricId': 'v1', 'step': 0}]}
+                             for r in ('r1', 'r2')]
+    bundle = str(tmp_path / 'b')
+    make_bundle(bundle, objects)
+    anna = found(S.build_index(bundle, [ANNA]))
+    assert anna[('artifacts', 'ExperimentRun/dcid.r1/outputs/model.pkl')]['via'] == {'kind': 'runs', 'id': 'r1'}
+    assert anna[('metrics_v2', 'r1//loss')]['via'] == {'kind': 'runs', 'id': 'r1'}
+    assert ('artifacts', 'ExperimentRun/dcid.r2/outputs/model.pkl') not in anna and ('metrics_v2', 'r2//loss') not in anna
+    everyone = S.build_index(bundle)
+    by_id = {i.get('object_id'): i for i in everyone['identities']}
+    assert by_id[ANNA]['counts']['artifacts'] == 1 and by_id[ANNA]['counts']['metrics_v2'] == 1

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 import export_helpers
-from export_helpers import BLOB, SUB, WS_ID, datastore
+from export_helpers import BLOB, SUB, WS_ID, datastore, metric_v2
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS
@@ -31,6 +31,9 @@ def populate(service):
     for kind in ('models', 'assets', 'images', 'services'):
         service.mms[kind] = [{'id': f'{kind}-{n}:1', 'name': f'{kind}-{n}'} for n in range(3)]
     service.pipelines['pipeline_graphs'] = [{'id': 'g1'}, {'id': 'g2'}]
+    for n, run_obj in enumerate(service.all_runs()):  # v2 metrics of 1 to 3 values (two pages at page size 2)
+        service.metrics_v2[run_obj['runId']] = [metric_v2(run_obj['runId'], 'loss', 1 + n % 3)]
+    service.mms['services'][0]['sslKey'] = '-----BEGIN PRIVATE KEY-----\n' + SECRETS[0] + '\n-----END PRIVATE KEY-----\n'
 
 
 def expected_ids(service):
@@ -38,6 +41,7 @@ def expected_ids(service):
         'workspace': [WS_ID], 'computes': [c['id'] for c in service.computes],
         'experiments': [e['experimentId'] for e in service.experiments], 'runs': [r['runId'] for r in service.all_runs()],
         'metrics': [m['metricId'] for m in service.all_metrics()], 'artifacts': [a['artifactId'] for a in service.all_artifacts()],
+        'metrics_v2': [f'{run_id}//{m["name"]}' for run_id, ms in service.metrics_v2.items() for m in ms],
         'tasks': [t['id'] for t in service.tasks], 'datastores': [d['name'] for d in service.datastores],
         **{kind: [o['id'] for o in service.mms[kind]] for kind in ('models', 'assets', 'images', 'services')},
         'pipeline_experiments': [], 'pipeline_graphs': ['g1'], 'pipeline_modules': [], 'pipeline_templates': [], 'pipeline_datasources': [],
@@ -99,8 +103,14 @@ def test_full_export_writes_every_kind_and_the_manifest_last(run_module, service
         assert stat.S_IMODE(os.stat(dest / name).st_mode) == 0o600
         assert not name.startswith('.')  # no staging folder or temporary file left
     blob = b''.join((dest / name).read_bytes() for name in os.listdir(dest))
-    assert not any(secret.encode() in blob for secret in SECRETS)
-    assert all(c.method == 'GET' for c in service.calls)
+    assert not any(secret.encode() in blob for secret in SECRETS)  # datastore credentials and the service's sslKey
+    # GETs, and the v2 metrics service's POST reads (nothing else): every value of every v2 metric, each once
+    assert {c.method for c in service.calls} == {'GET', 'POST'}
+    assert all('/metric/v2.0/' in c.url for c in service.calls if c.method == 'POST')
+    exported = json.loads((dest / 'metrics_v2.json').read_text(encoding='utf-8'))
+    assert {m['id']: [v['metricId'] for v in m['values']] for m in exported} == {
+        f'{run_id}//loss': [v['metricId'] for v in ms[0]['values']] for run_id, ms in service.metrics_v2.items()}
+    assert all(m['definition']['metricKey']['name'] == 'loss' and m['runId'] in m['id'] for m in exported)
 
 
 def test_unchanged_export_changes_nothing(run_module, service, tmp_path):
