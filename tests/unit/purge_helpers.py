@@ -56,8 +56,13 @@ def deletes(rsps):
     return [c for c in rsps.calls if c.request.method == 'DELETE']
 
 
+# POST reads of the route table (run-history ``:query`` lists, the v2 metrics ``/list`` and ``/full``): never mutating.
+READ_POST_SUFFIXES = (':query', '/list', '/full')
+
+
 def mutating(rsps):
-    return [c for c in rsps.calls if c.request.method not in ('GET', 'HEAD')]
+    return [c for c in rsps.calls if c.request.method not in ('GET', 'HEAD')
+            and not (c.request.method == 'POST' and c.request.path_url.split('?')[0].endswith(READ_POST_SUFFIXES))]
 
 
 def http_mock():

@@ -231,9 +231,10 @@ WS_PATH = WS_ID
 EVERYTHING = {  # what a workspace delete takes with it besides the deletable kinds (one of each, listed as the export lists them)
     'computes': [{'id': WS_ID + '/computes/cpu', 'name': 'cpu', 'properties': {'provisioningState': 'Succeeded'}}],
     'experiments': [{'experimentId': 'e-1', 'name': 'churn'}],
-    'runs': [{'runId': 'r-1', 'experimentId': 'e-1', 'createdBy': {'userName': 'anna'}}],
+    'runs': [{'runId': 'r-1', 'experimentId': 'e-1', 'dataContainerId': 'dcid.r-1', 'createdBy': {'userName': 'anna'}}],
     'metrics': [{'metricId': 'x-1', 'runId': 'r-1'}],
-    'artifacts': [{'artifactId': 'ExperimentRun/r-1/outputs/a.txt', 'path': 'outputs/a.txt', 'container': 'r-1'}],
+    'metrics_v2': [],  # the run logged none through the v2 metrics service
+    'artifacts': [{'artifactId': 'ExperimentRun/dcid.r-1/outputs/a.txt', 'path': 'outputs/a.txt', 'container': 'dcid.r-1'}],
     'tasks': [],
     'datastores': [{'name': 'blobs', 'dataStoreType': 'AzureBlob'}],
 }
@@ -247,7 +248,8 @@ def serve_everything(rsps, extra=None):
     rsps.add(responses.GET, f'{HIST}/history/v1.0{WS_PATH}/experiments', json={'value': everything['experiments']})
     rsps.add(responses.GET, f'{HIST}/history/v1.0{WS_PATH}/experiments/churn/runs', json={'value': everything['runs']})
     rsps.add(responses.GET, f'{HIST}/history/v1.0{WS_PATH}/experiments/churn/metrics', json={'value': everything['metrics']})
-    rsps.add(responses.GET, f'{HIST}/artifact/v1.0{WS_PATH}/artifacts/origins/ExperimentRun/containers/r-1',
+    rsps.add(responses.POST, f'{HIST}/metric/v2.0{WS_PATH}/runs/r-1/list', json={'value': [], 'continuationToken': None})
+    rsps.add(responses.GET, f'{HIST}/artifact/v1.0{WS_PATH}/artifacts/origins/ExperimentRun/containers/dcid.r-1',
              json={'value': everything['artifacts']})
     rsps.add(responses.GET, f'{HIST}/notification/v1.0{WS_PATH}/tasks', json={'value': everything['tasks']})
     rsps.add(responses.GET, f'{HIST}/datastore/v1.0{WS_PATH}/datastores', json={'value': everything['datastores']})
@@ -289,7 +291,11 @@ def test_a_workspace_delete_refuses_what_the_bundle_does_not_hold_and_counts_it_
     late_run = {'runId': 'r-late', 'experimentId': 'e-1'}
     changed = dict(EVERYTHING['datastores'][0], description='owner bjorn@contoso.example')
     serve_everything(rsps, {'runs': EVERYTHING['runs'] + [late_run], 'datastores': [changed]})
-    rsps.add(responses.GET, f'{HIST}/artifact/v1.0{WS_PATH}/artifacts/origins/ExperimentRun/containers/r-late', json={'value': []})
+    # a run without dataContainerId: its artifacts are listed in both dcid.<runId> and <runId>
+    for container in ('dcid.r-late', 'r-late'):
+        rsps.add(responses.GET, f'{HIST}/artifact/v1.0{WS_PATH}/artifacts/origins/ExperimentRun/containers/{container}',
+                 json={'value': []})
+    rsps.add(responses.POST, f'{HIST}/metric/v2.0{WS_PATH}/runs/r-late/list', json={'value': [], 'continuationToken': None})
     result = run({'export_dir': full_bundle, 'delete_workspace': True, 'kinds': [], 'max_deletions': 0, 'fail_on_refusal': False})
     text = ' | '.join(result['refusals'])
     assert '1 runs that the workspace delete erases are not in the export bundle' in text and 'r-late' in text
@@ -303,7 +309,7 @@ def test_a_workspace_delete_needs_a_bundle_of_every_kind(run, rsps, bundle):
     serve_everything(rsps)
     result = run({'export_dir': bundle, 'delete_workspace': True, 'fail_on_refusal': False}, check=True)
     text = ' | '.join(result['refusals'])
-    assert 'workspace, computes, experiments, runs, metrics, artifacts, tasks, datastores' in text
+    assert 'workspace, computes, experiments, runs, metrics, metrics_v2, artifacts, tasks, datastores' in text
     assert 'a workspace delete erases every kind' in text
 
 
