@@ -100,9 +100,10 @@ def test_every_run_has_its_artifacts_and_logs_under_its_data_container(emu):
 def test_an_artifact_blob_holds_the_bytes_the_artifact_service_serves(emu):
     ws = _workspaces(emu)["ws-sales-analytics"]
     blob = next(b for b in ws["storage"]["blobs"] if b["artifact"] and " " in b["name"])  # a name that needs encoding
-    run_id, path = blob["run_id"], blob["name"].split("/", 2)[2]
+    dummy, container, path = blob["name"].split("/", 2)  # ExperimentRun/<the run's data container>/<path>
+    assert container == "dcid." + blob["run_id"]
     base = f"/artifact/v1.0/subscriptions/{SUB}/resourceGroups/{ws['resource_group']}/providers/" \
-           f"Microsoft.MachineLearningServices/workspaces/{ws['name']}/artifacts/origins/ExperimentRun/containers/{run_id}"
+           f"Microsoft.MachineLearningServices/workspaces/{ws['name']}/artifacts/origins/ExperimentRun/containers/{container}"
     uri = emu.get_json(base + "/contentinfo", params={"path": path})["contentUri"]
     served = emu.request("GET", uri, token=False).content
     assert hashlib.sha256(served).hexdigest() == blob["sha256"]
