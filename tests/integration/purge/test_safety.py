@@ -49,7 +49,7 @@ def test_1b_a_workspace_delete_counts_everything_it_erases_and_needs_a_bundle_of
                       purge_workspace_permanently_delete=True, purge_workspace_kinds=[], purge_workspace_max_deletions=0)
     assert run.rc != 0 and HR in failed_hosts(run)
     text = output(run)
-    assert "a workspace delete erases every kind" in text and "computes, experiments, runs, metrics, artifacts" in text, text[-3000:]
+    assert "a workspace delete erases every kind" in text and "computes, experiments, runs, metrics, metrics_v2, artifacts" in text, text[-3000:]
     assert "more than max_deletions (purge_workspace_max_deletions) 0: raise purge_workspace_max_deletions to at least" in text
     assert deletes(purge, mark) == [] and purge.workspace_state(HR)["status"] == "active"
     # the plan counts, per kind, what the workspace takes with it (check mode, the full bundle)
