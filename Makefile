@@ -27,6 +27,7 @@ PIP_QUIET := 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
 
 .PHONY: help venv azurite collection emulator demo test lint unit emulator-test conformance integration sanity ansible-lint molecule bench clean chromium docs-lint
 .PHONY: platform galaxy-importer importer-venv
+.PHONY: matrix matrix-venvs matrix-sanity matrix-unit matrix-e2e
 
 help:
 	@echo "make demo   - export (and rehearse a purge of) the demo workspaces on the bundled emulator"
@@ -37,6 +38,7 @@ help:
 	@echo "make bench  - run the benchmarks (not part of make test)"
 	@echo "make platform - the playbooks through ansible-runner (as AWX runs them) and ansible-navigator"
 	@echo "make galaxy-importer - Galaxy's importer on the built tarball (its own virtualenv, .venv-importer)"
+	@echo "make matrix - ansible-core 2.16 to 2.21: sanity, unit and end-to-end tests (.venv-matrix/<minor>; pyenv Pythons)"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -145,7 +147,49 @@ galaxy-importer: importer-venv
 	@$(IMPORTER_VENV)/bin/python tests/sanity/run_importer.py
 # --- end of the Automation Platform and Galaxy block -----------------------------------------------------------
 
-test: lint docs-lint unit emulator-test conformance integration platform galaxy-importer sanity ansible-lint molecule
+# --- Version matrix (issue 18) -----------------------------------------------------------------------------------
+# The collection on every ansible-core minor from 2.16 to 2.21: ansible-test sanity on 2.16, 2.19 (make sanity) and
+# 2.21; the unit tests on 2.16 and 2.21; an export, a --check purge and a purge against one emulator on every minor,
+# from the built tarball installed into an empty collections path (tests/matrix/test_e2e.py). 2.19 is .venv's
+# ansible-core; each other minor has its own virtualenv, .venv-matrix/<minor>, pinned exactly by
+# tests/matrix/requirements-<minor>.txt, on the Python below (from pyenv: tests/matrix/python.sh fails loudly, saying
+# how to get it, when a Python is missing). How to add a version: docs/contributing.md.
+MATRIX_VERSIONS := 2.16 2.17 2.18 2.20 2.21
+MATRIX_PYTHON_2.16 := 3.10
+MATRIX_PYTHON_2.17 := 3.12
+MATRIX_PYTHON_2.18 := 3.13
+MATRIX_PYTHON_2.20 := 3.12
+MATRIX_PYTHON_2.21 := 3.13
+MATRIX_SANITY := 2.16 2.21
+MATRIX_UNIT := 2.16 2.21
+MATRIX_DIR := $(CURDIR)/.venv-matrix
+MATRIX_STAMPS := $(foreach v,$(MATRIX_VERSIONS),$(MATRIX_DIR)/$(v)/.installed)
+
+# A stale stamp rebuilds the virtualenv from scratch: it holds exactly what its requirements file says.
+$(MATRIX_DIR)/%/.installed: tests/matrix/requirements-%.txt tests/matrix/common.txt tests/matrix/unit.txt requirements.txt
+	@py=$$(tests/matrix/python.sh $(MATRIX_PYTHON_$*) "ansible-core $*") && rm -rf $(MATRIX_DIR)/$* && $$py -m venv $(MATRIX_DIR)/$*
+	@$(MATRIX_DIR)/$*/bin/python -m pip install -q --upgrade pip $(PIP_QUIET)
+	@$(MATRIX_DIR)/$*/bin/python -m pip install -q -r tests/matrix/requirements-$*.txt $(PIP_QUIET)
+	@touch $@
+
+matrix-venvs: $(MATRIX_STAMPS)
+
+matrix-sanity: $(foreach v,$(MATRIX_SANITY),$(MATRIX_DIR)/$(v)/.installed)
+	@for v in $(MATRIX_SANITY); do $(MATRIX_DIR)/$$v/bin/python tests/sanity/run_sanity.py || exit 1; done
+
+matrix-unit: $(foreach v,$(MATRIX_UNIT),$(MATRIX_DIR)/$(v)/.installed) collection
+	@mkdir -p build/tmp
+	@for v in $(MATRIX_UNIT); do echo "unit tests on ansible-core $$v"; \
+	  $(MATRIX_DIR)/$$v/bin/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/unit-$$v tests/unit || exit 1; done
+
+matrix-e2e: venv $(MATRIX_STAMPS)
+	@mkdir -p build/tmp
+	$(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/matrix tests/matrix
+
+matrix: matrix-sanity matrix-unit matrix-e2e
+# --- end of the version matrix block ----------------------------------------------------------------------------
+
+test: lint docs-lint unit emulator-test conformance integration platform galaxy-importer sanity matrix ansible-lint molecule
 	@echo "make test: every gate passed"
 
 bench: venv collection

@@ -94,30 +94,28 @@ keyed_groups:
   - key: azureml_tags.costCenter | default('none')
     prefix: cost_center
 
----
-# prod.azureml.yml: the production workspaces of the subscription in AZURE_SUBSCRIPTION_ID,
+# prod.azureml.yml (another inventory file): the production workspaces of the subscription in AZURE_SUBSCRIPTION_ID,
 # with a service principal from AZURE_TENANT, AZURE_CLIENT_ID and AZURE_SECRET, cached for an hour
-plugin: gdpr.azureml.workspaces
-auth_source: env
-resource_groups: [ml-prod, ml-prod-eu]
-tags:
-  environment: production
-cache: true
-cache_plugin: ansible.builtin.jsonfile
-cache_connection: ~/.cache/ansible-inventory
-cache_timeout: 3600
-groups:
-  eu: azureml_location in ['westeurope', 'northeurope', 'swedencentral']
+#   plugin: gdpr.azureml.workspaces
+#   auth_source: env
+#   resource_groups: [ml-prod, ml-prod-eu]
+#   tags:
+#     environment: production
+#   cache: true
+#   cache_plugin: ansible.builtin.jsonfile
+#   cache_connection: ~/.cache/ansible-inventory
+#   cache_timeout: 3600
+#   groups:
+#     eu: azureml_location in ['westeurope', 'northeurope', 'swedencentral']
 
----
-# sovereign.azureml.yml: China, hosts named after the workspace, module options for the roles
-plugin: gdpr.azureml.workspaces
-cloud_environment: AzureChinaCloud
-hostnames:
-  - name
-azureml_options:
-  cloud_environment: AzureChinaCloud
-  concurrency: 4
+# sovereign.azureml.yml (another inventory file): China, hosts named after the workspace, module options for the roles
+#   plugin: gdpr.azureml.workspaces
+#   cloud_environment: AzureChinaCloud
+#   hostnames:
+#     - name
+#   azureml_options:
+#     cloud_environment: AzureChinaCloud
+#     concurrency: 4
 '''
 
 import hashlib
@@ -130,8 +128,13 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 
 try:
     from ansible.template import trust_as_template
-except ImportError:  # ansible-core < 2.19 renders every inventory string
+except ImportError:  # ansible-core < 2.19 renders every inventory string that is not marked unsafe
+    from ansible.utils.unsafe_proxy import wrap_var as untrusted
+
     def trust_as_template(value):
+        return value
+else:  # ansible-core 2.19+: no value of a plugin is a template unless it is trusted as one
+    def untrusted(value):
         return value
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._auth import (
@@ -191,13 +194,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     """Azure Machine Learning workspaces of one or more subscriptions, one host each."""
 
     NAME = 'gdpr.azureml.workspaces'
+    _file_options = frozenset()  # the options the inventory file sets (parse)
 
     def verify_file(self, path):
         return super().verify_file(path) and str(path).endswith(('azureml.yml', 'azureml.yaml'))
 
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path)
-        self._read_config_data(path)
+        self._file_options = set(self._read_config_data(path) or {})
         settings = self.settings()
         key = self.cache_key(path, settings)
         use_cache = bool(self.get_option('cache')) and cache
@@ -225,14 +229,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         raise AnsibleParserError(f'{self.NAME}: {message}')
 
     def auth_options(self):
-        """The auth options, environment variables resolved as the modules do (the first listed wins)."""
+        """The auth options, environment variables resolved as the modules do (the first listed wins).
+
+        An option the inventory file does not set but the environment does is left to AuthOptions, which reads
+        AUTH_ENV in the modules' order (Ansible's configuration takes the last listed variable). The inventory file's
+        keys say what it sets: get_option_and_origin does not see them before ansible-core 2.18.
+        """
         options = {}
         for name in AUTH_OPTIONS:
             if name == 'subscription_id':
                 continue
-            value, origin = self.get_option_and_origin(name)
-            if str(origin or '').startswith('env'):
-                value = None  # AuthOptions reads AUTH_ENV in its own order
+            value = self.get_option(name)
+            if name not in self._file_options and any(os.environ.get(var) for var in AUTH_ENV[name]):
+                value = None
             options[name] = value
         return AuthOptions(options, environ=os.environ)
 
@@ -378,14 +387,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             location = normalize_location(location) if location else None
         except ValueError:
             pass  # keep it as Azure wrote it
-        hostvars = {
+        # What Azure says is data, never a template (a tag may hold "{{ ... }}").
+        hostvars = untrusted({
             'azureml_subscription_id': sub,
             'azureml_resource_group': group,
             'azureml_workspace_name': item.get('name') or name,
             'azureml_location': location,
             'azureml_workspace_id': item['id'],
             'azureml_tags': tags,
-        }
+        })
         if hostvars['azureml_location'] is None:
             del hostvars['azureml_location']
         options = self.get_option('azureml_options') or {}
@@ -394,7 +404,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if self.get_option('set_connection_vars'):
             hostvars['ansible_connection'] = 'local'
             hostvars['ansible_python_interpreter'] = trust_as_template('{{ ansible_playbook_python }}')
-        context = dict(hostvars, azureml_properties=item.get('properties') or {}, azureml_sku=item.get('sku') or {})
+        context = dict(hostvars, azureml_properties=untrusted(item.get('properties') or {}), azureml_sku=untrusted(item.get('sku') or {}))
         return hostvars, context
 
     def host_name(self, hostvars, context):

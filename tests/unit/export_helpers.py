@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 import responses
-from ansible.module_utils.testing import patch_module_args
+from compat import patch_module_args
 from unit_helpers import SUB, WS_ID, ExitJson, FailJson, patch_exits
 
 ARM = 'https://management.azure.com'

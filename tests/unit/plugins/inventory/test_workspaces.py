@@ -5,6 +5,7 @@ without Ansible's collection loader), with its option definitions registered in 
 manager from its DOCUMENTATION and doc fragments, as the plugin loader would.
 """
 import json
+import re
 
 import pytest
 import responses
@@ -15,7 +16,7 @@ from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.doc_fragments.constructed import ModuleDocFragment as ConstructedFragment
 from ansible.plugins.doc_fragments.inventory_cache import ModuleDocFragment as CacheFragment
-from ansible.template import is_trusted_as_template
+from compat import is_trusted_as_template
 
 from ansible_collections.gdpr.azureml.plugins.doc_fragments.inventory import ModuleDocFragment as InventoryFragment
 from ansible_collections.gdpr.azureml.plugins.inventory import workspaces
@@ -117,6 +118,34 @@ def test_verify_file_accepts_only_azureml_yml(tmp_path, name, wanted):
 
 def test_missing_file_is_not_accepted(tmp_path):
     assert workspaces.InventoryModule().verify_file(str(tmp_path / 'absent.azureml.yml')) is False
+
+
+def example_files():
+    """``{file name: config}`` of EXAMPLES: the first inventory file is YAML, the others are commented out under a
+    ``# <name>.azureml.yml (another inventory file): ...`` line (EXAMPLES must be one YAML document: ansible-test's
+    yamllint of ansible-core 2.16 rejects a second one)."""
+    files, name, lines = {}, None, []
+    for line in workspaces.EXAMPLES.strip().splitlines() + ['# end.azureml.yml:']:
+        header = re.match(r'# (\S+\.azureml\.yml)\b.*:', line)
+        if header:
+            if name:
+                files[name] = yaml.safe_load('\n'.join(lines))
+            name, lines = header.group(1), []
+        elif line.startswith('#   ') or line == '#':
+            lines.append(line[4:])
+        elif not line.startswith('#'):
+            lines.append(line)
+    return files
+
+
+def test_every_example_inventory_file_uses_only_options_of_the_plugin():
+    files = example_files()
+    assert sorted(files) == ['fleet.azureml.yml', 'prod.azureml.yml', 'sovereign.azureml.yml']
+    assert len(list(yaml.safe_load_all(workspaces.EXAMPLES))) == 1
+    options = set(_options())
+    for name, config in files.items():
+        assert config['plugin'] == NAME, name
+        assert set(config) - {'plugin'} <= options, (name, set(config) - options)
 
 
 def test_every_option_environment_variable_is_one_the_modules_read():

@@ -7,7 +7,7 @@ the fallback. Under ``documented`` there is no discovery.
 """
 import pytest
 import responses
-from ansible.module_utils.testing import patch_module_args
+from compat import patch_module_args
 from unit_helpers import SUB, WS_ID, patch_exits
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _module

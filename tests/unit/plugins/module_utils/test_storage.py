@@ -6,7 +6,7 @@ import sys
 
 import pytest
 import responses
-from ansible.module_utils.testing import patch_module_args
+from compat import patch_module_args
 from unit_helpers import SUB, WS_ID, FailJson, patch_exits
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _auth, _clouds, _module, _storage

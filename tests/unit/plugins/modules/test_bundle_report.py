@@ -4,7 +4,7 @@ import os
 import stat
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+from compat import patch_module_args
 from unit_helpers import ExitJson, FailJson, patch_exits
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _report

@@ -4,7 +4,7 @@ import os
 
 import pytest
 from access_helpers import ANNA, CONTENTS, JANE, WS, make_bundle, objects_ws1, rh
-from ansible.module_utils.testing import patch_module_args
+from compat import patch_module_args
 from unit_helpers import ExitJson, FailJson, patch_exits
 
 from ansible_collections.gdpr.azureml.plugins.modules import subject_package

@@ -3,7 +3,7 @@ import os
 
 import pytest
 import responses
-from ansible.module_utils.testing import patch_module_args
+from compat import patch_module_args
 from unit_helpers import SUB, ExitJson, FailJson, patch_exits
 
 from ansible_collections.gdpr.azureml.plugins.modules import workspace_info
