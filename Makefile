@@ -99,7 +99,7 @@ chromium:
 
 integration: venv collection chromium azurite
 	@mkdir -p build/tmp
-	$(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/integration --ignore=tests/integration/platform tests/integration
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15 --basetemp=$(CURDIR)/build/tmp/integration --ignore=tests/integration/platform tests/integration
 	@# Second pass under api_profile documented (current is the default): the tests whose routes differ between the two
 	@# profiles (every list and its paging, artifacts and contents, every _info module, a real purge, the large purge).
 	AZUREML_TEST_API_PROFILE=documented $(BIN)/python -m pytest -q --basetemp=$(CURDIR)/build/tmp/integration-documented \
