@@ -213,6 +213,16 @@ def test_current_profile_takes_hosts_from_discovery(warnings):
     assert any('ignored the discovery host https://evil.example' in w for w in warnings)
 
 
+def test_a_rejected_discovery_host_is_not_warned_about_when_base_url_replaces_every_host(warnings):
+    module = make(dict(BASE, api_profile='current', base_url='https://emulator.example'))
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, 'https://emulator.example' + WS_ID + API, json={
+            'id': WS_ID, 'location': 'eastus', 'properties': {'discoveryUrl': 'https://emulator.example/discovery'}})
+        rsps.add(responses.GET, 'https://emulator.example/discovery', json={'api': 'http://127.0.0.1:8080'})
+        assert module.client.url('models.list').startswith('https://emulator.example/')
+    assert not [w for w in warnings if 'discovery host' in w]
+
+
 def test_items_result_sorts_by_id_then_name(warnings):
     module = make(BASE)
     result = module.items_result('things', iter([{'id': 'b'}, {'name': 'a'}, {'id': 'a1'}]))
