@@ -596,7 +596,7 @@ def subject_info(params, check_mode=False):
         result['identity_count'] = len(index['identities'])
     if params.get('dest'):
         result.update(write_index(params['dest'], index, check_mode))
-    else:
+    if not params.get('dest') or params.get('return_index'):
         for key in ('subjects', 'identities'):
             if key in index:
                 result[key] = index[key]
