@@ -11,7 +11,7 @@ author:
   - gdpr.azureml maintainers (@gdpr-azureml)
 description:
   - Builds the fact C(gdpr_azureml_fleet) of a workspace host (C(exported), C(deleted), C(kinds), C(failures), and for an
-    export C(bundle)) from what the roles' modules returned, or records a failure in it. The one place that builds the fact:
+    export C(bundle)) from what the roles' modules returned, or records a failure in it. It is the one place that builds the fact;
     the roles P(gdpr.azureml.export_workspace_data#role) and P(gdpr.azureml.purge_workspace#role) and the playbooks
     C(gdpr.azureml.export_workspaces) and C(gdpr.azureml.purge_workspaces) call it.
   - With O(export), the fact of an export (the input is ignored). With O(plan), the input (what the export set, if anything)
