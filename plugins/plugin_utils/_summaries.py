@@ -6,6 +6,7 @@
 
 from collections.abc import Mapping
 
+
 def plain(value):
     """``value`` as plain ``dict``/``list``/``str``/``int``/``float``/``bool``/``None`` (ansible-core 2.19 tags its strings;
     before 2.19 lazy containers and unsafe text): what a filter returns and what a fact or a JSON file holds."""
