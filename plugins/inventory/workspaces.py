@@ -144,8 +144,8 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, AzureMLError, Client, map_concurrent,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import get_cloud, normalize_location
-from ansible_collections.gdpr.azureml.plugins.module_utils._module import GUID_RE, validate_common
-from ansible_collections.gdpr.azureml.plugins.module_utils._routes import RouteError
+from ansible_collections.gdpr.azureml.plugins.module_utils._module import validate_common
+from ansible_collections.gdpr.azureml.plugins.module_utils._routes import GUID_RE, RouteError
 
 CACHE_FORMAT = 1
 SECRET_OPTIONS = ('secret', 'access_token')

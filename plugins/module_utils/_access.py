@@ -38,7 +38,9 @@ import zipfile
 from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import (
     ARTIFACT_CONTENTS, BundleError, folder_problem, inside, iter_objects, read_manifest, safe_component,
 )
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import CHUNK, DIR_MODE, MODE, make_private_dirs, sha256_file, write_atomic
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import (
+    CHUNK, DIR_MODE, MODE, TIME_FORMAT, make_private_dirs, sha256_file, write_atomic,
+)
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS
 from ansible_collections.gdpr.azureml.plugins.module_utils._redact import MARKER, Redactor, fold_ascii, redact_tree
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import (
@@ -334,7 +336,7 @@ def _parse_time(value):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=datetime.timezone.utc)
-    return when.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    return when.astimezone(datetime.timezone.utc).strftime(TIME_FORMAT)
 
 
 # -- the package ---------------------------------------------------------------------------------------------------------------

@@ -21,12 +21,11 @@ The file: JSON lines, keys sorted, created 0600 (its missing folders 0700), open
 ``write(2)`` per line (concurrent writers never interleave within a line).
 """
 
-import datetime
 import json
 import os
 import threading
 
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import make_private_dirs
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import make_private_dirs, utc_now
 
 FSYNC_EVERY = 64  # settling lines between fsyncs (a pending line is always fsynced before its DELETE)
 FILE_MODE = 0o600
@@ -40,15 +39,10 @@ class AuditError(Exception):
     """The audit log cannot be opened or written: nothing more may be deleted."""
 
 
-def utc_now():
-    """The current time, ISO 8601 UTC with microseconds and a ``Z``."""
-    return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
-
-
 def audit_record(workspace_id, kind_name, obj_id, *, status, request_id, outcome, **extra):
     """One audit line: ``time``, ``workspace_id``, ``kind``, ``id``, ``status``, ``request_id``, ``outcome``, and the
     ``extra`` keys that are not None (``client_request_id``, ``error``, ``remaining``, ``settled_by``)."""
-    record = {'time': utc_now(), 'workspace_id': workspace_id, 'kind': kind_name, 'id': obj_id, 'status': status,
+    record = {'time': utc_now(precise=True), 'workspace_id': workspace_id, 'kind': kind_name, 'id': obj_id, 'status': status,
               'request_id': request_id, 'outcome': outcome}
     record.update({k: v for k, v in extra.items() if v is not None})
     return record

@@ -38,7 +38,7 @@ from datetime import datetime, timezone
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION, AzureMLError
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_atomic, write_json_array
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME_FORMAT, sha256_file, utc_now, write_atomic, write_json_array
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, PIPELINE_KINDS
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
 
@@ -480,14 +480,9 @@ def sort_key(name):
 
 # -- the bundle -----------------------------------------------------------------------------------
 
-def utc_now():
-    """ISO 8601 UTC, to the second (``2026-11-29T08:00:00Z``)."""
-    return datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-
-
 def _epoch(stamp):
     try:
-        return int(datetime.strptime(str(stamp), '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=timezone.utc).timestamp())
+        return int(datetime.strptime(str(stamp), TIME_FORMAT).replace(tzinfo=timezone.utc).timestamp())
     except ValueError:
         return 0
 

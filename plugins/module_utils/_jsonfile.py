@@ -28,10 +28,20 @@ import json
 import os
 import stat
 import tempfile
+from datetime import datetime, timezone
 
 CHUNK = 1024 * 1024
 MODE = 0o600
 DIR_MODE = 0o700
+# The times the collection writes (the bundle's manifest, the audit log, the plan file): ISO 8601, UTC, with a ``Z``.
+TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
+
+
+def utc_now(precise=False):
+    """The current time in ``TIME_FORMAT`` (``2026-11-29T08:00:00Z``: the manifest's ``started``/``finished``), or with
+    ``precise`` to the microsecond (``2026-11-29T08:00:00.123456Z``: the audit log's ``time``, the plan file's ``created``)."""
+    now = datetime.now(timezone.utc)
+    return now.strftime(TIME_FORMAT) if not precise else now.strftime(TIME_FORMAT[:-1] + '.%fZ')
 
 
 class JsonFileError(Exception):

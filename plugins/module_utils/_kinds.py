@@ -91,14 +91,6 @@ def kind(name):
         raise KeyError("unknown kind %r; known kinds: %s" % (name, ", ".join(KIND_NAMES))) from None
 
 
-def delete_order(names):
-    """``names`` (deletable kinds, any order) in the order the service accepts deletes."""
-    unknown = [n for n in names if n not in DELETABLE_KINDS]
-    if unknown:
-        raise ValueError("cannot delete kind(s) %s; deletable kinds: %s" % (", ".join(unknown), ", ".join(DELETABLE_KINDS)))
-    return [n for n in DELETABLE_KINDS if n in names]
-
-
 def references(kind_name, obj):
     """``[(kind, id), ...]`` the object holds: an image its models, a service its image and models.
 

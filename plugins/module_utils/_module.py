@@ -35,10 +35,9 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import (
     API_PROFILES, CLOUDS, DEFAULT_CLOUD, MODEL_MANAGEMENT, STORAGE_SCOPE, discovery_hosts, family_base, get_cloud, normalize_location,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import JsonFileError, sort_items, write_json_array
-from ansible_collections.gdpr.azureml.plugins.module_utils._routes import WS, RouteError, parse_base_url
+from ansible_collections.gdpr.azureml.plugins.module_utils._routes import GUID_RE, WS, RouteError, parse_base_url
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import StorageClient, account_from_id, normalize_storage_base_url
 
-GUID_RE = re.compile(r'^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')
 RESOURCE_GROUP_RE = re.compile(r'^[-\w\._\(\)]{1,90}$')
 WORKSPACE_NAME_RE = re.compile(r'^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$')
 
@@ -145,33 +144,6 @@ def default_sort_key(item):
         return ''
     value = item.get('id')
     return str(value if value is not None else item.get('name') or '')
-
-
-class DifferenceTracker:
-    """Before/after values for diff mode (as community.docker's)."""
-
-    def __init__(self):
-        self._diff = []
-
-    def add(self, name, parameter=None, active=None):
-        """Record that ``name`` is ``active`` now and will be ``parameter``."""
-        self._diff.append({'name': name, 'parameter': parameter, 'active': active})
-
-    def merge(self, other):
-        self._diff.extend(other._diff)
-
-    @property
-    def empty(self):
-        return not self._diff
-
-    def has_difference_for(self, name):
-        return any(item['name'] == name for item in self._diff)
-
-    def get_before_after(self):
-        """``(before, after)`` dicts for ``result['diff']``."""
-        before = {item['name']: item['active'] for item in self._diff}
-        after = {item['name']: item['parameter'] for item in self._diff}
-        return before, after
 
 
 class AzureMLModule:
@@ -359,10 +331,6 @@ class AzureMLModule:
             return write_json_array(dest, items, sort_key, check_mode=self.check_mode)
         ordered = sort_items(items, sort_key)
         return {'changed': False, key: ordered, 'count': len(ordered)}
-
-    def exit_items(self, key, items, sort_key=default_sort_key, **extra):
-        """``exit(**items_result(...), **extra)``, errors through :meth:`fail_from`."""
-        self.run(lambda module: dict(module.items_result(key, items, sort_key), **extra))
 
     # -- internals ----------------------------------------------------------------------
 

@@ -425,7 +425,7 @@ def plan_document(workspace, kinds, objects, **extra):
     doc = {
         'format_version': PLAN_FORMAT_VERSION,
         'collection_version': COLLECTION_VERSION,
-        'created': utc_now(),
+        'created': utc_now(precise=True),
         'workspace': workspace,
         'kinds': list(kinds),
         'counts': {k: len(objects.get(k) or []) for k in kinds},

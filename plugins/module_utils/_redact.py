@@ -37,6 +37,7 @@ import codecs
 import re
 import unicodedata
 
+from ansible_collections.gdpr.azureml.plugins.module_utils._routes import GUID_RE
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import pattern_path
 
 MARKER = '[redacted]'
@@ -50,7 +51,6 @@ _JSON_ESCAPED = frozenset('"\\/<>&\'')
 # Letters that Unicode does not decompose into a base letter and an accent.
 _FOLD = {'ø': 'o', 'Ø': 'O', 'æ': 'ae', 'Æ': 'AE', 'ß': 'ss', 'ł': 'l', 'Ł': 'L', 'đ': 'd', 'Đ': 'D', 'þ': 'th', 'Þ': 'Th',
          'œ': 'oe', 'Œ': 'OE', 'ı': 'i', 'ð': 'd', 'Ð': 'D'}
-_GUID = re.compile(r'^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')
 
 
 def fold_ascii(text):
@@ -116,7 +116,7 @@ def identifier_patterns(type_, value):
     if type_ == 'name':
         return _name_patterns(value)
     forms = {unicodedata.normalize('NFC', value)}
-    if type_ == 'object_id' or _GUID.match(value):
+    if type_ == 'object_id' or GUID_RE.match(value):
         forms.add(value.replace('-', ''))
     if type_ == 'address' and value.count('@') == 1 and '#' not in value:
         local, domain = value.split('@')

@@ -33,6 +33,9 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import (
     ARM, ARTIFACT, DATASTORE, DISCOVERY, HISTORY, MODEL_MANAGEMENT, NOTIFICATION, PIPELINES, family_base,
 )
 
+# A subscription, tenant or object id (the one GUID pattern of the collection).
+GUID_RE = re.compile(r'^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')
+
 WS = ('/subscriptions/{subscription_id}/resourceGroups/{resource_group}'
       '/providers/Microsoft.MachineLearningServices/workspaces/{workspace_name}')
 

@@ -59,11 +59,11 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import Bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import MODE as FILE_MODE
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_atomic
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, RUN_CHILDREN, references
+from ansible_collections.gdpr.azureml.plugins.module_utils._routes import GUID_RE
 
 FORMAT_VERSION = 1
 INDEX_NAME = 'subjects.json'
 SUBJECT_KEYS = ('object_id', 'upn', 'email', 'name', 'tenant_id')
-GUID_RE = re.compile(r'^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')
 EMAIL_RE = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 # User records: dicts of the run history ``CreatedBy`` / the SDK ``User`` shape.
 USER_RECORD_KEYS = ('userObjectId', 'userName', 'userPuId')
@@ -596,7 +596,7 @@ def subject_info(params, check_mode=False):
         result['identity_count'] = len(index['identities'])
     if params.get('dest'):
         result.update(write_index(params['dest'], index, check_mode))
-    else:
+    if not params.get('dest') or params.get('return_index'):
         for key in ('subjects', 'identities'):
             if key in index:
                 result[key] = index[key]

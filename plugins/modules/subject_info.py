@@ -74,6 +74,13 @@ options:
       - The content has no timestamps, so the same bundle and subjects always give the same bytes;
         RV(ignore:changed) is V(true) only when the file's content (or mode) changes. In check mode nothing is written.
     type: path
+  return_index:
+    description:
+      - With O(dest), return RV(subjects) and RV(identities) as well (by default a run that writes the index returns only its
+        summary). The playbook C(gdpr.azureml.find_subject) prints them and writes its report in one module run.
+    type: bool
+    default: false
+    version_added: "2.0.0"
 attributes:
   check_mode:
     support: full
@@ -196,7 +203,7 @@ identity_count:
   sample: 5
 subjects:
   description: Per subject, every object that refers to it.
-  returned: success, O(dest) is not set, and O(subjects) is set (or O(identities=false))
+  returned: success, O(dest) is not set or O(return_index=true), and O(subjects) is set (or O(identities=false))
   type: list
   elements: dict
   contains:
@@ -260,7 +267,7 @@ subjects:
           sample: ["description"]
 identities:
   description: Every distinct identity that the identity fields of the workspace name, object ids first, then addresses, then names.
-  returned: success, O(dest) is not set, and identities are listed (see O(identities))
+  returned: success, O(dest) is not set or O(return_index=true), and identities are listed (see O(identities))
   type: list
   elements: dict
   contains:
@@ -328,6 +335,7 @@ def main():
             'match': {'type': 'str', 'choices': ['exact', 'contains'], 'default': 'exact'},
             'allow_incomplete': {'type': 'bool', 'default': False},
             'dest': {'type': 'path'},
+            'return_index': {'type': 'bool', 'default': False},
         },
         supports_check_mode=True,
     )

@@ -192,3 +192,12 @@ def test_make_private_dirs_refuses_a_symlink_that_appeared_meanwhile(tmp_path, m
     with pytest.raises(NotADirectoryError, match='is a symbolic link'):
         _jsonfile.make_private_dirs(str(root / 'host-a'))
     assert list(elsewhere.iterdir()) == []
+
+
+def test_utc_now_to_the_second_or_to_the_microsecond():
+    import re
+    from datetime import datetime, timezone
+    from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME_FORMAT, utc_now
+    assert re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ', utc_now())
+    assert re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z', utc_now(precise=True))
+    assert datetime.strptime(utc_now(), TIME_FORMAT).replace(tzinfo=timezone.utc) <= datetime.now(timezone.utc)

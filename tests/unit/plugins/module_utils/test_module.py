@@ -229,15 +229,7 @@ def test_items_result_sorts_by_id_then_name(warnings):
     assert result == {'changed': False, 'count': 3, 'things': [{'name': 'a'}, {'id': 'a1'}, {'id': 'b'}]}
 
 
-def test_difference_tracker_and_diff(warnings):
-    tracker = _module.DifferenceTracker()
-    assert tracker.empty
-    tracker.add('models', parameter=[], active=['m1', 'm2'])
-    other = _module.DifferenceTracker()
-    other.add('images', parameter=[], active=['i1'])
-    tracker.merge(other)
-    assert tracker.has_difference_for('images') and not tracker.has_difference_for('assets')
-    assert tracker.get_before_after() == ({'models': ['m1', 'm2'], 'images': ['i1']}, {'models': [], 'images': []})
+def test_diff(warnings):
     assert make(BASE).diff({'a': 1}, {}) == {}
     with patch_module_args(dict(BASE, _ansible_diff=True)):
         module = _module.AzureMLModule()

@@ -117,6 +117,17 @@ def test_dest_is_written_0600_once_and_not_in_check_mode(run, bundle):
     assert run({'bundle_dir': bundle, 'subjects': [BJORN]})['bundle']['complete'] is True
 
 
+def test_return_index_writes_and_returns_the_index_in_one_run(run, bundle):
+    dest = os.path.join(bundle, 'subjects.json')
+    plain = run({'bundle_dir': bundle, 'subjects': [ANNA]})
+    check = run({'bundle_dir': bundle, 'subjects': [ANNA], 'dest': dest, 'return_index': True}, check=True)
+    assert check['changed'] is True and not os.path.exists(dest) and check['subjects'] == plain['subjects']
+    both = run({'bundle_dir': bundle, 'subjects': [ANNA], 'dest': dest, 'return_index': True})
+    assert both['changed'] is True and both['subjects'] == plain['subjects'] and both['sha256'] == sha256_file(dest)
+    assert json.load(open(dest, encoding='utf-8'))['subjects'] == plain['subjects']
+    assert run({'bundle_dir': bundle, 'subjects': [ANNA], 'dest': dest, 'return_index': True})['changed'] is False
+
+
 def test_refuses_what_it_cannot_index(run, tmp_path, bundle):
     missing = run({'bundle_dir': str(tmp_path / 'nope'), 'subjects': [ANNA]})
     assert missing['failed'] and 'no export bundle at' in missing['msg']
