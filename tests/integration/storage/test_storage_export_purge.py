@@ -1,0 +1,159 @@
+"""The files behind the runs against a started Azurite (``--storage azurite``): ``export_bundle`` with ``storage`` and
+``purge_plan`` with ``storage``, in real ansible-playbook runs.
+
+What Azurite holds is listed with the account key (test code only) before and after each step: the export must hold
+every blob under each run's prefix (bytes compared by SHA-256), the purge must leave no blob under a purged run's prefix
+and every other blob as it was. No account key, storage token or SAS signature may appear in a bundle, an audit log or an
+output.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+for folder in (HERE.parent / "export", HERE.parent / "reliability", HERE.parent / "purge"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+from export_support import _bundle  # noqa: E402
+from reliability_support import kill_tree  # noqa: E402
+
+SUB = "00000000-0000-4000-8000-000000000001"
+HR = {"subscription_id": SUB, "resource_group": "rg-gdpr-demo", "workspace_name": "ws_hr-people"}
+KINDS = ["experiments", "runs", "artifacts"]
+
+PLAY = """
+- name: Storage export and purge
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: step
+      gdpr.azureml.{module}: {args}
+"""
+
+
+def step(ansible, module, args, *cli, check=False, env=None):
+    path = ansible.write_playbook(f"{module}.yml", PLAY.format(module=module, args=json.dumps(args)))
+    run = ansible.playbook(path, *cli, check=check, env=env)
+    return run, run.task("step")[0]["result"]
+
+
+def hr(emu):
+    return next(w for w in emu.state()["workspaces"] if w["name"] == "ws_hr-people")
+
+
+def run_prefixes(ws):
+    return {r["id"]: f"ExperimentRun/dcid.{r['id']}/" for r in ws["objects"]["runs"]}
+
+
+def under(blobs, prefixes):
+    return [b for b in blobs if b["container"] == "azureml" and any(b["name"].startswith(p) for p in prefixes)]
+
+
+def key(blob):
+    return (blob["account"], blob["container"], blob["name"], blob["snapshot"] or "")
+
+
+def secrets_of(emu, token):
+    return emu.secrets() + list(emu.storage_account_keys().values()) + [token, emu.token, emu.client_secret, "sig="]
+
+
+def all_text(folder):
+    return "".join(p.read_text(encoding="utf-8", errors="replace") for p in Path(folder).rglob("*") if p.is_file())
+
+
+def export_args(dest, **extra):
+    return dict(HR, dest=str(dest), kinds=KINDS, artifact_content=True, storage=True, **extra)
+
+
+def test_export_holds_every_blob_of_every_run_deduplicated_and_a_rerun_changes_nothing(storage_ansible, tmp_path):
+    emu = storage_ansible.emulator
+    ws = hr(emu)
+    account = ws["storage"]["account"]
+    live = under(emu.storage_blobs(account, sha256=True), run_prefixes(ws).values())
+    assert live and any(b["snapshot"] for b in live)
+    dest = tmp_path / "bundle"
+
+    run, result = step(storage_ansible, "export_bundle", export_args(dest), check=True)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert result["changed"] is True and not dest.exists()
+    assert result["kinds"]["storage_blobs"]["count"] == len(live)
+
+    run, result = step(storage_ansible, "export_bundle", export_args(dest))
+    assert run.rc == 0, run.stdout[-3000:]
+    assert result["changed"] is True
+    entries = list(_bundle.iter_objects(str(dest / "storage_blobs.json")))
+    assert sorted(key(e) for e in entries) == [key(b) for b in live]
+    by_key = {key(b): b for b in live}
+    deduplicated = 0
+    for entry in entries:
+        blob = by_key[key(entry)]
+        assert (entry["size"], entry["sha256"], entry["etag"]) == (blob["size"], blob["sha256"], blob["etag"])
+        path = dest / entry["stored_path"]
+        assert path.is_file() and path.stat().st_mode & 0o777 == 0o600
+        assert {"kind": "runs", "id": entry["name"].split("/")[1][len("dcid."):]} in entry["referenced_by"]
+        if entry["stored_path"].startswith("artifacts/"):
+            deduplicated += 1
+            assert any(r["kind"] == "artifacts" for r in entry["referenced_by"])
+        else:
+            assert entry["stored_path"].startswith(f"storage/{account}/azureml/ExperimentRun/")
+    assert deduplicated > 0 and result["storage"]["deduplicated"] == deduplicated
+    assert result["storage"]["downloaded"] == len(live) - deduplicated
+    manifest = json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["kinds"]["storage_blobs"]["count"] == len(live)
+    digests = json.loads((dest / "digests.json").read_text(encoding="utf-8"))
+    assert sorted(digests["storage_blobs"]) == sorted(e["id"] for e in entries)
+    assert _bundle.verify_bundle(str(dest)) == []
+    assert not (dest / ".storage-progress.jsonl").exists()
+    assert not [s for s in secrets_of(emu, emu.storage_token()) if s in all_text(dest) + run.stdout]
+    # the emulator saw reads only, and Azurite still holds what it held
+    assert not any(e["mutating"] for e in emu.journal())
+    assert under(emu.storage_blobs(account, sha256=True), run_prefixes(ws).values()) == live
+
+    # not changed: same etags and sizes, stored files intact
+    run, result = step(storage_ansible, "export_bundle", export_args(dest))
+    assert run.rc == 0 and result["changed"] is False, run.stdout[-3000:]
+    assert result["storage"]["downloaded"] == 0 and result["storage"]["reused"] == len(live) - deduplicated
+
+    # a stored file altered in the bundle: the verifier says so, and the rerun downloads that one blob again
+    victim = next(e for e in entries if e["stored_path"].startswith("storage/"))
+    (dest / victim["stored_path"]).write_bytes(b"altered")
+    assert any("storage_blobs.json" in p for p in _bundle.verify_bundle(str(dest)))
+    run, result = step(storage_ansible, "export_bundle", export_args(dest))
+    assert run.rc == 0 and result["changed"] is True and result["storage"]["downloaded"] == 1
+    assert _bundle.verify_bundle(str(dest)) == []
+
+
+def test_an_interrupted_storage_export_resumes(storage_ansible, tmp_path):
+    emu = storage_ansible.emulator
+    ws = hr(emu)
+    live = under(emu.storage_blobs(ws["storage"]["account"]), run_prefixes(ws).values())
+    dest = tmp_path / "bundle"
+    import subprocess
+
+    args = dict(HR, dest=str(dest), kinds=["experiments", "runs"], storage=True, concurrency=1)
+    path = storage_ansible.write_playbook("kill.yml", PLAY.format(module="export_bundle", args=json.dumps(args)))
+    cmd = [str(Path(sys.executable).with_name("ansible-playbook")), str(path)]
+    proc = subprocess.Popen(cmd, cwd=str(tmp_path), env=storage_ansible.env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    journal = dest / ".storage-progress.jsonl"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (journal.exists() and journal.read_text(encoding="utf-8").count("\n") >= 3):
+            assert proc.poll() is None, "the export ended before it could be interrupted"
+            time.sleep(0.01)
+    finally:
+        kill_tree(proc)
+    assert journal.exists() and not (dest / "manifest.json").exists()  # incomplete, and it says so
+    done = journal.read_text(encoding="utf-8").count("\n")
+    run, result = step(storage_ansible, "export_bundle", dict(args, concurrency=4))
+    assert run.rc == 0, run.stdout[-3000:]
+    assert result["storage"]["reused"] >= done >= 3
+    assert result["storage"]["reused"] + result["storage"]["downloaded"] == len(live)
+    assert _bundle.verify_bundle(str(dest)) == []
+    assert not journal.exists()
+    assert [p.name for p in dest.iterdir() if p.name.startswith(".")] == []
