@@ -9,7 +9,6 @@ output.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -68,6 +67,11 @@ def all_text(folder):
 
 def export_args(dest, **extra):
     return dict(HR, dest=str(dest), kinds=KINDS, artifact_content=True, storage=True, **extra)
+
+
+def full_export_args(dest):
+    """Every kind (what a purge checks), the artifact contents and the storage files."""
+    return dict(HR, dest=str(dest), artifact_content=True, storage=True)
 
 
 def test_export_holds_every_blob_of_every_run_deduplicated_and_a_rerun_changes_nothing(storage_ansible, tmp_path):
@@ -157,3 +161,89 @@ def test_an_interrupted_storage_export_resumes(storage_ansible, tmp_path):
     assert _bundle.verify_bundle(str(dest)) == []
     assert not journal.exists()
     assert [p.name for p in dest.iterdir() if p.name.startswith(".")] == []
+
+
+# -- purge ----------------------------------------------------------------------------------------------------------------
+
+def subject_runs(ws, oid):
+    return {r["id"]: f"ExperimentRun/{r['container']}/" for r in ws["objects"]["runs"] if (r.get("created_by") or {}).get("userObjectId") == oid}
+
+
+def purge_args(dest, oid, mode="plan", **extra):
+    args = dict(HR, mode=mode, export_dir=str(dest), subjects=[oid], storage=True, **extra)
+    return args
+
+
+def audit_lines(path):
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_purge_of_a_subject_deletes_the_files_of_their_runs_and_nothing_else(storage_ansible, restore_storage, tmp_path):
+    emu = storage_ansible.emulator
+    ws = hr(emu)
+    oid = ws["objects"]["runs"][0]["created_by"]["userObjectId"]
+    theirs = subject_runs(ws, oid)
+    assert theirs and len(theirs) < len(ws["objects"]["runs"])
+    dest, audit = tmp_path / "bundle", tmp_path / "audit.jsonl"
+    run, result = step(storage_ansible, "export_bundle", full_export_args(dest))
+    assert run.rc == 0, run.stdout[-3000:]
+    before = emu.storage_blobs()
+    targets = under(before, theirs.values())
+    assert targets and any(b["snapshot"] for b in targets)
+    emu.clear_journal()
+
+    # check mode: the real plan, nothing deleted, nothing but reads
+    run, plan = step(storage_ansible, "purge_plan", purge_args(dest, oid), check=True)
+    assert run.rc == 0 and plan["refusals"] == [], run.stdout[-3000:]
+    storage = plan["storage"]
+    assert (storage["runs"], storage["blobs"] + storage["snapshots"]) == (len(theirs), len(targets))
+    assert storage["bytes"] == sum(b["size"] for b in targets)
+    assert storage["retention"] == {"enabled": False, "days": None, "recoverable_until": None, "error": None}
+    assert storage["shared_with"] == [] and any("Users/<name>/" in gap for gap in storage["gaps"])
+    assert any("no delete retention policy" in line for line in plan["lines"])
+    assert emu.storage_blobs() == before
+    assert not any(e["mutating"] for e in emu.journal())
+
+    # apply: the blobs of their runs go (snapshots with them), every other blob of every account stays as it was
+    apply = purge_args(dest, oid, mode="apply", kinds=plan["plan"]["kinds"], objects=plan["plan"]["objects"],
+                       confirm=["ws_hr-people"], audit_log=str(audit))
+    run, result = step(storage_ansible, "purge_plan", apply)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert result["changed"] is True
+    after = emu.storage_blobs()
+    assert under(after, theirs.values()) == []
+    assert after == [b for b in before if b not in targets]
+    assert result["storage"]["deleted"] == len(targets) and result["storage"]["remaining"] == 0
+    lines = [line for line in audit_lines(audit) if line["kind"] == "storage_blobs"]
+    pending = [line for line in lines if line["outcome"] == "pending"]
+    settled = {line["client_request_id"]: line for line in lines if line["outcome"] == "deleted"}
+    assert pending and len(pending) == len(settled) == len([b for b in targets if not b["snapshot"]])
+    assert all(line["client_request_id"] in settled for line in pending)
+    assert lines.index(pending[0]) < lines.index(settled[pending[0]["client_request_id"]])
+    assert lines[-1]["outcome"] == "verified" and lines[-1]["remaining"] == 0
+    assert not [s for s in secrets_of(emu, emu.storage_token()) if s in audit.read_text(encoding="utf-8") + run.stdout]
+
+    # rerun: nothing left to delete
+    run, result = step(storage_ansible, "purge_plan", apply)
+    assert run.rc == 0 and result["changed"] is False, run.stdout[-3000:]
+    assert result["storage"]["deleted"] == 0 and emu.storage_blobs() == after
+
+
+def test_a_blob_written_after_the_export_refuses_the_plan_and_the_apply_deletes_nothing(storage_ansible, restore_storage, tmp_path):
+    emu = storage_ansible.emulator
+    ws = hr(emu)
+    oid = ws["objects"]["runs"][0]["created_by"]["userObjectId"]
+    dest = tmp_path / "bundle"
+    assert step(storage_ansible, "export_bundle", full_export_args(dest))[0].rc == 0
+    prefix = next(iter(subject_runs(ws, oid).values()))
+    service = emu.storage_service(ws["storage"]["account"])
+    service.get_blob_client("azureml", prefix + "outputs/late.txt").upload_blob(b"written after the export")
+    before = emu.storage_blobs()
+    run, plan = step(storage_ansible, "purge_plan", purge_args(dest, oid, fail_on_refusal=False), check=True)
+    assert run.rc == 0
+    assert any("not in the export bundle" in r and prefix + "outputs/late.txt" in r for r in plan["refusals"])
+    apply = purge_args(dest, oid, mode="apply", kinds=["models"], objects={"models": []}, confirm=["ws_hr-people"],
+                       audit_log=str(tmp_path / "audit.jsonl"))
+    run, result = step(storage_ansible, "purge_plan", apply)
+    assert run.rc != 0 and "nothing deleted" in result["msg"]
+    assert emu.storage_blobs() == before
