@@ -247,3 +247,44 @@ def test_a_blob_written_after_the_export_refuses_the_plan_and_the_apply_deletes_
     run, result = step(storage_ansible, "purge_plan", apply)
     assert run.rc != 0 and "nothing deleted" in result["msg"]
     assert emu.storage_blobs() == before
+
+
+def test_the_roles_export_then_delete_the_workspace_with_the_files_of_every_run(storage_ansible, restore_storage, tmp_path):
+    """export_workspace_data with export_workspace_data_storage, then purge_workspace with purge_workspace_delete_workspace and
+    purge_workspace_storage: --check first (reads only), then the real run. No blob under any run prefix of the workspace is
+    left; every other blob (its blob store, its other files, every other workspace's account) is as it was."""
+    from reliability_support import EXPORT_PLAYBOOK, Runner
+
+    emu = storage_ansible.emulator
+    emu.configure(retry_after=0, lro_polls=1, lro_seconds=0)
+    ws = hr(emu)
+    runner = Runner(emu, storage_ansible, tmp_path)
+    host = "rg-gdpr-demo_ws_hr-people"
+    run = runner.export((host,), export_workspace_data_storage=True, export_workspace_data_artifact_content=True)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert EXPORT_PLAYBOOK
+    bundle = runner.dest / host
+    assert _bundle.verify_bundle(str(bundle)) == []
+    before = emu.storage_blobs()
+    targets = under(before, run_prefixes(ws).values())
+    assert targets
+    emu.clear_journal()
+    purge_vars = {"purge_workspace_delete_workspace": True, "purge_workspace_storage": True}
+    check = runner.purge((host,), args=("--check",), **purge_vars)
+    assert check.rc == 0, check.stdout[-3000:]
+    assert "no delete retention policy" in check.stdout and "Users/<name>/" in check.stdout
+    assert emu.storage_blobs() == before and not any(e["mutating"] for e in emu.journal())
+    run = runner.purge((host,), **purge_vars)
+    assert run.rc == 0, run.stdout[-3000:]
+    after = emu.storage_blobs()
+    assert under(after, run_prefixes(ws).values()) == []
+    assert after == [b for b in before if b not in targets]
+    assert not [w for w in emu.state()["workspaces"] if w["name"] == "ws_hr-people"]
+    audit = runner.dest / "audit" / f"{host}.jsonl"
+    lines = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines() if line.strip()]
+    storage_lines = [line for line in lines if line["kind"] == "storage_blobs"]
+    ws_delete = next(n for n, line in enumerate(lines) if line["kind"] == "workspace")
+    assert storage_lines and all(lines.index(line) < ws_delete for line in storage_lines)  # the files go before the workspace
+    text = audit.read_text(encoding="utf-8") + all_text(bundle) + run.stdout + check.stdout
+    assert not [s for s in secrets_of(emu, emu.storage_token()) if s in text]
+    emu.configure(reset=True)
