@@ -82,8 +82,9 @@ def test_export_holds_every_blob_of_every_run_deduplicated_and_a_rerun_changes_n
     assert live and any(b["snapshot"] for b in live)
     dest = tmp_path / "bundle"
 
-    run, result = step(storage_ansible, "export_bundle", export_args(dest), check=True)
+    run, result = step(storage_ansible, "export_bundle", export_args(dest), "-vvv", check=True)
     assert run.rc == 0, run.stdout[-3000:]
+    assert not [s for s in secrets_of(emu, emu.storage_token()) if s in run.stdout + run.stderr]
     assert result["changed"] is True and not dest.exists()
     assert result["kinds"]["storage_blobs"]["count"] == len(live)
 
@@ -204,6 +205,16 @@ def test_purge_of_a_subject_deletes_the_files_of_their_runs_and_nothing_else(sto
     assert emu.storage_blobs() == before
     assert not any(e["mutating"] for e in emu.journal())
 
+    # an interrupted purge: its pending line for a blob whose DELETE went through is settled by listing again
+    gone = next(b for b in targets if not b["snapshot"] and not any(t["name"] == b["name"] and t["snapshot"] for t in targets))
+    gone_id = f"{gone['account']}/azureml/{gone['name']}"
+    audit.write_text(json.dumps({"time": "2026-12-06T00:00:00.000000Z", "workspace_id": ws["id"], "kind": "storage_blobs",
+                                 "id": gone_id, "status": None, "request_id": None, "outcome": "pending",
+                                 "client_request_id": "interrupted-1"}) + "\n", encoding="utf-8")
+    emu.storage_service(gone["account"]).get_blob_client("azureml", gone["name"]).delete_blob()
+    before = [b for b in before if b is not gone]
+    targets = [b for b in targets if b is not gone]
+
     # apply: the blobs of their runs go (snapshots with them), every other blob of every account stays as it was
     apply = purge_args(dest, oid, mode="apply", kinds=plan["plan"]["kinds"], objects=plan["plan"]["objects"],
                        confirm=["ws_hr-people"], audit_log=str(audit))
@@ -215,6 +226,8 @@ def test_purge_of_a_subject_deletes_the_files_of_their_runs_and_nothing_else(sto
     assert after == [b for b in before if b not in targets]
     assert result["storage"]["deleted"] == len(targets) and result["storage"]["remaining"] == 0
     lines = [line for line in audit_lines(audit) if line["kind"] == "storage_blobs"]
+    assert lines[1]["client_request_id"] == "interrupted-1" and lines[1]["outcome"] == "deleted" and lines[1]["settled_by"] == "relist"
+    lines = lines[2:]
     pending = [line for line in lines if line["outcome"] == "pending"]
     settled = {line["client_request_id"]: line for line in lines if line["outcome"] == "deleted"}
     assert pending and len(pending) == len(settled) == len([b for b in targets if not b["snapshot"]])
@@ -285,6 +298,8 @@ def test_the_roles_export_then_delete_the_workspace_with_the_files_of_every_run(
     storage_lines = [line for line in lines if line["kind"] == "storage_blobs"]
     ws_delete = next(n for n, line in enumerate(lines) if line["kind"] == "workspace")
     assert storage_lines and all(lines.index(line) < ws_delete for line in storage_lines)  # the files go before the workspace
+    assert "Users/&lt;name&gt;/" in (bundle / "report.html").read_text(encoding="utf-8")
+    assert "Users/&lt;name&gt;/ of the workspace file share" in (bundle / "report.md").read_text(encoding="utf-8")
     text = audit.read_text(encoding="utf-8") + all_text(bundle) + run.stdout + check.stdout
     assert not [s for s in secrets_of(emu, emu.storage_token()) if s in text]
     emu.configure(reset=True)
