@@ -93,3 +93,102 @@ def test_reused_when_etag_size_and_local_sha256_match_and_deduplicated_against_a
     again = _storage_export.StorageExport(_Storage(blobs), 'stml01', str(tmp_path), None, concurrency=1, where='ws')
     again.run([('r1', 'dcid.r1')], str(tmp_path / 'predicted.json'))
     assert again.reused == 0
+
+
+# -- the purge's selection ------------------------------------------------------------------------------------------------
+
+from ansible_collections.gdpr.azureml.plugins.module_utils import _storage_purge  # noqa: E402
+from ansible_collections.gdpr.azureml.plugins.module_utils._storage import Retention  # noqa: E402
+
+ALICE = '11111111-1111-4111-8111-111111111111'
+BOB = '22222222-2222-4222-8222-222222222222'
+WS_OBJECT = {'id': '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws',
+             'properties': {'storageAccount': '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stml01'}}
+
+
+def write_runs(folder):
+    runs = [{'runId': 'r1', 'dataContainerId': 'dcid.r1', 'createdBy': {'userObjectId': ALICE}},
+            {'runId': 'r2', 'createdBy': {'userObjectId': BOB}}]
+    (folder / 'runs.json').write_text(json.dumps(runs), encoding='utf-8')
+
+
+class _Client:
+    concurrency = 2
+
+    def __init__(self, workspaces=()):
+        self.workspaces = workspaces
+
+    def map_concurrent(self, fn, items):
+        return [fn(item) for item in items]
+
+    def iter_items(self, op, params=None, **kwargs):
+        return iter(self.workspaces)
+
+
+class _PurgeStorage(_Storage):
+    def __init__(self, blobs, retention=Retention(True, 7, None)):
+        super().__init__(blobs)
+        self.retention = retention
+
+    def delete_retention(self, account):
+        return self.retention
+
+
+class _Workspace:
+    id = WS_OBJECT['id']
+    subscription_id = 's'
+
+
+class _Module:
+    workspace = _Workspace()
+
+    def __init__(self, blobs, workspaces=(), retention=Retention(True, 7, None)):
+        self.storage = _PurgeStorage(blobs, retention)
+        self.client = _Client(workspaces)
+
+
+def test_the_purged_runs_are_the_subjects_runs_of_the_bundle(tmp_path):
+    write_runs(tmp_path)
+    assert _storage_purge.purged_runs(str(tmp_path)) == [('r1', 'dcid.r1'), ('r2', 'dcid.r2')]
+    assert _storage_purge.purged_runs(str(tmp_path), [BOB]) == [('r2', 'dcid.r2')]
+    assert _storage_purge.purged_runs(str(tmp_path), ['33333333-3333-4333-8333-333333333333']) == []
+
+
+def test_select_refuses_blobs_the_bundle_does_not_hold_or_holds_with_another_etag(tmp_path):
+    write_runs(tmp_path)
+    held, late, other = (blob('ExperimentRun/dcid.r1/a.txt'), blob('ExperimentRun/dcid.r1/late.txt'),
+                         blob('ExperimentRun/dcid.r2/b.txt', etag='0x9'))
+    exported = {'storage_blobs': {
+        _storage_export.listed_entry(held)['id']: _digests.digest('storage_blobs', _storage_export.listed_entry(held)),
+        _storage_export.listed_entry(other)['id']: _digests.digest('storage_blobs', dict(_storage_export.listed_entry(other), etag='0x1')),
+    }}
+    siblings = [{'id': 'x', 'name': 'ws-2', 'properties': {'storageAccount': WS_OBJECT['properties']['storageAccount'].upper()}},
+                WS_OBJECT]
+    module = _Module([held, late, other], siblings)
+    section, refusals, blobs = _storage_purge.select(module, WS_OBJECT, str(tmp_path), None, exported)
+    assert len(blobs) == 3 and section['blobs'] == 3 and section['runs'] == 2
+    assert any('1 storage blob(s) of the purged runs are not in the export bundle' in r and 'late.txt' in r for r in refusals)
+    assert any('changed since the export' in r and 'b.txt' in r for r in refusals)
+    assert section['shared_with'] == ['ws-2']
+    assert section['retention']['enabled'] is True and section['retention']['recoverable_until']
+    lines = _storage_purge.plan_lines(section)
+    assert any('recoverable until' in line for line in lines) and any('shared with workspace(s) ws-2' in line for line in lines)
+    assert any('Users/<name>/' in line for line in lines)
+
+    section, refusals, blobs = _storage_purge.select(_Module([held]), WS_OBJECT, str(tmp_path), [ALICE], exported)
+    assert refusals == [] and [b.name for b in blobs] == ['ExperimentRun/dcid.r1/a.txt']
+
+    section, refusals, dummy = _storage_purge.select(_Module([held]), WS_OBJECT, str(tmp_path), [ALICE], {'runs': {}})
+    assert any('kind storage_blobs not in the export bundle' in r for r in refusals)
+
+
+def test_the_retention_policy_as_the_plan_says_it():
+    import datetime
+
+    now = datetime.datetime(2026, 12, 6, 9, 0, tzinfo=datetime.timezone.utc)
+    module = _Module([], retention=Retention(True, 7, None))
+    assert _storage_purge.retention_of(module, 'stml01', now)['recoverable_until'] == '2026-12-13T09:00:00Z'
+    assert 'not recoverable' in _storage_purge.retention_text(_storage_purge.retention_of(_Module([], retention=Retention(False, None, None)),
+                                                                                          'stml01', now))
+    unread = _storage_purge.retention_of(_Module([], retention=Retention(None, None, 'HTTP 403')), 'stml01', now)
+    assert 'could not be read (HTTP 403)' in _storage_purge.retention_text(unread)
