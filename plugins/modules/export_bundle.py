@@ -73,7 +73,7 @@ options:
   storage:
     description:
       - Also export the files of the exported runs from the workspace's storage account (Azure Blob Storage, the account its
-        C(storageAccount) names): every blob under C(ExperimentRun/<data container>/) of each run in the C(azureml) container,
+        C(storageAccount) names) - every blob under C(ExperimentRun/<data container>/) of each run in the C(azureml) container,
         snapshots included, downloaded with at most O(concurrency) transfers and one 4 MiB chunk each in memory.
       - Each blob is an entry of C(storage_blobs.json) (kind C(storage_blobs) of the manifest and C(digests.json)) with
         C(account), C(container), C(name), C(snapshot), C(etag), C(size), C(sha256), C(stored_path) (under C(storage/), every

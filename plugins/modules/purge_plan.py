@@ -162,8 +162,8 @@ options:
         O(subjects) created, or of every run with O(delete_workspace). Without either, no run is purged and no file deleted.
       - O(mode=plan) lists those blobs (snapshots included) and refuses unless the export bundle holds each one with the same
         etag and size (C(storage_blobs.json), exported with the export's C(storage)) and verifies; it reads the delete
-        retention policy (RV(storage.retention)) and names the other workspaces of the subscription that use the same account
-        (RV(storage.shared_with)). Only the prefixes of this workspace's runs are ever touched.
+        retention policy (C(retention) of RV(storage)) and names the other workspaces of the subscription that use the same account
+        (C(shared_with) of RV(storage)). Only the prefixes of this workspace's runs are ever touched.
       - O(mode=apply) checks the bundle and the blobs again (a refusal deletes nothing), deletes each blob with its snapshots,
         one C(pending) audit line before each DELETE and its outcome after, then lists the prefixes again (a C(verified)
         line with what remains). Needs O(export_dir).
@@ -398,8 +398,8 @@ remaining_ids:
 storage:
   description:
     - With O(storage) and a purge of runs (O(subjects) or O(delete_workspace)) - C(account), C(container), C(runs), C(prefixes)
-      (the first ten), C(blobs), C(snapshots), C(bytes), C(retention) (C(enabled), C(days), C(recoverable_until): until when
-      blobs deleted now stay recoverable, C(error)), C(shared_with) (other workspaces on the account), C(gaps) (what is not
+      (the first ten), C(blobs), C(snapshots), C(bytes), C(retention) (C(enabled), C(days), C(recoverable_until) - until when
+      blobs deleted now stay recoverable - C(error)), C(shared_with) (other workspaces on the account), C(gaps) (what is not
       covered). O(mode=apply) adds C(deleted), C(absent), C(failed), C(remaining), C(remaining_ids) and C(results) (one per
       DELETE); in check mode C(would_delete).
   returned: when O(storage=true) and runs are purged
