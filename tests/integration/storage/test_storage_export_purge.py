@@ -218,7 +218,7 @@ def test_purge_of_a_subject_deletes_the_files_of_their_runs_and_nothing_else(sto
     # apply: the blobs of their runs go (snapshots with them), every other blob of every account stays as it was
     apply = purge_args(dest, oid, mode="apply", kinds=plan["plan"]["kinds"], objects=plan["plan"]["objects"],
                        confirm=["ws_hr-people"], audit_log=str(audit))
-    run, result = step(storage_ansible, "purge_plan", apply)
+    run, result = step(storage_ansible, "purge_plan", apply, "-vvv")
     assert run.rc == 0, run.stdout[-3000:]
     assert result["changed"] is True
     after = emu.storage_blobs()
@@ -234,7 +234,7 @@ def test_purge_of_a_subject_deletes_the_files_of_their_runs_and_nothing_else(sto
     assert all(line["client_request_id"] in settled for line in pending)
     assert lines.index(pending[0]) < lines.index(settled[pending[0]["client_request_id"]])
     assert lines[-1]["outcome"] == "verified" and lines[-1]["remaining"] == 0
-    assert not [s for s in secrets_of(emu, emu.storage_token()) if s in audit.read_text(encoding="utf-8") + run.stdout]
+    assert not [s for s in secrets_of(emu, emu.storage_token()) if s in audit.read_text(encoding="utf-8") + run.stdout + run.stderr]
 
     # rerun: nothing left to delete
     run, result = step(storage_ansible, "purge_plan", apply)
