@@ -52,8 +52,8 @@ def test_resume_records_come_from_the_index_then_the_journal(tmp_path):
     (tmp_path / 'storage_blobs.json').write_text(json.dumps([entry]), encoding='utf-8')
     newer = dict(entry, etag='0x2', sha256='bb')
     other = dict(entry, id='a/c/m', stored_path='storage/a/c/m')
-    (tmp_path / _storage_export.PROGRESS_NAME).write_text(json.dumps(newer) + '\n' + json.dumps(other) + '\n{"id": "a/c/cut',
-                                                           encoding='utf-8')
+    journal = json.dumps(newer) + '\n' + json.dumps(other) + '\n{"id": "a/c/cut'
+    (tmp_path / _storage_export.PROGRESS_NAME).write_text(journal, encoding='utf-8')
     records = _storage_export._records(str(tmp_path))
     assert records['a/c/n']['etag'] == '0x2' and set(records) == {'a/c/n', 'a/c/m'}
 
