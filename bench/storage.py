@@ -6,6 +6,8 @@ Starts Azurite (``make azurite``) with one account and fills 100 run prefixes (`
 
 - the loopback bandwidth of this machine (one TCP connection over 127.0.0.1, for reference);
 - baseline: a sequential download of every blob (``azure-storage-blob``, one at a time, one connection);
+- Azurite's CPU time per second of each download phase (1.0: one core busy; Azurite serves from one Node.js thread);
+- the engine's own CPU time per second (its process, all threads);
 - the collection: the storage export engine (``_storage_export.StorageExport`` on ``_storage.StorageClient``, the code
   ``export_bundle`` runs with ``storage: true``) in a process of its own, at concurrency 8, with its peak RSS polled
   every 20 ms; then its rerun (nothing downloaded: (etag, size) and the local SHA-256 match).
@@ -96,15 +98,17 @@ def seed(service, blobs):
         list(pool.map(put, blobs))
 
 
-def sequential(service):
-    """Seconds to download every blob one after the other (the plain SDK, one connection)."""
+def sequential(service, folder):
+    """Seconds to download every blob one after the other into files (the plain SDK, one connection)."""
     container = service.get_container_client("azureml")
     began = time.monotonic()
     total = 0
-    for blob in container.list_blobs(name_starts_with="ExperimentRun/"):
+    for n, blob in enumerate(container.list_blobs(name_starts_with="ExperimentRun/")):
         stream = container.get_blob_client(blob.name).download_blob(max_concurrency=1)
-        for chunk in stream.chunks():
-            total += len(chunk)
+        with open(os.path.join(folder, str(n)), "wb") as f:
+            for chunk in stream.chunks():
+                f.write(chunk)
+                total += len(chunk)
     return time.monotonic() - began, total
 
 
@@ -134,18 +138,20 @@ def engine(url, key, ca, dest):
 
     cmd = [sys.executable, __file__, "--driver", url, key, ca, str(dest), str(CONCURRENCY)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    peak = 0
+    peak, cpu = 0, 0.0
     watched = psutil.Process(proc.pid)
     while proc.poll() is None:
         try:
             peak = max(peak, watched.memory_info().rss)
+            times = watched.cpu_times()
+            cpu = times.user + times.system
         except psutil.NoSuchProcess:
             break
         time.sleep(0.02)
     out = proc.stdout.read()
     if proc.returncode != 0:
         raise SystemExit(f"the engine failed ({proc.returncode}): {out[-2000:]}")
-    return json.loads(out.strip().splitlines()[-1]), peak / 1e6
+    return dict(json.loads(out.strip().splitlines()[-1]), cpu_seconds=cpu), peak / 1e6
 
 
 def main():
@@ -172,11 +178,26 @@ def main():
             seed(service, blobs)
             out["seed_seconds"] = round(time.monotonic() - began, 1)
             out["loopback_mb_s"] = round(loopback_mb_s(), 1)
-            seconds, got = sequential(service)
+            import psutil
+
+            server = psutil.Process(azurite.proc.pid)
+
+            def cpu():
+                times = server.cpu_times()
+                return times.user + times.system
+
+            before = cpu()
+            (work / "sequential").mkdir()
+            seconds, got = sequential(service, str(work / "sequential"))
+            shutil.rmtree(work / "sequential")
+            out["azurite_cpu_share_sequential"] = round((cpu() - before) / seconds, 2)
             assert got == total, (got, total)
             out["sequential_seconds"] = round(seconds, 2)
             out["sequential_mb_s"] = round(total / seconds / 1e6, 1)
+            before = cpu()
             first, peak = engine(azurite.url, key, azurite.ca_path, work / "bundle")
+            out["azurite_cpu_share_export"] = round((cpu() - before) / first["seconds"], 2)
+            out["engine_cpu_share_export"] = round(first["cpu_seconds"] / first["seconds"], 2)
             assert first["count"] == len(blobs) and first["bytes_downloaded"] == total, first
             out["export_seconds"] = round(first["seconds"], 2)
             out["export_mb_s"] = round(total / first["seconds"] / 1e6, 1)
