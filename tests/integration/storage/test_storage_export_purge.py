@@ -262,7 +262,7 @@ def test_a_blob_written_after_the_export_refuses_the_plan_and_the_apply_deletes_
     assert emu.storage_blobs() == before
 
 
-def test_the_roles_export_then_delete_the_workspace_with_the_files_of_every_run(storage_ansible, restore_storage, tmp_path):
+def test_the_roles_export_then_delete_the_workspace_with_the_files_of_every_run(storage_ansible, restore_storage, tmp_path, request):
     """export_workspace_data with export_workspace_data_storage, then purge_workspace with purge_workspace_delete_workspace and
     purge_workspace_storage: --check first (reads only), then the real run. No blob under any run prefix of the workspace is
     left; every other blob (its blob store, its other files, every other workspace's account) is as it was."""
@@ -270,6 +270,7 @@ def test_the_roles_export_then_delete_the_workspace_with_the_files_of_every_run(
 
     emu = storage_ansible.emulator
     emu.configure(retry_after=0, lro_polls=1, lro_seconds=0)
+    request.addfinalizer(lambda: emu.configure(reset=True))
     ws = hr(emu)
     runner = Runner(emu, storage_ansible, tmp_path)
     host = "rg-gdpr-demo_ws_hr-people"
@@ -302,4 +303,3 @@ def test_the_roles_export_then_delete_the_workspace_with_the_files_of_every_run(
     assert "Users/&lt;name&gt;/ of the workspace file share" in (bundle / "report.md").read_text(encoding="utf-8")
     text = audit.read_text(encoding="utf-8") + all_text(bundle) + run.stdout + check.stdout
     assert not [s for s in secrets_of(emu, emu.storage_token()) if s in text]
-    emu.configure(reset=True)
