@@ -25,7 +25,7 @@ export ANSIBLE_PYTHON_INTERPRETER := $(BIN)/python
 # pip on these machines prints one warning per missing local mirror; keep the output readable.
 PIP_QUIET := 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
 
-.PHONY: help venv azurite collection emulator demo test lint unit emulator-test conformance integration sanity ansible-lint molecule bench clean chromium docs-lint
+.PHONY: help venv azurite collection emulator demo test lint unit emulator-test conformance integration sanity ansible-lint molecule bench bench-storage clean chromium docs-lint
 .PHONY: platform galaxy-importer importer-venv
 .PHONY: matrix matrix-venvs matrix-sanity matrix-unit matrix-e2e
 
@@ -36,6 +36,7 @@ help:
 	@echo "make emulator - run the emulator in the foreground (demo scenario; STORAGE=azurite adds the storage accounts)"
 	@echo "make azurite - install Azurite, the storage emulator (npm ci into tools/azurite)"
 	@echo "make bench  - run the benchmarks (not part of make test)"
+	@echo "make bench-storage - the storage export of ~10,000 blobs and 1 GB from Azurite"
 	@echo "make platform - the playbooks through ansible-runner (as AWX runs them) and ansible-navigator"
 	@echo "make galaxy-importer - Galaxy's importer on the built tarball (its own virtualenv, .venv-importer)"
 	@echo "make matrix - ansible-core 2.16 to 2.21: sanity, unit and end-to-end tests (.venv-matrix/<minor>; pyenv Pythons)"
@@ -194,6 +195,10 @@ test: lint docs-lint unit emulator-test conformance integration platform galaxy-
 
 bench: venv collection
 	$(BIN)/python bench/run.py
+
+# The storage export against Azurite: about 10,000 blobs and 1 GB (bench/storage.py, docs/performance.md). Not in make test.
+bench-storage: venv collection azurite
+	$(BIN)/python bench/storage.py
 
 clean:
 	rm -rf build tests/output .pytest_cache tools/azurite/node_modules $(CORE_VENV)

@@ -96,8 +96,8 @@ def verify_bundle(bundle_dir, workspace_id=None, kinds=None, require_digests=Fal
             problems.append(f'{path} is missing')
         elif sha256_file(path) != entry.get('sha256'):
             problems.append(f'{path} does not match its checksum in {MANIFEST_NAME} (changed since the export)')
-        elif name == ARTIFACT_CONTENTS:
-            problems.extend(verify_artifact_contents(bundle_dir))
+        elif name in STORED_FILE_INDEXES:
+            problems.extend(verify_stored_files(bundle_dir, name))
     if version == FORMAT_VERSION:
         entry = manifest.get('digests')
         path = os.path.join(bundle_dir, DIGESTS_NAME)
@@ -184,6 +184,11 @@ def object_ids(bundle_dir, kind_name):
 ARTIFACT_CONTENTS = 'artifact_contents'
 ARTIFACT_CONTENTS_FILE = ARTIFACT_CONTENTS + '.json'
 ARTIFACTS_DIR = 'artifacts'
+STORAGE_BLOBS = 'storage_blobs'
+STORAGE_BLOBS_FILE = STORAGE_BLOBS + '.json'
+STORAGE_DIR = 'storage'
+# The kinds whose entries name a file stored in the bundle (``stored_path``, ``size``, ``sha256``).
+STORED_FILE_INDEXES = (ARTIFACT_CONTENTS, STORAGE_BLOBS)
 STAGING_PREFIX = '.export-staging-'
 FILE_MODE = 0o600
 # Longest stored name component and relative path, in UTF-8 bytes (filesystems allow 255 and 4096).
@@ -373,11 +378,12 @@ def archive_members(bundle_dir, manifest):
     for entry in (manifest.get('kinds') or {}).values():
         if isinstance(entry, dict) and entry.get('file'):
             members.add(os.path.basename(str(entry['file'])))
-    index = os.path.join(bundle_dir, ARTIFACT_CONTENTS_FILE)
-    if ARTIFACT_CONTENTS in (manifest.get('kinds') or {}) and os.path.isfile(index):
-        for item in iter_objects(index):
-            if isinstance(item, dict) and item.get('stored_path'):
-                members.add(str(item['stored_path']))
+    for name in STORED_FILE_INDEXES:
+        index = os.path.join(bundle_dir, name + '.json')
+        if name in (manifest.get('kinds') or {}) and os.path.isfile(index):
+            for item in iter_objects(index):
+                if isinstance(item, dict) and item.get('stored_path'):
+                    members.add(str(item['stored_path']))
     return sorted(members)
 
 
@@ -424,14 +430,22 @@ def _tarinfo(name, size, mtime):
 def verify_artifact_contents(bundle_dir):
     """Problems with the artifact contents of a bundle (each stored file's size and SHA-256 against
     the ``artifact_contents`` index); ``[]`` when they hold or the bundle has none."""
+    return verify_stored_files(bundle_dir, ARTIFACT_CONTENTS)
+
+
+def verify_stored_files(bundle_dir, name):
+    """Problems with the files an index kind of :data:`STORED_FILE_INDEXES` lists (each stored file's size and SHA-256
+    against its entry); ``[]`` when they hold or the bundle has no such index. Files listed twice are read once."""
     manifest = read_manifest(bundle_dir)
-    if not manifest or ARTIFACT_CONTENTS not in (manifest.get('kinds') or {}):
+    if not manifest or name not in (manifest.get('kinds') or {}):
         return []
-    problems = []
-    for item in iter_objects(os.path.join(bundle_dir, ARTIFACT_CONTENTS_FILE)):
+    problems, seen = [], set()
+    index_file = name + '.json'
+    for item in iter_objects(os.path.join(bundle_dir, index_file)):
         rel = item.get('stored_path') if isinstance(item, dict) else None
-        if not rel:
+        if not rel or (rel, item.get('sha256')) in seen:
             continue
+        seen.add((rel, item.get('sha256')))
         try:
             path = inside(bundle_dir, rel)
         except BundleError as exc:
@@ -440,5 +454,5 @@ def verify_artifact_contents(bundle_dir):
         if not os.path.isfile(path):
             problems.append(f'{path} is missing')
         elif os.path.getsize(path) != item.get('size') or sha256_file(path) != item.get('sha256'):
-            problems.append(f'{path} does not match its size and checksum in {ARTIFACT_CONTENTS_FILE}')
+            problems.append(f'{path} does not match its size and checksum in {index_file}')
     return problems

@@ -36,11 +36,12 @@ import threading
 import time
 from datetime import datetime, timezone
 
-from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests
+from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests, _storage_export
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION, AzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME_FORMAT, sha256_file, utc_now, write_atomic, write_json_array
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, PIPELINE_KINDS
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
+from ansible_collections.gdpr.azureml.plugins.module_utils._storage import account_from_id
 
 # Datastores: never ask for credentials (the API's default is includeSecret=true).
 NO_SECRETS = {'includeSecret': 'false'}
@@ -545,9 +546,17 @@ class _ContentDownloader:
         return entry
 
 
-def _write_kind(scheduler, sink, dest, key, *, check_mode, results, name, digests=None):
+def _tapped(items, fn):
+    for item in items:
+        fn(item)
+        yield item
+
+
+def _write_kind(scheduler, sink, dest, key, *, check_mode, results, name, digests=None, tap=None):
     try:
         items = digests.tap(name, sink) if digests is not None else sink  # each object's digest, as it streams to its file
+        if tap is not None:
+            items = _tapped(items, tap)
         results[name] = write_json_array(dest, items, key, check_mode=check_mode)
     except Cancelled:
         sink.abandon()
@@ -567,7 +576,7 @@ def _file_state(path):
 class BundleExport:
     """One workspace exported to one bundle folder (the work of the ``export_bundle`` module)."""
 
-    def __init__(self, module, dest, kinds, *, pipeline_ids=None, archive=False, artifact_content=False):
+    def __init__(self, module, dest, kinds, *, pipeline_ids=None, archive=False, artifact_content=False, storage=False):
         self.module = module
         self.client = module.client
         self.check_mode = module.check_mode
@@ -578,6 +587,12 @@ class BundleExport:
         self.artifact_content = artifact_content
         if artifact_content and 'artifacts' not in self.kinds:
             raise ExportError('artifact_content needs the kind artifacts in kinds')
+        self.storage = storage
+        if storage and 'runs' not in self.kinds:
+            raise ExportError('storage needs the kind runs in kinds (the files exported are those of the runs exported)')
+        self.storage_export = None
+        # what the storage export needs of the API kinds, taken as they stream to their files
+        self._runs, self._artifact_ids, self._contents = [], {}, {}
         ws = module.workspace
         self.where = f'workspace {ws}'
         self.staging = None
@@ -603,6 +618,27 @@ class BundleExport:
             names.append(_bundle.ARTIFACT_CONTENTS)
         return names
 
+    def _all_names(self):
+        return self._names() + ([_bundle.STORAGE_BLOBS] if self.storage else [])
+
+    def _tap(self, name):
+        """What the storage export keeps of kind ``name``'s objects (ids and paths, not the objects), or None."""
+        if not self.storage:
+            return None
+        if name == 'runs':
+            return lambda run: self._runs.append(_storage_export.run_ref(run)) if _storage_export.run_ref(run) else None
+        if name == 'artifacts':
+            def artifact(obj):
+                if isinstance(obj, dict) and obj.get('container') and obj.get('path') is not None:
+                    self._artifact_ids[(str(obj['container']), str(obj['path']))] = obj.get('artifactId')
+            return artifact
+        if name == _bundle.ARTIFACT_CONTENTS:
+            def content(entry):
+                if isinstance(entry, dict) and entry.get('runId') and entry.get('path') is not None:
+                    self._contents[(str(entry['runId']), str(entry['path']))] = entry
+            return content
+        return None
+
     def _file(self, name):
         return _bundle.ARTIFACT_CONTENTS_FILE if name == _bundle.ARTIFACT_CONTENTS else KINDS[name].file
 
@@ -625,7 +661,7 @@ class BundleExport:
             dest = os.path.join(folder, self._file(name))
             writer = threading.Thread(target=_write_kind, args=(scheduler, sinks[name], dest, self._key(name)),
                                       kwargs={'check_mode': self.check_mode, 'results': results, 'name': name,
-                                              'digests': self.digests if name in KINDS else None},
+                                              'digests': self.digests if name in KINDS else None, 'tap': self._tap(name)},
                                       name=f'gdpr-azureml-write-{name}', daemon=True)
             writer.start()
             writers.append(writer)
@@ -649,9 +685,24 @@ class BundleExport:
             raise ExportError(f'the export of {self.where} stopped before every kind was written')
         return results
 
+    def _collect_storage(self, results):
+        """The files of the exported runs (``storage``): ``results['storage_blobs']``, after the API kinds."""
+        props = (self.module.workspace_object or {}).get('properties') or {}
+        try:
+            account = account_from_id(props.get('storageAccount'))
+        except ValueError:
+            raise ExportError(f'{self.where} names no storage account (properties.storageAccount is '
+                              f'{props.get("storageAccount")!r}): its files cannot be exported') from None
+        self.storage_export = _storage_export.StorageExport(
+            self.module.storage, account, self.bundle_dir, self.staging, concurrency=self.client.concurrency, where=self.where,
+            artifacts=self._artifact_ids, contents=self._contents)
+        folder = self.bundle_dir if self.check_mode else self.staging
+        runs = sorted(set(self._runs))
+        results[_bundle.STORAGE_BLOBS] = self.storage_export.run(runs, os.path.join(folder, _bundle.STORAGE_BLOBS_FILE), self.digests)
+
     def _kind_entries(self, results):
         entries = {}
-        for name in self._names():
+        for name in self._all_names():
             result = results[name]
             scope = KINDS[name].scope if name in KINDS else 'all'
             entries[name] = {'file': self._file(name), 'count': result['count'], 'sha256': result['sha256'], 'scope': scope}
@@ -672,6 +723,8 @@ class BundleExport:
             self.staging = _bundle.new_staging_dir(self.bundle_dir)
         try:
             results = self._collect(workspace_object)
+            if self.storage:
+                self._collect_storage(results)
             return self._finish(results, ws_info, previous, started, created)
         finally:
             if self.staging:
@@ -679,7 +732,7 @@ class BundleExport:
 
     def _digests_entry(self):
         """Write ``digests.json`` to the staging folder (not in check mode); its manifest entry."""
-        data = _digests.dumps(self.digests.as_dict(list(self.kinds)))
+        data = _digests.dumps(self.digests.as_dict(list(self.kinds) + ([_bundle.STORAGE_BLOBS] if self.storage else [])))
         if not self.check_mode:
             write_atomic(os.path.join(self.staging, _digests.DIGESTS_NAME), data, _bundle.FILE_MODE)
         return {'file': _digests.DIGESTS_NAME, 'count': self.digests.count(), 'sha256': hashlib.sha256(data).hexdigest()}
@@ -698,6 +751,11 @@ class BundleExport:
         content_moves, stale = [], []
         if self.artifact_content and not self.check_mode:
             content_moves, stale = self._content_changes(previous)
+        storage_written = 0
+        if self.storage and not self.check_mode:
+            storage_written, storage_stale = self.storage_export.changes(
+                os.path.join(self.staging, _bundle.STORAGE_BLOBS_FILE), os.path.join(self.bundle_dir, _bundle.STORAGE_BLOBS_FILE))
+            stale = stale + storage_stale
         if self.artifact_content and self.check_mode:
             # Unknown without downloading: predicted unchanged when the artifact list is, and the
             # previous bundle has its index.
@@ -707,7 +765,7 @@ class BundleExport:
             entries[name] = dict(entries[name], sha256=None) if kinds_changed[name] else dict(before)
         manifest_same = previous is not None and _bundle.manifest_content(previous) == core
         changed = (bool(created) or not manifest_same or any(kinds_changed.values()) or digests_changed or bool(content_moves)
-                   or bool(stale))
+                   or bool(stale) or bool(storage_written))
         manifest = previous if not changed else dict(core, started=started, finished=None)
         if changed and not self.check_mode:
             _bundle.remove_manifest(self.bundle_dir)
@@ -733,6 +791,8 @@ class BundleExport:
                     pass
             manifest['finished'] = utc_now()
             _bundle.write_manifest(self.bundle_dir, manifest)
+            if self.storage:
+                _storage_export.remove_progress(self.bundle_dir)
         elif changed:
             manifest['finished'] = utc_now()
         archive = self._archive(manifest, changed) if self.archive else None
@@ -742,9 +802,11 @@ class BundleExport:
             'bundle_dir': self.bundle_dir,
             'manifest': manifest,
             'kinds': kinds,
-            'count': sum(entry['count'] for name, entry in entries.items() if name != _bundle.ARTIFACT_CONTENTS),
+            'count': sum(entry['count'] for name, entry in entries.items() if name in KIND_NAMES),
             'missing': self.missing,
         }
+        if self.storage_export is not None:
+            result['storage'] = self.storage_export.summary()
         if archive:
             result['archive'] = archive['path']
         return result

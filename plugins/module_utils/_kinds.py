@@ -15,10 +15,10 @@ class Kind:
     """One kind of object (``models``, ``runs``, ...)."""
 
     __slots__ = ("name", "file", "id_field", "list_op", "get_op", "delete_op", "parent", "scope", "pipeline_kind", "run_field",
-                 "volatile")
+                 "volatile", "source")
 
     def __init__(self, name, id_field, *, list_op=None, get_op=None, delete_op=None, parent=None, scope="all", pipeline_kind=None,
-                 run_field=None, volatile=()):
+                 run_field=None, volatile=(), source="api"):
         self.name = name
         self.file = name + ".json"
         self.id_field = id_field
@@ -33,6 +33,9 @@ class Kind:
         # Dotted paths of fields that change without the object's data changing (a state the service moves on its own):
         # left out of the object's content digest (``_digests``), so that they never make an exported object look new.
         self.volatile = tuple(volatile)
+        # "api": objects of the Azure Machine Learning APIs; "storage": files of the workspace's storage account
+        # (``_storage_export``), exported only on request and never listed through a route.
+        self.source = source
 
     def object_id(self, obj):
         """The identifying value of ``obj`` (the sort key of bundle files)."""
@@ -68,10 +71,19 @@ _TABLE = (
     Kind("pipeline_datasources", "id", get_op="pipeline_datasources.get", scope="requested", pipeline_kind="datasource"),
 )
 
-KINDS = dict((k.name, k) for k in _TABLE)
+# Files of the workspace's storage account (opt-in: export_bundle's ``storage``). One object per blob (and per snapshot):
+# account, container, name, snapshot, etag, size, sha256, stored_path, referenced_by. Its content digest (``_digests``)
+# is what a listing of the account can see again (name, snapshot, etag, size): what the purge compares before a DELETE.
+_STORAGE_TABLE = (
+    Kind("storage_blobs", "id", source="storage", volatile=("sha256", "stored_path", "referenced_by")),
+)
+
+KINDS = dict((k.name, k) for k in _TABLE + _STORAGE_TABLE)
+# The kinds of the storage account (not in KIND_NAMES: the API kinds, which every export and erasure covers).
+STORAGE_KINDS = tuple(k.name for k in _STORAGE_TABLE)
 # Kinds whose objects belong to a run: {kind name: the field naming the run}.
 RUN_CHILDREN = dict((k.name, k.run_field) for k in _TABLE if k.run_field)
-# Bundle order (also the export order of the role).
+# Bundle order of the API kinds (also the export order of the role).
 KIND_NAMES = tuple(k.name for k in _TABLE)
 PIPELINE_KINDS = dict((k.pipeline_kind, k) for k in _TABLE if k.pipeline_kind)
 # The kinds the documented API can delete one by one, in the only safe order: a service holds

@@ -37,6 +37,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import writ
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KIND_NAMES, KINDS, references
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, purge_subjects, subject_purge_selection
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import PURGE_QUERY
+from ansible_collections.gdpr.azureml.plugins.module_utils import _storage_purge
 
 SINGULAR = {'models': 'model', 'assets': 'asset', 'images': 'image', 'services': 'service', 'workspace': 'workspace'}
 # Which kinds can hold a reference to objects of a kind (the service refuses those deletes with 412).
@@ -206,6 +207,9 @@ def settle_pending(module, audit):
         if kind_name == 'workspace':
             found = client.get_json('workspaces.get', what=f'get workspace {ws} (to settle the audit log)', missing_ok=True)
             return set() if found is None else {str(found.get('id') or ws.id).lower(), ws.id.lower()}
+        if kind_name == _storage_purge.KIND and module.params.get('storage'):
+            found = client.get_json('workspaces.get', what=f'get workspace {ws} (to settle the audit log)', missing_ok=True)
+            return None if found is None else _storage_purge.present_ids(module, found)
         if kind_name in DELETABLE_KINDS:
             try:
                 return {KINDS[kind_name].object_id(o) for o in list_objects(client, kind_name, ws)}
@@ -497,6 +501,7 @@ def plan_argument_spec():
         'play_workspaces': {'type': 'list', 'elements': 'str', 'default': []},
         'fail_on_refusal': {'type': 'bool', 'default': True},
         'subjects': {'type': 'list', 'elements': 'raw', 'default': []},
+        'storage': {'type': 'bool', 'default': False},
     }
 
 
@@ -521,6 +526,11 @@ def validate_plan_options(module):
                     option='export_dir')
     if p.get('confirm') is not None and not [c for c in p['confirm'] if str(c).strip()]:
         module.fail('confirm must name the workspace (its name or ARM id); it is empty', option='confirm')
+    if p.get('storage') and p['mode'] != 'verify' and not p.get('export_dir'):
+        module.fail('export_dir is required with storage: only the blobs the export bundle holds (storage_blobs.json) are deleted',
+                    option='export_dir')
+    if p.get('storage') and p['mode'] == 'plan' and not p['require_export']:
+        module.fail('storage needs require_export: only the blobs the export bundle holds and verifies are deleted', option='storage')
     if p['mode'] != 'plan' and p.get('plan_file'):
         module.fail('plan_file is only used when mode is plan', option='plan_file')
     if p['mode'] == 'apply':
@@ -634,7 +644,7 @@ def _plan(module):
 
     erasure = p['delete_workspace']
     current, objects, appeared, gone, held = {k: [] for k in kinds}, {k: [] for k in kinds}, {}, {}, {}
-    erased = {}
+    erased, storage = {}, None
     if found is None:
         module.warn(f'workspace {ws} was not found (deleted, or a wrong name): there is nothing to plan')
         if p['require_export']:
@@ -687,6 +697,9 @@ def _plan(module):
             comparison = compare_planned(listed, {k: objects[k] for k in kinds}, exported)
         if exported is not None:
             refusals.extend(content_problems(export_dir, comparison, erasure=erasure))
+        if p.get('storage'):
+            storage, more = _plan_storage(module, found, export_dir, exported, notes)
+            refusals.extend(more)
     total = sum(len(objects[k]) for k in kinds)
     erased_total = sum(erased.values())
     if total + erased_total > p['max_deletions']:
@@ -702,9 +715,9 @@ def _plan(module):
     plan = plan_document(workspace, kinds, objects, delete_workspace=erasure, workspace_delete=workspace_delete,
                          workspace_found=found is not None, refusals=refusals, appeared_since=appeared, gone_since=gone,
                          export_dir=export_dir, plan_file=p.get('plan_file'),
-                         subjects=p.get('subjects') or [], held=held)
+                         subjects=p.get('subjects') or [], held=held, storage=storage)
     result = {'plan': plan, 'total': total, 'refusals': refusals, 'notes': notes, 'shown': _shown(objects, kinds, p['show_max']),
-              'held': held, 'workspace_delete': workspace_delete,
+              'held': held, 'workspace_delete': workspace_delete, 'storage': storage,
               'appeared_since': appeared, 'gone_since': gone, 'workspace_found': found is not None, 'plan_dest': None,
               'changed': False}
     if module.check_mode:
@@ -719,6 +732,22 @@ def _plan(module):
     if refusals and p['fail_on_refusal']:
         raise PurgeError(f'purge of workspace {ws} refused: ' + ' | '.join(refusals), **result)
     return result
+
+
+def _plan_storage(module, found, export_dir, exported, notes):
+    """``(storage section of the plan or None, refusals)``: the blobs of the purged runs (``_storage_purge``)."""
+    p = module.params
+    if not p['delete_workspace'] and not p.get('subjects'):
+        notes.append('storage: no run is purged (neither subjects nor delete_workspace), so no file of the storage account is deleted')
+        return None, []
+    try:
+        section, refusals, blobs = _storage_purge.select(module, found, export_dir, p.get('subjects'), exported)
+    except _storage_purge.StoragePurgeError as exc:
+        return None, [f'storage: {exc}']
+    if len(blobs) > p['max_deletions']:
+        refusals.append(f"storage: the plan deletes {len(blobs)} blobs and snapshots of the purged runs, more than max_deletions "
+                        f"(purge_workspace_max_deletions) {p['max_deletions']}")
+    return section, refusals
 
 
 def plan_lines(result, check_mode=False):
@@ -742,6 +771,8 @@ def plan_lines(result, check_mode=False):
         lines.append(f"  pipeline objects cannot be listed ({', '.join(erasure['unlisted'])}): those the bundle holds are "
                      'counted; every pipeline object of the workspace goes with it')
         lines.append(f"  counted against purge_workspace_max_deletions: {plan['total'] + erasure['total']}")
+    if result.get('storage'):
+        lines.extend(_storage_purge.plan_lines(result['storage']))
     for kind_name, ids in result['appeared_since'].items():
         lines.append(f'  {kind_name}: {len(ids)} appeared since the plan file and are kept: {", ".join(ids[:10])}'
                      + (' ...' if len(ids) > 10 else ''))
@@ -779,14 +810,18 @@ def _apply(module):
     p, client, ws = module.params, module.client, module.workspace
     kinds = [k for k in DELETABLE_KINDS if k in p['kinds']]
     objects = {k: list(dict.fromkeys(p['objects'].get(k) or [])) for k in kinds}
+    storage = _apply_storage_selection(module) if p.get('storage') else None
     if module.check_mode:  # the plan's own check: every kind at once, as if the earlier kinds were deleted
         listed = list_kinds(client, with_holders(kinds), ws)
         existing = {k: [i for i in objects[k] if i in {KINDS[k].object_id(o) for o in listed[k]}] for k in kinds}
         blocked = blocking_holders(existing, listed)
         if blocked:
             raise PurgeError(holders_message(blocked, ws), holders=blocked, changed=False, deleted={k: [] for k in kinds}, results=[])
-        return dict(changed=any(existing.values()), deleted=existing, results=[],
-                    **module.diff({k: sorted(existing[k]) for k in kinds}, {k: [] for k in kinds}))
+        result = dict(changed=any(existing.values()) or bool(storage and storage['blobs']), deleted=existing, results=[],
+                      **module.diff({k: sorted(existing[k]) for k in kinds}, {k: [] for k in kinds}))
+        if storage is not None:
+            result['storage'] = dict(storage['section'], deleted=0, would_delete=len(storage['blobs']))
+        return result
     # What an interrupted run left pending in the audit log is settled first (listing its kinds again).
     with audit_log(p.get('audit_log')) as audit:
         settle_pending(module, audit)
@@ -813,15 +848,65 @@ def _apply(module):
         if 'diff' in done:
             before.update(done['diff']['before'])
             after.update(done['diff']['after'])
+    storage_result = _apply_storage(module, storage, deleted, results) if storage is not None else None
     try:
         verified = _verify(module, settle=False)
     except AzureMLError as exc:
         raise PurgeError(f'the deletes are done, listing each kind again failed: {exc}', changed=any(deleted.values()), deleted=deleted,
                          results=results, **exc.to_result()) from None
-    result = dict(verified, changed=any(deleted.values()), deleted=deleted, results=results)
+    result = dict(verified, changed=any(deleted.values()) or bool(storage_result and storage_result['deleted']), deleted=deleted,
+                  results=results)
+    if storage_result is not None:
+        result['storage'] = storage_result
     if module.diff_mode:
         result['diff'] = {'before': before, 'after': after}
     return result
+
+
+def _apply_storage_selection(module):
+    """``mode=apply`` with ``storage``, before any DELETE: the bundle checked again, the blobs of the purged runs listed and
+    compared with it (a refusal raises, nothing deleted). ``{'section', 'blobs', 'runs', 'account'}``."""
+    p, ws = module.params, module.workspace
+    if not p['delete_workspace'] and not p.get('subjects'):
+        return None
+    found = module.client.get_json('workspaces.get', what=f'get workspace {ws}', missing_ok=True)
+    if found is None:
+        return None
+    export_dir = os.path.abspath(p['export_dir'])
+    problems, exported = check_bundle(export_dir, found.get('id') or ws.id, ['runs', _storage_purge.KIND])
+    try:
+        section, refusals, blobs = _storage_purge.select(module, found, export_dir, p.get('subjects'), exported)
+    except _storage_purge.StoragePurgeError as exc:
+        problems.append(f'storage: {exc}')
+        section, refusals, blobs = None, [], []
+    problems.extend(refusals)
+    if problems:
+        raise PurgeError(f'purge of the storage of workspace {ws} refused, nothing deleted: ' + ' | '.join(problems), changed=False,
+                         deleted={}, results=[], refusals=problems)
+    runs = _storage_purge.purged_runs(export_dir, p.get('subjects'))
+    return {'section': section, 'blobs': blobs, 'runs': runs, 'account': section['account']}
+
+
+def _apply_storage(module, storage, deleted, results):
+    """Delete the selected blobs (audit lines pending then settled), list the prefixes again (a ``verified`` line)."""
+    ws = module.workspace
+    with audit_log(module.params.get('audit_log')) as audit:
+        done = _storage_purge.delete(module, storage['blobs'], audit)
+        try:
+            left = _storage_purge.remaining(module, storage['account'], storage['runs'])
+        except AzureMLError as exc:
+            raise PurgeError(f'the storage deletes are done, listing the prefixes again failed: {exc}', changed=True, deleted=deleted,
+                             results=results, storage_results=done) from None
+        audit.write(audit_record(ws.id, _storage_purge.KIND, None, status=None, request_id=None, outcome='verified', remaining=len(left)))
+    failed = [r for r in done if r['outcome'] == 'failed']
+    outcome = dict(storage['section'], deleted=sum(1 + (r.get('snapshots') or 0) for r in done if r['outcome'] == 'deleted'),
+                   absent=sum(1 for r in done if r['outcome'] == 'absent'), failed=len(failed), remaining=len(left),
+                   remaining_ids=left[:1000], results=done)
+    if failed or left:
+        first = failed[0].get('error') if failed else f'{len(left)} blob(s) are still there: {", ".join(left[:10])}'
+        raise PurgeError(f'storage of workspace {ws}: {len(failed)} blob delete(s) failed, {len(left)} blob(s) remain; the first: {first}',
+                         changed=True, deleted=deleted, results=results, storage=outcome)
+    return outcome
 
 
 def _verify(module, settle=True):

@@ -54,6 +54,15 @@ class ReportError(ValueError):
 
 # -- the model ---------------------------------------------------------------------------------------------------------------
 
+# What an export with the storage files (kind storage_blobs) cannot see: said in the report, not only in the docs.
+STORAGE_GAPS = (
+    'File shares (Azure Files) are not read: the notebooks and files under Users/<name>/ of the workspace file share are '
+    'not in this bundle and a purge does not delete them.',
+    'Only the files under each run\'s ExperimentRun/<data container>/ prefix are exported; other files of the storage '
+    'account (uploads, registered data, other datastores) are not.',
+)
+
+
 def _kind_order(name):
     return (KIND_NAMES.index(name), name) if name in KIND_NAMES else (len(KIND_NAMES), name)
 
@@ -232,6 +241,7 @@ def build_report(bundle_dir, audit_log=None):
         'people_source': source,
         'requested': _requested(subjects_file),
         'purge': None,
+        'gaps': list(STORAGE_GAPS) if 'storage_blobs' in kind_names else [],
     }
     if audit_log:
         audit_path = os.path.abspath(os.path.expanduser(str(audit_log)))
@@ -318,6 +328,12 @@ def render_html(report):
     add('</tbody></table>')
     add('<p class="muted">Counts come from <code>manifest.json</code>. Pipeline kinds hold the ids the request named '
         '(scope <em>requested</em>): the API has no list call for them.</p>')
+
+    if report.get('gaps'):
+        add('<div class="note" id="gaps"><strong>Not covered by this bundle:</strong><ul>')
+        for gap in report['gaps']:
+            add(f'<li>{_e(gap)}</li>')
+        add('</ul></div>')
 
     add('<h2>People in run history</h2>')
     if report['people']:
@@ -408,6 +424,9 @@ def render_markdown(report):
         lines.append(f'| {_m(kind["kind"])} | {_m(kind["file"])} | {kind["count"]} | {_m(kind["scope"])} | '
                      f'{"yes" if kind["deletable"] else "no"} |')
     lines.append(f'| **total** | | **{report["total"]}** | | |')
+    if report.get('gaps'):
+        lines += ['', '**Not covered by this bundle:**', '']
+        lines += [f'- {_m(g)}' for g in report['gaps']]
     lines += ['', '## People in run history', '']
     if report['people']:
         lines += ['| name | identity (object id or address) | runs created | objects referring | by kind |', '|---|---|---:|---:|---|']

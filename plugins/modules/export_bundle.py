@@ -70,6 +70,22 @@ options:
       - Needs V(artifacts) in O(kinds). In check mode nothing is downloaded.
     type: bool
     default: false
+  storage:
+    description:
+      - Also export the files of the exported runs from the workspace's storage account (Azure Blob Storage, the account its
+        C(storageAccount) names) - every blob under C(ExperimentRun/<data container>/) of each run in the C(azureml) container,
+        snapshots included, downloaded with at most O(concurrency) transfers and one 4 MiB chunk each in memory.
+      - Each blob is an entry of C(storage_blobs.json) (kind C(storage_blobs) of the manifest and C(digests.json)) with
+        C(account), C(container), C(name), C(snapshot), C(etag), C(size), C(sha256), C(stored_path) (under C(storage/), every
+        path component made safe as for O(artifact_content)) and C(referenced_by) (the run, and the artifact of the same
+        path). A blob already downloaded as artifact content is not downloaded again (its entry points at that file).
+      - A rerun downloads only the blobs whose (etag, size) changed or whose stored file no longer has its SHA-256; an
+        interrupted export resumes from its progress journal C(.storage-progress.jsonl).
+      - Needs V(runs) in O(kinds) and a storage credential (see O(storage_access_token), O(storage_account_key)). No SAS,
+        account key or token is written anywhere. In check mode the blobs are listed, nothing is downloaded.
+      - File shares (the notebooks under C(Users/<name>/)) are not read; see the collection's C(docs/export.md).
+    type: bool
+    default: false
   subjects:
     description:
       - When set, also write the subject index C(subjects.json) into the bundle, read from the bundle just written (no
@@ -144,6 +160,15 @@ EXAMPLES = r'''
     dest: /srv/gdpr/exports/ml-prod_churn-models
     kinds: [experiments, runs, artifacts]
     artifact_content: true
+
+- name: Export the runs with the files they wrote to the workspace's storage account
+  gdpr.azureml.export_bundle:
+    resource_group: ml-prod
+    workspace_name: churn-models
+    dest: /srv/gdpr/exports/ml-prod_churn-models
+    kinds: [experiments, runs, artifacts]
+    artifact_content: true
+    storage: true
 
 - name: Export, index two people and write the report, in one module run (what the role does)
   gdpr.azureml.export_bundle:
@@ -234,6 +259,13 @@ report:
   returned: success and O(report=true) and not in check mode
   type: dict
   sample: {"files": {"html": "/srv/gdpr/exports/ml-prod_churn-models/report.html"}, "changed": true, "people": 5}
+storage:
+  description:
+    - With O(storage), what the storage export did - C(account), C(container), C(downloaded) (blobs), C(reused) (kept from a
+      previous export, same etag, size and SHA-256), C(deduplicated) (taken from artifact contents), C(bytes_downloaded).
+  returned: success and O(storage=true)
+  type: dict
+  sample: {"account": "stmlprod01", "container": "azureml", "downloaded": 12, "reused": 0, "deduplicated": 3, "bytes_downloaded": 40960}
 duration:
   description: Seconds the export took inside the module.
   returned: success
@@ -265,7 +297,7 @@ def run(module):
         except SubjectError as exc:
             module.fail(f'subjects: {exc}', option='subjects')
     result = export_bundle(module, dest=p['dest'], kinds=p['kinds'], pipeline_ids=p['pipeline_ids'],
-                           archive=p['archive'], artifact_content=p['artifact_content'])
+                           archive=p['archive'], artifact_content=p['artifact_content'], storage=p['storage'])
     for name, ids in sorted(result['missing'].items()):
         module.warn(f"{name}: the service does not know the requested id(s) {', '.join(sorted(ids))}")
     if module.check_mode:  # the index and the report read the bundle, which check mode does not write
@@ -294,6 +326,7 @@ def main():
             'pipeline_ids': {'type': 'dict', 'default': {}},
             'archive': {'type': 'bool', 'default': False},
             'artifact_content': {'type': 'bool', 'default': False},
+            'storage': {'type': 'bool', 'default': False},
             'subjects': {'type': 'list', 'elements': 'raw'},
             'report': {'type': 'bool', 'default': False},
         },

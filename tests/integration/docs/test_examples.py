@@ -98,7 +98,7 @@ def test_every_module_has_examples_in_the_shared_placeholders():
 
 
 # Modules whose examples need the workspaces' storage (the emulator with --storage azurite).
-STORAGE_MODULES = ("storage_info",)
+STORAGE_MODULES = ("storage_info", "export_bundle")
 
 
 @pytest.mark.parametrize("module", MODULES)

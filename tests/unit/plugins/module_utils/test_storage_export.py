@@ -1,0 +1,194 @@
+"""``_storage_export`` and the kind ``storage_blobs`` without a service: ids, stored paths, resume records, digests.
+
+The export and the purge against a real Azurite: ``tests/integration/storage/test_storage_export_purge.py``.
+"""
+import json
+import os
+
+from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests, _kinds, _storage_export
+from ansible_collections.gdpr.azureml.plugins.module_utils._storage import Blob
+
+
+def blob(name, snapshot=None, etag='0x1', size=3):
+    return Blob('stml01', 'azureml', name, snapshot, etag, size, None, None)
+
+
+def test_the_kind_is_declared_once_and_is_not_an_api_kind():
+    kind = _kinds.kind('storage_blobs')
+    assert kind.source == 'storage' and kind.file == 'storage_blobs.json' and kind.list_op is None
+    assert 'storage_blobs' not in _kinds.KIND_NAMES and _kinds.STORAGE_KINDS == ('storage_blobs',)
+    assert 'storage_blobs' in _bundle.STORED_FILE_INDEXES
+
+
+def test_the_digest_is_what_a_listing_sees_again():
+    listed = _storage_export.listed_entry(blob('ExperimentRun/dcid.r1/a.txt'))
+    exported = dict(listed, sha256='ab' * 32, stored_path='storage/x', referenced_by=[{'kind': 'runs', 'id': 'r1'}])
+    assert _digests.digest('storage_blobs', listed) == _digests.digest('storage_blobs', exported)
+    assert _digests.digest('storage_blobs', dict(listed, etag='0x2')) != _digests.digest('storage_blobs', listed)
+    assert _digests.digest('storage_blobs', dict(listed, size=4)) != _digests.digest('storage_blobs', listed)
+
+
+def test_ids_and_stored_paths():
+    assert _storage_export.blob_id('a', 'c', 'x/y') == 'a/c/x/y'
+    assert _storage_export.blob_id('a', 'c', 'x/y', '2026-01-01T00:00:00.1Z') == 'a/c/x/y?snapshot=2026-01-01T00:00:00.1Z'
+    assert _storage_export.blob_relpath('a', 'c', 'ExperimentRun/dcid.r/../../etc/passwd') == \
+        'storage/a/c/ExperimentRun/dcid.r/%2E%2E/%2E%2E/etc/passwd'
+    snap = _storage_export.blob_relpath('a', 'c', 'x/y.txt', '2026-01-01T00:00:00.1Z')
+    assert snap == 'storage/a/c/x/y.txt%402026-01-01T00%3A00%3A00.1Z'
+    assert snap != _storage_export.blob_relpath('a', 'c', 'x/y.txt@2026-01-01T00:00:00.1Z')
+    long_name = 'p/' * 600 + 'f'
+    assert _storage_export.blob_relpath('a', 'c', long_name).startswith('storage/a/c/~')
+
+
+def test_a_blob_that_is_also_a_folder_gets_its_own_name():
+    rels = _storage_export.blob_relpaths([blob('r/a'), blob('r/a/b'), blob('r/a', '2026-01-01T00:00:00Z')])
+    assert rels[('r/a', None)] == 'storage/stml01/azureml/r/a%2F'
+    assert rels[('r/a/b', None)] == 'storage/stml01/azureml/r/a/b'
+    assert len(set(rels.values())) == 3
+
+
+def test_resume_records_come_from_the_index_then_the_journal(tmp_path):
+    entry = {'id': 'a/c/n', 'etag': '0x1', 'size': 3, 'sha256': 'aa', 'stored_path': 'storage/a/c/n'}
+    (tmp_path / 'storage_blobs.json').write_text(json.dumps([entry]), encoding='utf-8')
+    newer = dict(entry, etag='0x2', sha256='bb')
+    other = dict(entry, id='a/c/m', stored_path='storage/a/c/m')
+    journal = json.dumps(newer) + '\n' + json.dumps(other) + '\n{"id": "a/c/cut'
+    (tmp_path / _storage_export.PROGRESS_NAME).write_text(journal, encoding='utf-8')
+    records = _storage_export._records(str(tmp_path))
+    assert records['a/c/n']['etag'] == '0x2' and set(records) == {'a/c/n', 'a/c/m'}
+
+
+class _Storage:
+    """A storage client that lists given blobs and must not download (everything is reused or de-duplicated)."""
+
+    def __init__(self, blobs):
+        self.blobs = blobs
+
+    def iter_blobs(self, account, container, prefix):
+        return iter([b for b in self.blobs if b.name.startswith(prefix)])
+
+    def download(self, *args, **kwargs):
+        raise AssertionError('nothing should be downloaded')
+
+
+def test_reused_when_etag_size_and_local_sha256_match_and_deduplicated_against_artifact_contents(tmp_path):
+    stored = tmp_path / 'storage' / 'stml01' / 'azureml' / 'ExperimentRun' / 'dcid.r1' / 'log.txt'
+    stored.parent.mkdir(parents=True)
+    stored.write_bytes(b'abc')
+    import hashlib
+
+    sha = hashlib.sha256(b'abc').hexdigest()
+    rel = os.path.relpath(str(stored), str(tmp_path))
+    (tmp_path / 'storage_blobs.json').write_text(json.dumps([{'id': 'stml01/azureml/ExperimentRun/dcid.r1/log.txt', 'etag': '0x1',
+                                                              'size': 3, 'sha256': sha, 'stored_path': rel}]), encoding='utf-8')
+    blobs = [blob('ExperimentRun/dcid.r1/log.txt'), blob('ExperimentRun/dcid.r1/outputs/m.pkl', size=5)]
+    contents = {('r1', 'outputs/m.pkl'): {'stored_path': 'artifacts/r1/outputs/m.pkl', 'sha256': 'cd' * 32, 'size': 5}}
+    export = _storage_export.StorageExport(_Storage(blobs), 'stml01', str(tmp_path), None, concurrency=2, where='ws',
+                                           artifacts={('dcid.r1', 'outputs/m.pkl'): 'art-1'}, contents=contents)
+    result = export.run([('r1', 'dcid.r1')], str(tmp_path / 'predicted.json'))
+    assert result['count'] == 2 and not (tmp_path / 'predicted.json').exists()  # check mode: nothing written
+    assert (export.reused, export.deduplicated, export.downloaded) == (1, 1, 0)
+
+    stored.write_bytes(b'abd')  # same size, other bytes: not reused any more
+    again = _storage_export.StorageExport(_Storage(blobs), 'stml01', str(tmp_path), None, concurrency=1, where='ws')
+    again.run([('r1', 'dcid.r1')], str(tmp_path / 'predicted.json'))
+    assert again.reused == 0
+
+
+# -- the purge's selection ------------------------------------------------------------------------------------------------
+
+from ansible_collections.gdpr.azureml.plugins.module_utils import _storage_purge  # noqa: E402
+from ansible_collections.gdpr.azureml.plugins.module_utils._storage import Retention  # noqa: E402
+
+ALICE = '11111111-1111-4111-8111-111111111111'
+BOB = '22222222-2222-4222-8222-222222222222'
+WS_OBJECT = {'id': '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws',
+             'properties': {'storageAccount': '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stml01'}}
+
+
+def write_runs(folder):
+    runs = [{'runId': 'r1', 'dataContainerId': 'dcid.r1', 'createdBy': {'userObjectId': ALICE}},
+            {'runId': 'r2', 'createdBy': {'userObjectId': BOB}}]
+    (folder / 'runs.json').write_text(json.dumps(runs), encoding='utf-8')
+
+
+class _Client:
+    concurrency = 2
+
+    def __init__(self, workspaces=()):
+        self.workspaces = workspaces
+
+    def map_concurrent(self, fn, items):
+        return [fn(item) for item in items]
+
+    def iter_items(self, op, params=None, **kwargs):
+        return iter(self.workspaces)
+
+
+class _PurgeStorage(_Storage):
+    def __init__(self, blobs, retention=Retention(True, 7, None)):
+        super().__init__(blobs)
+        self.retention = retention
+
+    def delete_retention(self, account):
+        return self.retention
+
+
+class _Workspace:
+    id = WS_OBJECT['id']
+    subscription_id = 's'
+
+
+class _Module:
+    workspace = _Workspace()
+
+    def __init__(self, blobs, workspaces=(), retention=Retention(True, 7, None)):
+        self.storage = _PurgeStorage(blobs, retention)
+        self.client = _Client(workspaces)
+
+
+def test_the_purged_runs_are_the_subjects_runs_of_the_bundle(tmp_path):
+    write_runs(tmp_path)
+    assert _storage_purge.purged_runs(str(tmp_path)) == [('r1', 'dcid.r1'), ('r2', 'dcid.r2')]
+    assert _storage_purge.purged_runs(str(tmp_path), [BOB]) == [('r2', 'dcid.r2')]
+    assert _storage_purge.purged_runs(str(tmp_path), ['33333333-3333-4333-8333-333333333333']) == []
+
+
+def test_select_refuses_blobs_the_bundle_does_not_hold_or_holds_with_another_etag(tmp_path):
+    write_runs(tmp_path)
+    held, late, other = (blob('ExperimentRun/dcid.r1/a.txt'), blob('ExperimentRun/dcid.r1/late.txt'),
+                         blob('ExperimentRun/dcid.r2/b.txt', etag='0x9'))
+    exported = {'storage_blobs': {
+        _storage_export.listed_entry(held)['id']: _digests.digest('storage_blobs', _storage_export.listed_entry(held)),
+        _storage_export.listed_entry(other)['id']: _digests.digest('storage_blobs', dict(_storage_export.listed_entry(other), etag='0x1')),
+    }}
+    siblings = [{'id': 'x', 'name': 'ws-2', 'properties': {'storageAccount': WS_OBJECT['properties']['storageAccount'].upper()}},
+                WS_OBJECT]
+    module = _Module([held, late, other], siblings)
+    section, refusals, blobs = _storage_purge.select(module, WS_OBJECT, str(tmp_path), None, exported)
+    assert len(blobs) == 3 and section['blobs'] == 3 and section['runs'] == 2
+    assert any('1 storage blob(s) of the purged runs are not in the export bundle' in r and 'late.txt' in r for r in refusals)
+    assert any('changed since the export' in r and 'b.txt' in r for r in refusals)
+    assert section['shared_with'] == ['ws-2']
+    assert section['retention']['enabled'] is True and section['retention']['recoverable_until']
+    lines = _storage_purge.plan_lines(section)
+    assert any('recoverable until' in line for line in lines) and any('shared with workspace(s) ws-2' in line for line in lines)
+    assert any('Users/<name>/' in line for line in lines)
+
+    section, refusals, blobs = _storage_purge.select(_Module([held]), WS_OBJECT, str(tmp_path), [ALICE], exported)
+    assert refusals == [] and [b.name for b in blobs] == ['ExperimentRun/dcid.r1/a.txt']
+
+    section, refusals, dummy = _storage_purge.select(_Module([held]), WS_OBJECT, str(tmp_path), [ALICE], {'runs': {}})
+    assert any('kind storage_blobs not in the export bundle' in r for r in refusals)
+
+
+def test_the_retention_policy_as_the_plan_says_it():
+    import datetime
+
+    now = datetime.datetime(2026, 12, 6, 9, 0, tzinfo=datetime.timezone.utc)
+    module = _Module([], retention=Retention(True, 7, None))
+    assert _storage_purge.retention_of(module, 'stml01', now)['recoverable_until'] == '2026-12-13T09:00:00Z'
+    assert 'not recoverable' in _storage_purge.retention_text(_storage_purge.retention_of(_Module([], retention=Retention(False, None, None)),
+                                                                                          'stml01', now))
+    unread = _storage_purge.retention_of(_Module([], retention=Retention(None, None, 'HTTP 403')), 'stml01', now)
+    assert 'could not be read (HTTP 403)' in _storage_purge.retention_text(unread)
