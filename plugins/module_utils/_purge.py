@@ -880,6 +880,9 @@ def _apply_storage_selection(module):
         problems.append(f'storage: {exc}')
         section, refusals, blobs = None, [], []
     problems.extend(refusals)
+    if len(blobs) > p['max_deletions']:  # the plan's limit, checked again on what apply would delete now
+        problems.append(f"storage: {len(blobs)} blobs and snapshots of the purged runs to delete, more than max_deletions "
+                        f"(purge_workspace_max_deletions) {p['max_deletions']}")
     if problems:
         raise PurgeError(f'purge of the storage of workspace {ws} refused, nothing deleted: ' + ' | '.join(problems), changed=False,
                          deleted={}, results=[], refusals=problems)

@@ -311,17 +311,23 @@ class StorageClient:
             raise
         return Download(size, digest.hexdigest(), _etag(stream.properties.etag))
 
-    def delete(self, account, container, name, *, snapshot=None):
+    def delete(self, account, container, name, *, snapshot=None, etag=None):
         """Delete the blob with its snapshots (or only ``snapshot``); return a ``_client.DeleteResult``.
 
         ``deleted`` (202), ``absent`` (404: the blob or its container does not exist), or ``failed``
-        with the error line. Retried like any delete (idempotent).
+        with the error line. Retried like any delete (idempotent). With ``etag`` (the one the export
+        holds) the delete is conditional (``If-Match``): a blob written since then answers 412 and is
+        not deleted (``failed``), so bytes no bundle holds are never erased.
         """
         what = f'delete blob {account}/{container}/{name}' + (f' (snapshot {snapshot})' if snapshot else ' and its snapshots')
         client = self.service(account).get_blob_client(container, name, snapshot=snapshot)
         seen = []
+        condition = {}
+        if etag and not snapshot:
+            from azure.core import MatchConditions
+            condition = {'etag': f'"{_etag(etag)}"', 'match_condition': MatchConditions.IfNotModified}
         try:
-            client.delete_blob(delete_snapshots=None if snapshot else 'include',
+            client.delete_blob(delete_snapshots=None if snapshot else 'include', **condition,
                                raw_response_hook=lambda response: seen.append(response.http_response.headers.get('x-ms-request-id')))
         except Exception as exc:
             if not _is_azure_error(exc):
@@ -329,6 +335,10 @@ class StorageClient:
             error = self.error(what, exc)
             if error.status == 404:  # attempts > 1: the first attempt may have deleted it (see DeleteResult)
                 return DeleteResult('absent', 404, error.request_id, None, None, len(seen) or 1)
+            if error.status == 412 and condition:
+                return DeleteResult('failed', 412, error.request_id,
+                                    f'{what}: not deleted, the blob changed since the export (its etag is no longer '
+                                    f'{_etag(etag)}): export again', None, len(seen) or None)
             return DeleteResult('failed', error.status, error.request_id, str(error), None, len(seen) or None)
         return DeleteResult('deleted', 202, seen[-1] if seen else None, None, None, len(seen) or 1)
 

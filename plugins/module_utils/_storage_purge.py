@@ -180,7 +180,7 @@ def delete(module, blobs, audit):
         audit.pending(audit_record(ws.id, KIND, obj_id, status=None, request_id=None, outcome='pending', client_request_id=cid,
                                    snapshots=with_snapshots))
         try:
-            res = storage.delete(blob.account, blob.container, blob.name, snapshot=blob.snapshot)
+            res = storage.delete(blob.account, blob.container, blob.name, snapshot=blob.snapshot, etag=blob.etag)
             entry = {'id': obj_id, 'status': res.status, 'request_id': res.request_id, 'outcome': res.outcome,
                      'client_request_id': cid, 'snapshots': with_snapshots}
             if res.error:

@@ -21,6 +21,8 @@ sys.path.insert(0, str(ROOT / "tests" / "emulator"))
 from azureml_emulator.testing import EmulatorProcess  # noqa: E402
 
 COLLECTIONS = ROOT / "build" / "collections"
+if str(COLLECTIONS) not in sys.path:  # tests that import the collection's module_utils, also when run alone
+    sys.path.insert(0, str(COLLECTIONS))
 HERE = Path(__file__).resolve().parent
 RECAP = re.compile(r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+failed=(?P<failed>\d+)"
                    r"\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)", re.M)

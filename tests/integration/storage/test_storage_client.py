@@ -121,6 +121,21 @@ def test_delete_removes_the_blob_with_its_snapshots_and_a_second_delete_finds_it
     assert storage.delete(blob["account"], "no-such-container", blob["name"]).outcome == "absent"
 
 
+def test_a_conditional_delete_refuses_a_blob_changed_since_its_etag_and_deletes_the_unchanged_one(fresh_storage_emulator, restore_storage):
+    emu = fresh_storage_emulator
+    blob = next(b for b in workspace(emu)["storage"]["blobs"] if b["snapshots"])
+    storage = client(emu)
+    listed = next(b for b in storage.iter_blobs(blob["account"], blob["container"], blob["name"])
+                  if b.name == blob["name"] and not b.snapshot)
+    before = emu.storage_blobs(blob["account"])
+    stale = storage.delete(blob["account"], blob["container"], blob["name"], etag="0x8D000000000DEAD")
+    assert (stale.outcome, stale.status) == ("failed", 412) and "changed since the export" in stale.error
+    assert emu.storage_blobs(blob["account"]) == before  # neither the blob nor its snapshots
+    done = storage.delete(blob["account"], blob["container"], blob["name"], etag=listed.etag)
+    assert (done.outcome, done.status) == ("deleted", 202)
+    assert [b for b in emu.storage_blobs(blob["account"]) if b["name"] == blob["name"]] == []
+
+
 def test_delete_of_one_snapshot_keeps_the_blob(fresh_storage_emulator, restore_storage):
     emu = fresh_storage_emulator
     blob = next(b for b in workspace(emu)["storage"]["blobs"] if b["snapshots"])

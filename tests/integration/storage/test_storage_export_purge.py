@@ -215,6 +215,13 @@ def test_purge_of_a_subject_deletes_the_files_of_their_runs_and_nothing_else(sto
     before = [b for b in before if b is not gone]
     targets = [b for b in targets if b is not gone]
 
+    # apply over max_deletions: refused before any blob DELETE, naming the limit
+    capped = purge_args(dest, oid, mode="apply", kinds=["models"], objects={"models": []},
+                        confirm=["ws_hr-people"], audit_log=str(tmp_path / "capped.jsonl"), max_deletions=1)
+    run, result = step(storage_ansible, "purge_plan", capped)
+    assert run.rc != 0 and "more than max_deletions" in result["msg"] and "nothing deleted" in result["msg"], run.stdout[-3000:]
+    assert emu.storage_blobs() == before
+
     # apply: the blobs of their runs go (snapshots with them), every other blob of every account stays as it was
     apply = purge_args(dest, oid, mode="apply", kinds=plan["plan"]["kinds"], objects=plan["plan"]["objects"],
                        confirm=["ws_hr-people"], audit_log=str(audit))
