@@ -38,7 +38,9 @@ KIND = _bundle.STORAGE_BLOBS
 EXAMPLES = 10
 GAPS = ('file shares (Azure Files) are not read: the notebooks and files under Users/<name>/ of the workspace file share '
         'stay; delete them with the file share tools (az storage file, Storage Explorer)',
-        "datastores other than the workspace's run files (workspaceblobstore uploads, registered data) are not purged by run")
+        "datastores other than the workspace's run files (workspaceblobstore uploads, registered data) are not purged by run",
+        'blob versions are not read: on an account with blob versioning on, a deleted blob stays as a previous version; '
+        'delete those versions with the storage tools (or turn versioning off) before answering the request')
 
 
 class StoragePurgeError(Exception):
