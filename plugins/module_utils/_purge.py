@@ -741,12 +741,9 @@ def _plan_storage(module, found, export_dir, exported, notes):
         notes.append('storage: no run is purged (neither subjects nor delete_workspace), so no file of the storage account is deleted')
         return None, []
     try:
-        section, refusals, blobs = _storage_purge.select(module, found, export_dir, p.get('subjects'), exported)
+        section, refusals, _blobs = _storage_purge.select(module, found, export_dir, p.get('subjects'), exported)
     except _storage_purge.StoragePurgeError as exc:
         return None, [f'storage: {exc}']
-    if len(blobs) > p['max_deletions']:
-        refusals.append(f"storage: the plan deletes {len(blobs)} blobs and snapshots of the purged runs, more than max_deletions "
-                        f"(purge_workspace_max_deletions) {p['max_deletions']}")
     return section, refusals
 
 
@@ -880,9 +877,6 @@ def _apply_storage_selection(module):
         problems.append(f'storage: {exc}')
         section, refusals, blobs = None, [], []
     problems.extend(refusals)
-    if len(blobs) > p['max_deletions']:  # the plan's limit, checked again on what apply would delete now
-        problems.append(f"storage: {len(blobs)} blobs and snapshots of the purged runs to delete, more than max_deletions "
-                        f"(purge_workspace_max_deletions) {p['max_deletions']}")
     if problems:
         raise PurgeError(f'purge of the storage of workspace {ws} refused, nothing deleted: ' + ' | '.join(problems), changed=False,
                          deleted={}, results=[], refusals=problems)

@@ -147,6 +147,10 @@ def select(module, workspace_object, export_dir, subjects, exported):
         'bytes': sum(b.size or 0 for b in blobs), 'retention': retention_of(module, account),
         'shared_with': others, 'shared_unknown': unknown, 'gaps': list(GAPS),
     }
+    limit = module.params['max_deletions']
+    if len(blobs) > limit:  # the plan and the apply select through here: one limit for both
+        refusals.append(f'storage: the plan deletes {len(blobs)} blobs and snapshots of the purged runs, more than max_deletions '
+                        f'(purge_workspace_max_deletions) {limit}')
     return section, refusals, blobs
 
 

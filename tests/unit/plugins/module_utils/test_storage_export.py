@@ -142,9 +142,10 @@ class _Workspace:
 class _Module:
     workspace = _Workspace()
 
-    def __init__(self, blobs, workspaces=(), retention=Retention(True, 7, None)):
+    def __init__(self, blobs, workspaces=(), retention=Retention(True, 7, None), max_deletions=10000):
         self.storage = _PurgeStorage(blobs, retention)
         self.client = _Client(workspaces)
+        self.params = {'max_deletions': max_deletions}
 
 
 def test_the_purged_runs_are_the_subjects_runs_of_the_bundle(tmp_path):
@@ -177,6 +178,11 @@ def test_select_refuses_blobs_the_bundle_does_not_hold_or_holds_with_another_eta
 
     section, refusals, blobs = _storage_purge.select(_Module([held]), WS_OBJECT, str(tmp_path), [ALICE], exported)
     assert refusals == [] and [b.name for b in blobs] == ['ExperimentRun/dcid.r1/a.txt']
+
+    # more blobs than max_deletions: refused by the selection that the plan and the apply share
+    section, refusals, blobs = _storage_purge.select(_Module([held], max_deletions=0), WS_OBJECT, str(tmp_path), [ALICE], exported)
+    assert refusals == ['storage: the plan deletes 1 blobs and snapshots of the purged runs, more than max_deletions '
+                        '(purge_workspace_max_deletions) 0']
 
     section, refusals, dummy = _storage_purge.select(_Module([held]), WS_OBJECT, str(tmp_path), [ALICE], {'runs': {}})
     assert any('kind storage_blobs not in the export bundle' in r for r in refusals)
