@@ -16,7 +16,8 @@ description:
     C(gdpr.azureml.export_workspaces) and C(gdpr.azureml.purge_workspaces) call it.
   - With O(export), the fact of an export (the input is ignored). With O(plan), the input (what the export set, if anything)
     with the purge's C(deleted) and C(kinds); in check mode C(deleted=0), C(kinds={}) and what a real run would delete in
-    C(would_delete) and C(would_delete_kinds).
+    C(would_delete) and C(would_delete_kinds). A purge with a storage part adds C(storage_blobs) to C(kinds) (blobs and
+    snapshots deleted, or in check mode listed by the plan); C(deleted) counts the objects of the APIs only, as C(exported) does.
   - With O(failure), the failure is appended to C(failures) (prefixed with O(prefix)) unless a recorded failure already
     holds it, and the counter of O(operation) (C(exported) or C(deleted)) and C(kinds) default to zero and empty.
 positional: operation
@@ -94,8 +95,26 @@ def export_fact(result):
             'bundle': result.get('bundle_dir'), 'failures': []}
 
 
+STORAGE_KIND = 'storage_blobs'
+
+
+def storage_count(plan, apply, check_mode):
+    """The files of the storage account a purge deletes (blobs and their snapshots), or None when it has no storage part:
+    in check mode what the plan lists, else what apply deleted."""
+    if check_mode:
+        section = as_dict(as_dict(plan).get('storage'))
+        return (section.get('blobs') or 0) + (section.get('snapshots') or 0) if section else None
+    outcome = as_dict(as_dict(apply).get('storage'))
+    return outcome.get('deleted') or 0 if outcome else None
+
+
 def purge_counts(plan, apply, workspace, check_mode):
-    """``(deleted, kinds)`` of a purge: in check mode what the plan counts, else what apply deleted; plus the workspace."""
+    """``(deleted, kinds)`` of a purge: in check mode what the plan counts, else what apply deleted; plus the workspace.
+
+    The files of the storage account are one more entry of ``kinds`` (``storage_blobs``), not counted in ``deleted``: as in
+    an export's fact, the total counts the objects of the Azure Machine Learning APIs.
+    """
+    files = storage_count(plan, apply, check_mode)
     plan = as_dict(as_dict(plan).get('plan'))
     deleted = as_dict(as_dict(apply).get('deleted'))
     kinds = {}
@@ -103,7 +122,10 @@ def purge_counts(plan, apply, workspace, check_mode):
         kinds[kind] = as_dict(plan.get('counts')).get(kind, 0) if check_mode else len(deleted.get(kind) or ())
     if as_dict(workspace).get('changed'):
         kinds['workspace'] = 1
-    return sum(kinds.values()), kinds
+    total = sum(kinds.values())
+    if files is not None:
+        kinds[STORAGE_KIND] = files
+    return total, kinds
 
 
 def fleet_fact(previous, operation='export', *, export=None, plan=None, apply=None, workspace=None, check_mode=False, failure='', prefix='',

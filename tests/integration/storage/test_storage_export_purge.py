@@ -306,6 +306,9 @@ def test_the_roles_export_then_delete_the_workspace_with_the_files_of_every_run(
     storage_lines = [line for line in lines if line["kind"] == "storage_blobs"]
     ws_delete = next(n for n, line in enumerate(lines) if line["kind"] == "workspace")
     assert storage_lines and all(lines.index(line) < ws_delete for line in storage_lines)  # the files go before the workspace
+    # the fleet summary counts the files apart from the objects: the check run's would-delete, then the real run's deletes
+    row = next(r for r in json.loads((runner.dest / "fleet-summary.json").read_text(encoding="utf-8"))["workspaces"] if r["host"] == host)
+    assert row["kinds"]["storage_blobs"] == len(targets) and row["kinds"]["workspace"] == 1
     assert "Users/&lt;name&gt;/" in (bundle / "report.html").read_text(encoding="utf-8")
     assert "Users/&lt;name&gt;/ of the workspace file share" in (bundle / "report.md").read_text(encoding="utf-8")
     text = audit.read_text(encoding="utf-8") + all_text(bundle) + run.stdout + check.stdout

@@ -68,6 +68,17 @@ def test_fleet_fact_of_a_check_run_deletes_nothing_and_says_what_a_real_run_woul
                     'failures': []}
 
 
+def test_fleet_fact_of_a_purge_counts_the_storage_files_apart():
+    plan = dict(PLAN, storage={'account': 'acct', 'blobs': 4, 'snapshots': 1, 'runs': 2})
+    checked = fleet_fact({}, 'purge', plan=plan, apply={'skipped': True}, check_mode=True)
+    assert checked['would_delete'] == 3 and checked['would_delete_kinds'] == {'services': 1, 'models': 2, 'storage_blobs': 5}
+    applied = fleet_fact({}, 'purge', plan=plan, apply=dict(APPLY, storage={'deleted': 5, 'remaining': 0}), workspace={'changed': True})
+    assert applied['deleted'] == 4  # the objects of the APIs and the workspace; the files are counted apart
+    assert applied['kinds'] == {'services': 1, 'models': 2, 'workspace': 1, 'storage_blobs': 5}
+    # no storage part (purge_workspace_storage off): no storage entry at all
+    assert 'storage_blobs' not in fleet_fact({}, 'purge', plan=PLAN, apply=APPLY)['kinds']
+
+
 def test_fleet_fact_of_a_failed_purge_records_the_failure_once():
     fact = fleet_fact({}, 'purge', plan=PLAN, apply={'failed': True, 'msg': 'HTTP 500'}, failure='  ws: Delete failed: HTTP 500 ')
     assert fact['failures'] == ['ws: Delete failed: HTTP 500'] and fact['deleted'] == 0
