@@ -11,9 +11,15 @@ description:
   - Lists the Azure Machine Learning workspaces of the subscriptions in O(subscriptions) (every page of Azure Resource Manager's
     subscription-level list) and adds one host per workspace, with the variables the roles of gdpr.azureml read.
   - Host variables C(azureml_subscription_id), C(azureml_resource_group) (from the workspace's id, as written there),
-    C(azureml_workspace_name), C(azureml_location), C(azureml_workspace_id) (the Azure Resource Manager id) and C(azureml_tags);
+    C(azureml_workspace_name), C(azureml_location), C(azureml_workspace_id) (the Azure Resource Manager id), C(azureml_tags)
+    and C(azureml_workspace_kind);
     with O(set_connection_vars) also C(ansible_connection=local) and C(ansible_python_interpreter={{ ansible_playbook_python }}),
     because the modules run on the controller.
+  - C(azureml_workspace_kind) labels the workspace by the C(kind) Azure gives it, in lower case, one of V(default) (a workspace of
+    its own; also when Azure gives none, as for workspaces created before kinds existed), V(hub) (an Azure AI Foundry hub,
+    it shares connections, computes and storage with its projects), V(project) (a Foundry project, whose hub is in
+    C(azureml_hub_id)) or V(featurestore). Each project is a host of its own, exported and purged as any workspace; use
+    O(keyed_groups) with C(key=azureml_workspace_kind) to run a play on one kind only.
   - The expressions of O(compose), O(groups), O(keyed_groups) and O(hostnames) can read those variables and two more,
     C(azureml_properties) (the workspace's properties) and C(azureml_sku); values from Azure are never rendered as templates.
   - A failed request fails the whole inventory source (no partial inventory that silently misses workspaces). Ansible then warns
@@ -187,7 +193,13 @@ def tags_match(tags, wanted):
 
 def compact_workspace(item):
     """What the inventory keeps of an ARM workspace (and caches): no secrets are in it."""
-    return {key: item.get(key) for key in ('id', 'name', 'location', 'tags', 'properties', 'sku') if item.get(key) is not None}
+    return {key: item.get(key) for key in ('id', 'name', 'kind', 'location', 'tags', 'properties', 'sku') if item.get(key) is not None}
+
+
+def workspace_kind(item):
+    """The workspace's kind in lower case (``default``, ``hub``, ``project``, ``featurestore``); ``default`` when Azure gives none."""
+    value = item.get('kind')
+    return value.strip().lower() if isinstance(value, str) and value.strip() else 'default'
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -395,7 +407,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             'azureml_location': location,
             'azureml_workspace_id': item['id'],
             'azureml_tags': tags,
+            'azureml_workspace_kind': workspace_kind(item),
         })
+        hub = (item.get('properties') or {}).get('hubResourceId') if isinstance(item.get('properties'), dict) else None
+        if hub:
+            hostvars['azureml_hub_id'] = untrusted(str(hub))
         if hostvars['azureml_location'] is None:
             del hostvars['azureml_location']
         options = self.get_option('azureml_options') or {}

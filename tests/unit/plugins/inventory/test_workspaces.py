@@ -268,6 +268,7 @@ def test_every_page_of_every_subscription_becomes_hosts_with_the_interface_varia
         'azureml_location': 'westeurope',
         'azureml_workspace_id': f'/subscriptions/{SUB}/resourceGroups/RG-Mixed-Case{PROVIDER}/ws-b',
         'azureml_tags': {'costCenter': '4711'},
+        'azureml_workspace_kind': 'default',
         'ansible_connection': 'local',
         'ansible_python_interpreter': '{{ ansible_playbook_python }}',
     }
@@ -275,6 +276,18 @@ def test_every_page_of_every_subscription_becomes_hosts_with_the_interface_varia
     assert run.vars('rg-a_ws-x')['azureml_location'] == 'eastus'
     assert run.vars('rg-a_ws-x')['azureml_subscription_id'] == SUB2
     assert run.vars('rg-a_ws_c')['azureml_tags'] == {}
+
+
+def test_hub_and_project_workspaces_are_labelled_by_kind(parse, rsps):
+    hub = dict(ws('rg-a', 'hub-1'), kind='Hub')
+    project = dict(ws('rg-a', 'proj-1', hubResourceId=hub['id']), kind='Project')
+    store = dict(ws('rg-a', 'fs-1'), kind='FeatureStore')
+    rsps.add(responses.GET, sub_list(SUB), json={'value': [hub, project, store, ws('rg-a', 'classic')]})
+    run = parse(token_config(subscriptions=[SUB], keyed_groups=[{'key': 'azureml_workspace_kind', 'prefix': 'kind'}]))
+    kinds = {host: run.vars(host)['azureml_workspace_kind'] for host in run.hosts}
+    assert kinds == {'rg-a_hub-1': 'hub', 'rg-a_proj-1': 'project', 'rg-a_fs-1': 'featurestore', 'rg-a_classic': 'default'}
+    assert run.vars('rg-a_proj-1')['azureml_hub_id'] == hub['id'] and 'azureml_hub_id' not in run.vars('rg-a_hub-1')
+    assert run.group('kind_project') == ['rg-a_proj-1'] and run.group('kind_hub') == ['rg-a_hub-1']
 
 
 def test_values_from_azure_are_never_templates(parse, rsps):
