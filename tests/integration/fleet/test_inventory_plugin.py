@@ -36,6 +36,7 @@ def test_every_workspace_once_with_its_variables_and_groups_over_pages_of_two(fr
             "azureml_workspace_name": ws["name"],
             "azureml_location": ws["location"],
             "azureml_workspace_id": ws["id"],
+            "azureml_workspace_kind": "default",  # the emulator's workspaces give no kind (as those created before kinds)
             "ansible_connection": "local",
             "ansible_python_interpreter": "{{ ansible_playbook_python }}",
         }
