@@ -192,6 +192,16 @@ def test_every_role_variable_is_in_the_reference(role):
         assert name in role_specs()[role], "%s sets %s, which meta/argument_specs.yml does not declare" % (defaults, name)
 
 
+def test_the_export_role_takes_every_common_option_in_azureml_options():
+    """``azureml_options`` of a host goes to the module as is: the role's argument spec must not refuse a common option
+    (the workspace coordinates come from the host variables instead)."""
+    common = set(FRAGMENTS["gdpr.azureml.common"]) - {"subscription_id", "resource_group", "workspace_name", "location"}
+    declared = set(role_specs()["export_workspace_data"]["azureml_options"]["options"])
+    assert common <= declared, "azureml_options of export_workspace_data refuses %s" % sorted(common - declared)
+    assert all(spec.get("no_log") for name, spec in role_specs()["export_workspace_data"]["azureml_options"]["options"].items()
+               if name in ("secret", "access_token", "storage_access_token", "storage_account_key"))
+
+
 def test_every_playbook_and_its_variables_are_in_the_reference():
     text = section("## Playbooks")
     for playbook, names in playbook_variables().items():
