@@ -232,7 +232,7 @@ def test_every_link_of_the_reference_resolves():
     for target in re.findall(r"\]\(([^)\s]+)\)", text):
         if re.match(r"[a-z]+:", target):
             continue
-        page, _, anchor = target.partition("#")
+        page, anchor = (target.split("#", 1) + [""])[:2]
         path = (REFERENCE.parent / page) if page else REFERENCE
         if not path.is_file():
             broken.append(target)
