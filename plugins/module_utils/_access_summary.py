@@ -17,6 +17,8 @@ td[data-count]``, ``table#workspaces``, ``table#files``, ``table#withheld``, ``t
 ``table#redactions``, ``ul#coverage``.
 """
 
+from collections import namedtuple
+
 from ansible_collections.gdpr.azureml.plugins.module_utils._report import CSS, _e, _kv_counts, _m
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import describe_subject
 
@@ -60,6 +62,21 @@ def _namesake(name, count):
 
 def _link(workspace, kind, oid):
     return f'{workspace} / {kind} / {oid}'
+
+
+# The two sections of objects that refer to the person without being plainly theirs (HTML and Markdown alike): the
+# objects of ``model[key]`` in a table and a note, or the sentence that says there are none. (The note is HTML-safe text.)
+_ObjectSection = namedtuple('_ObjectSection', 'key title table_id note_class note md_note none')
+OBJECT_SECTIONS = (
+    _ObjectSection('not_theirs', 'Objects that name the person without being theirs', 'not-theirs', 'muted',
+                   'Someone else created these objects; they refer to the person (an image that embeds their model, '
+                   'a tag with their address, a notification sent to them). Other people\'s identifiers in them are redacted.',
+                   False, 'None: every object found was created by the person (or belongs to a run they created).'),
+    _ObjectSection('name_only', 'Matched by display name only', 'name-only', 'note',
+                   'These objects carry the person\'s display name but not their object id or address: they may '
+                   'belong to someone else with the same name.',
+                   True, 'None: every object was matched by an object id, a UPN or an e-mail address.'),
+)
 
 
 def _html_objects(table_id, objects):
@@ -128,21 +145,13 @@ def render_html(model):
             add(f'<tr><td>{_e(w["workspace"])}</td><td>{_e(w["kind"])}</td><td class="mono">{_e(w["id"])}</td><td>{_e(w["reason"])}</td></tr>')
         add('</tbody></table>')
 
-    add('<h2>Objects that name the person without being theirs</h2>')
-    if model['not_theirs']:
-        out += _html_objects('not-theirs', model['not_theirs'])
-        add('<p class="muted">Someone else created these objects; they refer to the person (an image that embeds their model, '
-            'a tag with their address, a notification sent to them). Other people\'s identifiers in them are redacted.</p>')
-    else:
-        add('<p>None: every object found was created by the person (or belongs to a run they created).</p>')
-
-    add('<h2>Matched by display name only</h2>')
-    if model['name_only']:
-        out += _html_objects('name-only', model['name_only'])
-        add('<p class="note">These objects carry the person\'s display name but not their object id or address: they may '
-            'belong to someone else with the same name.</p>')
-    else:
-        add('<p>None: every object was matched by an object id, a UPN or an e-mail address.</p>')
+    for section in OBJECT_SECTIONS:
+        add(f'<h2>{section.title}</h2>')
+        if model[section.key]:
+            out += _html_objects(section.table_id, model[section.key])
+            add(f'<p class="{section.note_class}">{section.note}</p>')
+        else:
+            add(f'<p>{section.none}</p>')
     if model['namesakes']:
         add('<ul id="namesakes">')
         for name, count in model['namesakes'].items():
@@ -199,18 +208,12 @@ def render_markdown(model):
     if model['withheld']:
         lines += ['', '**Withheld** (they hold identifiers of other people; review them by hand):', '']
         lines += [f'- {_m(_link(w["workspace"], w["kind"], w["id"]))}: {_m(w["reason"])}' for w in model['withheld']]
-    lines += ['', '## Objects that name the person without being theirs', '']
-    if model['not_theirs']:
-        lines += _md_objects(model['not_theirs'])
-    else:
-        lines.append('None: every object found was created by the person (or belongs to a run they created).')
-    lines += ['', '## Matched by display name only', '']
-    if model['name_only']:
-        lines += _md_objects(model['name_only'])
-        lines += ['', 'These objects carry the person\'s display name but not their object id or address: they may belong to '
-                      'someone else with the same name.']
-    else:
-        lines.append('None: every object was matched by an object id, a UPN or an e-mail address.')
+    for section in OBJECT_SECTIONS:
+        lines += ['', f'## {section.title}', '']
+        if model[section.key]:
+            lines += _md_objects(model[section.key]) + (['', section.note] if section.md_note else [])
+        else:
+            lines.append(section.none)
     for name, count in model['namesakes'].items():
         lines += ['', _m(_namesake(name, count))]
     red = model['redactions']

@@ -106,19 +106,11 @@ sha256:
   sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 '''
 
-from ansible_collections.gdpr.azureml.plugins.module_utils._export import list_or_get
-from ansible_collections.gdpr.azureml.plugins.module_utils._module import AzureMLModule
-
-
-def collect(module):
-    object_id = module.params['id']
-    return list_or_get(module, 'models', 'models', {'id': object_id} if object_id else None,
-                       what=f'get model {object_id!r} of workspace {module.workspace}')
+from ansible_collections.gdpr.azureml.plugins.module_utils._info import run_list_or_get
 
 
 def main():
-    module = AzureMLModule(argument_spec={'id': {'type': 'str'}, 'dest': {'type': 'path'}}, supports_check_mode=True)
-    module.run(collect)
+    run_list_or_get('models', 'id', 'id', 'model')
 
 
 if __name__ == '__main__':

@@ -85,19 +85,11 @@ sha256:
   sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 '''
 
-from ansible_collections.gdpr.azureml.plugins.module_utils._export import list_or_get
-from ansible_collections.gdpr.azureml.plugins.module_utils._module import AzureMLModule
-
-
-def collect(module):
-    task_id = module.params['task_id']
-    return list_or_get(module, 'tasks', 'tasks', {'task_id': task_id} if task_id else None,
-                       what=f'get notification task {task_id!r} of workspace {module.workspace}')
+from ansible_collections.gdpr.azureml.plugins.module_utils._info import run_list_or_get
 
 
 def main():
-    module = AzureMLModule(argument_spec={'task_id': {'type': 'str'}, 'dest': {'type': 'path'}}, supports_check_mode=True)
-    module.run(collect)
+    run_list_or_get('tasks', 'task_id', 'task_id', 'notification task')
 
 
 if __name__ == '__main__':
