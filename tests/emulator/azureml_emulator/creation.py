@@ -113,7 +113,7 @@ def create_object(store: Store, ws: Workspace, kind: str, obj: dict, user_spec: 
         containers = ws.table("model_containers")
         if containers.get(f"{ws.arm_id}/models/{name}") is None:  # a v1 model registers its v2 container
             containers.add(v2.model_container(ws, name, user=user, created=made["createdTime"], archived=False,
-                                              latest=int(made["version"])))
+                                              latest=made["version"] if isinstance(made["version"], int) else 0))
     elif kind == "assets":
         made = {**ob.asset(ws, 10_000 + n, obj.get("name") or f"asset-later-{n}", None, t), **obj}
     elif kind == "images":

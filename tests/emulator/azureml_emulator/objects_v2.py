@@ -146,7 +146,6 @@ def compute_instance(ws: Workspace, name: str, user: dict, t: float) -> dict:
             "createdOn": ob.iso(t),
             "modifiedOn": ob.iso(t + 30),
             "isAttachedCompute": False,
-            "disableLocalAuth": True,
             "properties": {
                 "vmSize": "STANDARD_DS3_V2",
                 "applicationSharingPolicy": "Personal",
