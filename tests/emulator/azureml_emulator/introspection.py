@@ -88,6 +88,8 @@ def state_of(ws: Workspace, kinds: list[str] | None = None, users: list[dict] | 
                     item["enabled"] = bool(props.get("isEnabled"))
                 if table.group_of.get(key):
                     item["parent"] = table.group_of[key]
+            elif kind == "datastores":
+                item["datastore_type"] = o.get("dataStoreType")
             elif kind == "computes":
                 assigned = ((o.get("properties") or {}).get("properties") or {}).get("personalComputeInstanceSettings")
                 if assigned:

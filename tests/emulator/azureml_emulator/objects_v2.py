@@ -127,8 +127,12 @@ def compute_v2(ws: Workspace, compute: dict, users: list[dict]) -> dict:
     """A compute with ``systemData`` (api-versions from 2020-09-01): a compute instance's creator, else the workspace's."""
     inner = (compute.get("properties") or {}).get("properties") or {}
     creator = user_by_object_id(users, (inner.get("createdBy") or {}).get("userId")) or ws.created_by
-    created = (compute.get("properties") or {}).get("createdOn", ws.creation_time)
-    return {**compute, "systemData": system_data(creator, created, (compute.get("properties") or {}).get("modifiedOn"))}
+    props = compute.get("properties") or {}
+    created = props.get("createdOn", ws.creation_time)
+    body = {**compute, "systemData": system_data(creator, created, props.get("modifiedOn"))}
+    if "agentVMSize" in inner:  # AKS: the 2019-11-01 name; later api-versions spell it agentVmSize
+        body["properties"] = {**props, "properties": {("agentVmSize" if k == "agentVMSize" else k): v for k, v in inner.items()}}
+    return body
 
 
 def compute_instance(ws: Workspace, name: str, user: dict, t: float) -> dict:
@@ -168,10 +172,11 @@ def compute_instance(ws: Workspace, name: str, user: dict, t: float) -> dict:
 def asset_container(ws: Workspace, prefix: str, path: str, name: str, *, user: dict, t: float, archived: bool,
                     latest: int) -> dict:
     props = {"description": f"{prefix} {name}", "tags": {"team": "analytics"}, "properties": {},
-             "isArchived": archived, "latestVersion": str(latest), "nextVersion": str(latest + 1),
-             "provisioningState": "Succeeded"}
-    if prefix == "data":
+             "isArchived": archived, "latestVersion": str(latest), "nextVersion": str(latest + 1)}
+    if prefix == "data":  # DataContainerProperties: dataType, no provisioningState
         props["dataType"] = "uri_folder"
+    else:
+        props["provisioningState"] = "Succeeded"
     return _resource(ws, f"{path}/{name}", name, path, props, sd=system_data(user, ob.iso(t), ob.iso(t + 1)))
 
 
@@ -181,9 +186,11 @@ def asset_version(ws: Workspace, prefix: str, path: str, name: str, version: int
     blob = (f"azureml://subscriptions/{ws.subscription_id}/resourcegroups/{ws.resource_group}/workspaces/{ws.name}"
             f"/datastores/workspaceblobstore/paths/LocalUpload/{ob.det_hex(16, ws.key, path, name, version)}/")
     props: dict = {"description": f"{name} version {version} by {user['name']}", "tags": {"owner": user["alias"]},
-                   "properties": {}, "isAnonymous": False, "isArchived": archived, "provisioningState": "Succeeded"}
+                   "properties": {}, "isAnonymous": False, "isArchived": archived}
+    if prefix != "data":  # UriFolderDataVersion has no provisioningState
+        props["provisioningState"] = "Succeeded"
     if prefix == "data":
-        props.update({"dataType": "uri_folder", "dataUri": blob + f"customers/{user['alias']}/", "stage": "Development"})
+        props.update({"dataType": "uri_folder", "dataUri": blob + f"customers/{user['alias']}/"})
     elif prefix == "environment":
         props.update({"image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest", "osType": "Linux",
                       "environmentType": "UserCreated", "autoRebuild": "OnBaseImageUpdate",
@@ -191,8 +198,7 @@ def asset_version(ws: Workspace, prefix: str, path: str, name: str, version: int
                       "stage": "Development"})
     elif prefix == "component":
         props.update({"componentSpec": {"name": name, "version": str(version), "type": "command",
-                                        "command": "python train.py", "display_name": f"{name} {version}"},
-                      "stage": "Development"})
+                                        "command": "python train.py", "display_name": f"{name} {version}"}})
     else:  # code
         props["codeUri"] = blob + "src/"
     return _resource(ws, f"{path}/{name}/versions/{version}", str(version), f"{path}/versions", props,

@@ -5,8 +5,9 @@ One store, two views: a job is the run of the same id (run history's table), a m
 only the v2 API has live in their own tables (``store.KINDS``), stored as the bodies served.
 
 - Lists: ``{value, nextLink}``; ``nextLink`` absolute with ``$skipToken`` (``$skip`` accepted too), keyset order of the
-  kind's id; ``$top`` caps the page. ``listViewType``: ``ActiveOnly`` (default), ``ArchivedOnly``, ``All`` on jobs and
-  asset containers/versions (``properties.isArchived``); schedules ``EnabledOnly`` (default), ``DisabledOnly``, ``All``.
+  kind's id; ``$top`` (or ``count``) caps the page. ``listViewType``: ``ActiveOnly`` (default), ``ArchivedOnly``, ``All``
+  on jobs and asset containers/versions (``properties.isArchived``) except codes (no such parameter); schedules
+  ``EnabledOnly`` (default), ``DisabledOnly``, ``All``.
   Jobs lists leave out the child jobs of pipelines (runs with ``parentRunId``): they are only in run history (a GET by
   name still finds them).
 - Deletes: jobs, endpoints, deployments, schedules and computes are long-running (202 + ``Location`` +
@@ -41,7 +42,7 @@ def arm_page(ctx: Ctx, table: Table, *, group: str | None = None, grouped: bool 
     """An ARM list page over a table in key order: ``{value, nextLink}`` (``$skipToken``; absent on the last page)."""
     token = ctx.q("$skipToken") or ctx.q("$skip")
     after = ctx.decode_token(token)
-    items, last = table.page_after(after, ctx.page_size(ctx.q_int("$top")), group=group, grouped=grouped,
+    items, last = table.page_after(after, ctx.page_size(ctx.q_int("$top"), ctx.q_int("count")), group=group, grouped=grouped,
                                    predicate=predicate)
     body: dict = {"value": [transform(o) for o in items] if transform else items}
     if last is not None:
@@ -183,10 +184,16 @@ def _asset(ctx: Ctx) -> tuple[str, str]:
     return ctx.route.options["prefix"], ctx.route.options["path"]
 
 
+def _asset_view(ctx: Ctx):
+    """Codes have no ``listViewType`` in the 2025-12-01 spec: their lists hold every code, archived ones too (an
+    assumption, docs/emulator.md); the other assets honour it."""
+    return None if ctx.route.options["prefix"] == "code" else archive_filter(ctx, _native_archived)
+
+
 async def list_containers(ctx: Ctx):
     ws = ctx.workspace()
     prefix, _ = _asset(ctx)
-    return ctx.json(arm_page(ctx, ws.table(f"{prefix}_containers"), predicate=archive_filter(ctx, _native_archived)))
+    return ctx.json(arm_page(ctx, ws.table(f"{prefix}_containers"), predicate=_asset_view(ctx)))
 
 
 async def get_container(ctx: Ctx):
@@ -229,7 +236,7 @@ async def list_versions(ctx: Ctx):
         return ctx.json(arm_page(ctx, ws.table("models"), transform=_model_version_body(ctx, ws),
                                  predicate=lambda m: m.get("name") == name and (view is None or view(m))))
     return ctx.json(arm_page(ctx, ws.table(f"{prefix}_versions"), group=_id(ws, path, name), grouped=True,
-                             predicate=archive_filter(ctx, _native_archived)))
+                             predicate=_asset_view(ctx)))
 
 
 async def get_version(ctx: Ctx):
