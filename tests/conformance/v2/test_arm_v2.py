@@ -251,10 +251,31 @@ def test_gets_deserialise(client, state):
     check(client.online_deployments.get(*args, endpoint, _leaf(o["online_deployments"][0]["id"])), "online_deployments.get")
     check(client.schedules.get(*args, _leaf(o["schedules"][0]["id"])), "schedules.get")
     check(client.datastores.get(*args, "workspaceblobstore"), "datastores.get")
-    instance = next(c for c in o["computes"] if c.get("assigned_user"))
-    ci = client.compute.get(*args, _leaf(instance["id"]))
-    check(ci, "compute.get")
-    assert ci.properties.properties.personal_compute_instance_settings.assigned_user.object_id == instance["assigned_user"]
+
+
+def add_compute_instances(emulator, w):
+    """Two compute instances assigned to two people (the demo has none: they would change what the v1 export expects)."""
+    for n, user in ((0, 0), (1, 2)):
+        emulator.create_object(w["id"], "computes", {"name": f"ci-{n}", "properties": {"computeType": "ComputeInstance"}},
+                               user=user)
+    return _ws(emulator.state(), w["name"])
+
+
+def test_compute_instances_deserialise_with_their_user(client, emulator, state):
+    try:
+        w = add_compute_instances(emulator, _ws(state, "ws_hr-people"))
+        args = (w["resource_group"], w["name"])
+        computes = every_page(client.compute.list(*args), "computes")
+        once([c.id for c in computes], [c["id"] for c in w["objects"]["computes"]], "computes with instances")
+        instances = [c for c in w["objects"]["computes"] if c.get("assigned_user")]
+        assert len(instances) == 2
+        for instance in instances:
+            ci = client.compute.get(*args, _leaf(instance["id"]))
+            check(ci, "compute.get")
+            assert ci.properties.compute_type == "ComputeInstance"
+            assert ci.properties.properties.personal_compute_instance_settings.assigned_user.object_id == instance["assigned_user"]
+    finally:
+        emulator.reset()
 
 
 def test_default_views_leave_archived_and_disabled_objects_out(client, state):
@@ -310,7 +331,7 @@ def test_every_begin_delete_completes_and_erases(client, emulator, state):
         client.batch_deployments.begin_delete(*args, batch, _leaf(o["batch_deployments"][0]["id"])).result()
         client.batch_endpoints.begin_delete(*args, batch).result()
         client.schedules.begin_delete(*args, _leaf(o["schedules"][0]["id"])).result()
-        instance = next(c for c in o["computes"] if c.get("assigned_user"))
+        instance = next(c for c in add_compute_instances(emulator, w)["objects"]["computes"] if c.get("assigned_user"))
         client.compute.begin_delete(*args, _leaf(instance["id"]), underlying_resource_action="Delete").result()
         after = _ws(emulator.state(), w["name"])["objects"]
         assert run["id"] not in {r["id"] for r in after["runs"]}

@@ -196,8 +196,17 @@ def test_a_v1_model_is_a_v2_model_version(emulator):
     assert [v["name"] for v in pages(emulator, f"{hr()}/models/brand-new-model/versions")[0]] == [str(made["version"])]
 
 
+def add_compute_instances(emulator, st):
+    """Two compute instances assigned to two people (the demo has none: they would change the computes the v1 export
+    expects)."""
+    for n, user in ((0, 0), (1, 2)):
+        emulator.create_object(st["id"], "computes", {"name": f"ci-{n}", "properties": {"computeType": "ComputeInstance"}},
+                               user=user)
+    return ws_state(emulator, HR)
+
+
 def test_compute_instances_name_their_user_from_api_versions_that_know_them(emulator):
-    st = ws_state(emulator, HR)
+    st = add_compute_instances(emulator, ws_state(emulator, HR))
     instances = [c for c in st["objects"]["computes"] if c.get("assigned_user")]
     assert len(instances) == 2 and len({c["assigned_user"] for c in instances}) == 2
     old = {c["id"] for c in emulator.get_json(f"{hr()}/computes?api-version=2019-11-01")["value"]}
@@ -318,7 +327,7 @@ def test_deleting_an_endpoint_takes_its_deployments(emulator):
 
 
 def test_long_running_deletes_of_deployments_schedules_and_computes(emulator):
-    o = ws_state(emulator, HR)["objects"]
+    o = add_compute_instances(emulator, ws_state(emulator, HR))["objects"]
     targets = [o["online_deployments"][0]["id"], o["batch_deployments"][0]["id"], o["schedules"][0]["id"],
                next(c["id"] for c in o["computes"] if c.get("assigned_user"))]
     for arm_id in targets:
@@ -413,7 +422,7 @@ def _example(path):
 
 
 def test_bodies_match_the_specs_examples(emulator):
-    st = ws_state(emulator, HR)
+    st = add_compute_instances(emulator, ws_state(emulator, HR))
     o = st["objects"]
     m = o["models"][0]
     instance = next(c["id"] for c in o["computes"] if c.get("assigned_user"))
@@ -457,7 +466,7 @@ def test_bodies_match_the_specs_examples(emulator):
 
 def _v1(store):
     """The v1 objects of a store: what the collection's v1 exports read."""
-    v1 = ("experiments", "runs", "metrics", "metrics_v2", "artifacts", "tasks", "datastores", "models", "assets", "images",
+    v1 = ("computes", "experiments", "runs", "metrics", "metrics_v2", "artifacts", "tasks", "datastores", "models", "assets", "images",
           "services", "pipeline_experiments")
     return {ws.name: {k: json.dumps([ws.table(k).items[x] for x in ws.table(k).sorted_keys()], sort_keys=True) for k in v1}
             for ws in store.workspaces.values()}
