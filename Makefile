@@ -15,6 +15,10 @@ AZURITE_STAMP := $(AZURITE_DIR)/node_modules/.installed
 # Microsoft's azureml-core (the conformance suite's client) pins old dependencies: a virtualenv of its own.
 CORE_VENV := $(CURDIR)/.venv-azureml-core
 CORE_STAMP := $(CORE_VENV)/.installed
+# azure-ai-ml (the v2 conformance suite's client: the ARM client generated from the 2025-12-01 spec, a private module
+# pinned exactly) in a virtualenv of its own too.
+AIML_VENV := $(CURDIR)/.venv-azure-ai-ml
+AIML_STAMP := $(AIML_VENV)/.installed
 # The repository root is the collection root; Ansible finds it through this symlink tree.
 COLLECTIONS := $(CURDIR)/build/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/gdpr/azureml
@@ -31,7 +35,7 @@ PIP_QUIET := 2>&1 | { grep -v "^WARNING: Location 'file:" || true; }
 
 help:
 	@echo "make demo   - export (and rehearse a purge of) the demo workspaces on the bundled emulator"
-	@echo "make test   - ruff, unit, emulator, conformance (azureml-core), integration, sanity, ansible-lint, molecule"
+	@echo "make test   - ruff, unit, emulator, conformance (azureml-core, azure-ai-ml), integration, sanity, ansible-lint, molecule"
 	@echo "make venv   - create .venv with every run-time, test and dev dependency"
 	@echo "make emulator - run the emulator in the foreground (demo scenario; STORAGE=azurite adds the storage accounts)"
 	@echo "make azurite - install Azurite, the storage emulator (npm ci into tools/azurite)"
@@ -63,6 +67,12 @@ $(CORE_STAMP): tests/conformance/requirements.txt
 	@$(CORE_VENV)/bin/python -m pip install -q -r tests/conformance/requirements.txt $(PIP_QUIET)
 	@touch $@
 
+$(AIML_STAMP): tests/conformance/requirements-azure-ai-ml.txt
+	@test -x $(AIML_VENV)/bin/python || $(PYTHON) -m venv $(AIML_VENV)
+	@$(AIML_VENV)/bin/python -m pip install -q --upgrade pip $(PIP_QUIET)
+	@$(AIML_VENV)/bin/python -m pip install -q -r tests/conformance/requirements-azure-ai-ml.txt $(PIP_QUIET)
+	@touch $@
+
 collection: $(COLLECTION_LINK)
 
 $(COLLECTION_LINK):
@@ -90,9 +100,11 @@ emulator-test: venv collection azurite
 
 # Microsoft's own client (azureml-core's generated REST clients, Image/Webservice) against the emulator, which runs
 # under .venv; then each emulator switch that restores an old behaviour must turn its check red (docs/emulator.md).
-conformance: venv $(CORE_STAMP)
+# Then the v2 resources with azure-ai-ml's generated ARM client (tests/conformance/v2, its own virtualenv).
+conformance: venv $(CORE_STAMP) $(AIML_STAMP)
 	@mkdir -p build/tmp
-	CONFORMANCE_EMULATOR_PYTHON=$(BIN)/python $(CORE_VENV)/bin/python -m pytest -q -W ignore::DeprecationWarning --basetemp=$(CURDIR)/build/tmp/conformance tests/conformance
+	CONFORMANCE_EMULATOR_PYTHON=$(BIN)/python $(CORE_VENV)/bin/python -m pytest -q -W ignore::DeprecationWarning --basetemp=$(CURDIR)/build/tmp/conformance --ignore=tests/conformance/v2 tests/conformance
+	CONFORMANCE_EMULATOR_PYTHON=$(BIN)/python $(AIML_VENV)/bin/python -m pytest -q -W ignore --basetemp=$(CURDIR)/build/tmp/conformance-v2 tests/conformance/v2
 
 # The report test renders report.html in Debian's headless Chromium (apt needs root, as on CI).
 chromium:
@@ -201,4 +213,4 @@ bench-storage: venv collection azurite
 	$(BIN)/python bench/storage.py
 
 clean:
-	rm -rf build tests/output .pytest_cache tools/azurite/node_modules $(CORE_VENV)
+	rm -rf build tests/output .pytest_cache tools/azurite/node_modules $(CORE_VENV) $(AIML_VENV)

@@ -74,6 +74,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[StartupOptions, RuntimeCo
     g.add_argument("--no-metrics-v2", action="store_true", help="no v2 metrics service (its routes answer 404)")
     g.add_argument("--no-contentinfo-path-form", action="store_true",
                    help="content info only with ?path= (the path-in-URL form answers 404)")
+    g.add_argument("--no-v2-list-view-type", action="store_true",
+                   help="v2 lists ignore listViewType: every list answers its default view (ActiveOnly, EnabledOnly)")
     a = p.parse_args(argv)
 
     clients = {DEMO_CLIENT_ID: DEMO_CLIENT_SECRET}
@@ -94,7 +96,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[StartupOptions, RuntimeCo
                        "soft_delete": not a.no_soft_delete, "seed": a.seed, "paging_fault": a.paging_fault or "",
                        "artifact_data_container": not a.no_artifact_data_container,
                        "experiment_view_type": not a.no_experiment_view_type, "metrics_v2": not a.no_metrics_v2,
-                       "contentinfo_path_form": not a.no_contentinfo_path_form})
+                       "contentinfo_path_form": not a.no_contentinfo_path_form,
+                       "v2_list_view_type": not a.no_v2_list_view_type})
     except ValueError as exc:
         p.error(str(exc))
     return options, config, a.log_level

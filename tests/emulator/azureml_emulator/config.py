@@ -43,6 +43,7 @@ class RuntimeConfig:
     experiment_view_type: bool = True  # archived experiments listed only when viewType asks (False: viewType ignored)
     metrics_v2: bool = True  # the v2 metrics service (False: its routes answer 404, as a service without it)
     contentinfo_path_form: bool = True  # content info with the path in the URL (False: only ?path=, the path form 404s)
+    v2_list_view_type: bool = True  # v2 lists honour listViewType (False: ignored, every list answers its default view)
     seed: int = 0  # seed of the fault/latency random generator
 
     @classmethod

@@ -8,6 +8,7 @@ the only way to add an object without a reset.
 from __future__ import annotations
 
 from . import objects as ob
+from . import objects_v2 as v2
 from .store import KINDS, PIPELINE_KINDS, Store, Workspace
 
 
@@ -54,6 +55,7 @@ def create_object(store: Store, ws: Workspace, kind: str, obj: dict, user_spec: 
         made = {**ob.experiment(ws, name, t, f"Experiment {name}"), **obj}
         ws.experiment_by_name[name] = made["experimentId"]
     elif kind == "runs":
+        archived = bool(obj.pop("isArchived", False))  # the v2 view: an archived job
         exp_name = obj.pop("experimentName", None) or obj.pop("experiment", None)
         exp = ws.experiment(exp_name) if exp_name else None
         if exp is None:
@@ -62,6 +64,11 @@ def create_object(store: Store, ws: Workspace, kind: str, obj: dict, user_spec: 
         number = 1 + sum(1 for g in table.group_of.values() if g == exp["experimentId"])
         made = {**ob.run(ws, exp, number, user=user, t=t, status="Completed", slug="created_later",
                           description="Created after the export", tags={}), **obj}
+        if made.get("parentRunId"):  # a child job of a pipeline: same root
+            made.setdefault("rootRunId", made["parentRunId"])
+            made["rootRunId"] = obj.get("rootRunId", made["parentRunId"])
+        if archived:
+            ws.archived.add(("runs", made["runId"]))
         group = exp["experimentId"]
     elif kind == "metrics":
         run = _run_for(ws, obj.get("runId"))
@@ -88,7 +95,8 @@ def create_object(store: Store, ws: Workspace, kind: str, obj: dict, user_spec: 
     elif kind == "computes":
         name = obj.get("name") or f"created-later-{n}"
         ctype = (obj.get("properties") or {}).get("computeType", "AmlCompute")
-        made = ob.compute(ws, name, ctype, t, f"{ctype} compute {name}")
+        made = (v2.compute_instance(ws, name, user, t) if ctype == "ComputeInstance"  # assigned to ``user``
+                else ob.compute(ws, name, ctype, t, f"{ctype} compute {name}"))
         made.update({k: v for k, v in obj.items() if k != "properties"})
     elif kind == "models":
         name = obj.get("name") or "created-later-model"
@@ -99,6 +107,13 @@ def create_object(store: Store, ws: Workspace, kind: str, obj: dict, user_spec: 
                 **obj}
         made["id"] = obj.get("id") or f"{name}:{version}"
         made["version"] = obj.get("version", version)
+        made.pop("isArchived", None)
+        if obj.get("isArchived"):
+            ws.archived.add(("models", made["id"]))
+        containers = ws.table("model_containers")
+        if containers.get(f"{ws.arm_id}/models/{name}") is None:  # a v1 model registers its v2 container
+            containers.add(v2.model_container(ws, name, user=user, created=made["createdTime"], archived=False,
+                                              latest=made["version"] if isinstance(made["version"], int) else 0))
     elif kind == "assets":
         made = {**ob.asset(ws, 10_000 + n, obj.get("name") or f"asset-later-{n}", None, t), **obj}
     elif kind == "images":
@@ -126,6 +141,8 @@ def create_object(store: Store, ws: Workspace, kind: str, obj: dict, user_spec: 
             made["imageId"] = obj["imageId"]
     elif kind in PIPELINE_KINDS:
         made = {**ob.pipeline_object(ws, kind, 10_000 + n, user, t), **obj}
+    elif kind in V2_BUILDERS:
+        made, group = V2_BUILDERS[kind](ws, obj, user, t, n)
     else:  # pragma: no cover - KINDS and the branches above agree
         raise ValueError(kind)
     table.add(made, group=group)
@@ -144,3 +161,53 @@ def _run_of_container(ws: Workspace, container: str | None) -> str | None:
 
 def _experiment_of_run(ws: Workspace, run: dict) -> str | None:
     return ws.table("runs").group_of.get(run["runId"])
+
+
+def _v2_asset(prefix: str, path: str, versions: bool):
+    def make(ws: Workspace, obj: dict, user: dict, t: float, n: int) -> tuple[dict, str | None]:
+        archived = bool(obj.get("isArchived"))
+        if not versions:
+            return v2.asset_container(ws, prefix, path, obj.get("name") or f"{prefix}-later-{n}", user=user, t=t,
+                                      archived=archived, latest=int(obj.get("latestVersion", 1))), None
+        container = obj.get("container") or ""
+        parent = ws.table(f"{prefix}_containers").get(f"{ws.arm_id}/{path}/{container}")
+        if parent is None:
+            raise ValueError(f"no {prefix} container {container!r} in {ws.name} (give 'container')")
+        version = int(obj.get("version", 1))
+        return v2.asset_version(ws, prefix, path, container, version, user=user, t=t, archived=archived), parent["id"]
+    return make
+
+
+def _v2_deployment(kind: str):
+    def make(ws: Workspace, obj: dict, user: dict, t: float, n: int) -> tuple[dict, str | None]:
+        endpoint = ws.table(f"{kind}_endpoints").get(f"{ws.arm_id}/{kind}Endpoints/{obj.get('endpoint', '')}")
+        if endpoint is None:
+            raise ValueError(f"no {kind} endpoint {obj.get('endpoint')!r} in {ws.name} (give 'endpoint')")
+        build = v2.online_deployment if kind == "online" else v2.batch_deployment
+        return build(ws, endpoint["name"], obj.get("name") or f"dep{n}", user=user, t=t, model_id=obj.get("model")), endpoint["id"]
+    return make
+
+
+def _v2_connection(ws: Workspace, obj: dict, user: dict, t: float, n: int) -> tuple[dict, str | None]:
+    body, creds = v2.connection(ws, obj.get("name") or f"conn-later-{n}", int(obj.get("index", n)), user=user, t=t)
+    ws.connection_secrets[body["id"]] = creds
+    return body, None
+
+
+V2_BUILDERS = {
+    **{f"{p}_containers": _v2_asset(p, path, False) for p, path in v2.ASSET_KINDS[1:]},
+    **{f"{p}_versions": _v2_asset(p, path, True) for p, path in v2.ASSET_KINDS[1:]},
+    "model_containers": lambda ws, obj, user, t, n: (v2.model_container(ws, obj.get("name") or f"model-later-{n}", user=user,
+                                                                       created=ob.iso(t), archived=bool(obj.get("isArchived")),
+                                                                       latest=0), None),
+    "online_endpoints": lambda ws, obj, user, t, n: (v2.online_endpoint(ws, obj.get("name") or f"online-later-{n}", user=user,
+                                                                       t=t, deployments=[]), None),
+    "batch_endpoints": lambda ws, obj, user, t, n: (v2.batch_endpoint(ws, obj.get("name") or f"batch-later-{n}", user=user,
+                                                                     t=t, default_deployment=None), None),
+    "online_deployments": _v2_deployment("online"),
+    "batch_deployments": _v2_deployment("batch"),
+    "schedules": lambda ws, obj, user, t, n: (v2.schedule(ws, obj.get("name") or f"schedule-later-{n}", user=user, t=t,
+                                                          enabled=bool(obj.get("isEnabled", True)),
+                                                          experiment=obj.get("experimentName", "created-later")), None),
+    "connections": _v2_connection,
+}

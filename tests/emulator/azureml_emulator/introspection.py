@@ -39,7 +39,7 @@ async def _body(request: web.Request) -> dict:
     return data
 
 
-def state_of(ws: Workspace, kinds: list[str] | None = None) -> dict:
+def state_of(ws: Workspace, kinds: list[str] | None = None, users: list[dict] | None = None) -> dict:
     runs = ws.table("runs")
     exp_names = {e["experimentId"]: e["name"] for e in ws.table("experiments").items.values()}
     run_of_container = {ob.data_container(r): r["runId"] for r in runs.items.values()}
@@ -60,6 +60,9 @@ def state_of(ws: Workspace, kinds: list[str] | None = None) -> dict:
                 item["created_by"] = ob.state_identity(o.get("createdBy"))
                 item["experiment"] = exp_names.get(o.get("experimentId"))
                 item["container"] = ob.data_container(o)
+                # the v2 view: the job of the same name
+                item["job_archived"] = ("runs", key) in ws.archived
+                item["parent_run_id"] = o.get("parentRunId")
             elif kind == "metrics":
                 item["created_by"] = run_creator(o.get("runId"))
                 item["run_id"] = o.get("runId")
@@ -77,8 +80,23 @@ def state_of(ws: Workspace, kinds: list[str] | None = None) -> dict:
                 item["value_ids"] = [v["metricId"] for v in o.get("values", [])]
             elif kind in ("models", "images", "services", "tasks") or kind.startswith("pipeline_"):
                 item["created_by"] = ob.state_identity(o.get("createdBy"))
+            elif kind in V2_KINDS:
+                item["created_by"] = _v2_creator(o, users or [])
+                props = o.get("properties") or {}
+                item["archived"] = bool(props.get("isArchived"))
+                if kind == "schedules":
+                    item["enabled"] = bool(props.get("isEnabled"))
+                if table.group_of.get(key):
+                    item["parent"] = table.group_of[key]
+            elif kind == "datastores":
+                item["datastore_type"] = o.get("dataStoreType")
+            elif kind == "computes":
+                assigned = ((o.get("properties") or {}).get("properties") or {}).get("personalComputeInstanceSettings")
+                if assigned:
+                    item["assigned_user"] = assigned["assignedUser"]["objectId"]
             if kind == "models":
                 item["run_id"] = o.get("runId")
+                item["version_archived"] = ("models", key) in ws.archived
             elif kind == "images":
                 item["model_ids"] = list(o.get("modelIds", []))
             elif kind == "services":
@@ -96,6 +114,16 @@ def state_of(ws: Workspace, kinds: list[str] | None = None) -> dict:
         "name": ws.name, "location": ws.location, "workspace_id": ws.workspace_id, "status": ws.status,
         "provisioning_state": ws.provisioning_state, "deleted_at": ws.deleted_at, "objects": objects,
     }
+
+
+V2_KINDS = set(list(KINDS)[list(KINDS).index("model_containers"):])
+
+
+def _v2_creator(obj: dict, users: list[dict]) -> dict | None:
+    """The user behind a v2 object's ``systemData.createdBy`` (a display name, or an application's id)."""
+    who = (obj.get("systemData") or {}).get("createdBy")
+    user = next((u for u in users if who in (u["name"], u.get("app_id"))), None)
+    return ob.state_identity(ob.created_by(user)) if user else None
 
 
 def add_routes(app: web.Application, emu: Emulator) -> None:
@@ -135,11 +163,12 @@ def add_routes(app: web.Application, emu: Emulator) -> None:
         out = []
         for ws in sorted(emu.store.workspaces.values(), key=lambda w: w.arm_id.lower()):
             if not wanted or ws.arm_id.lower() == wanted.lower() or ws.name.lower() == wanted.lower():
-                item = state_of(ws, kinds)
+                item = state_of(ws, kinds, emu.store.users)
                 if emu.azurite is not None and ws.key in emu.storage_state:
                     item["storage"] = st.state_of(emu.storage_state[ws.key], emu.azurite.url)
                 out.append(item)
-        body = {"scenario": emu.scenario, "seed": emu.store.seed, "tenant": emu.store.tenant, "workspaces": out}
+        body = {"scenario": emu.scenario, "seed": emu.store.seed, "tenant": emu.store.tenant, "workspaces": out,
+                "registries": sorted((r["id"] for regs in emu.store.registries.values() for r in regs.values()), key=str.lower)}
         if emu.azurite is not None:
             body["storage"] = {"service": "azurite", "url": emu.azurite.url, "accounts": sorted(emu.azurite.accounts)}
         return _json(body)
@@ -152,6 +181,8 @@ def add_routes(app: web.Application, emu: Emulator) -> None:
                 found.update(ob.datastore_secrets(ds))
             for svc in ws.table("services").items.values():
                 found.update(ob.service_secrets(svc))
+            for creds in ws.connection_secrets.values():  # the v2 connections' canaries (only listsecrets shows them)
+                found.update(v for k, v in creds.items() if k != "username")
             if emu.azurite is not None:
                 found.add(emu.azurite.accounts.get(ws.storage_account_name, ""))
             by_ws[ws.arm_id] = sorted(found - {""})

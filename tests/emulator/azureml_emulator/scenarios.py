@@ -24,6 +24,7 @@ import re
 from pathlib import Path
 
 from . import objects as ob
+from . import objects_v2 as v2
 from .config import DEMO_TENANT
 from .store import PIPELINE_KINDS, Store, Workspace
 
@@ -31,13 +32,23 @@ DEMO_SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
 
 COUNT_KEYS = ("experiments", "runs_per_experiment", "metrics_per_run", "artifacts_per_run", "tasks", "datastores",
               "computes", "models", "assets", "images", "services", "pipeline_objects", "archived_experiments",
-              "metrics_v2_per_run", "metric_v2_values")
+              "metrics_v2_per_run", "metric_v2_values",
+              # v2 (ARM 2025-12-01) objects, seeded after the v1 ones with a random generator of their own (the v1 objects
+              # of a scenario do not change when these do); docs/emulator.md "Data: scenarios"
+              "archived_jobs", "pipeline_jobs", "pipeline_children", "archived_model_versions", "asset_containers",
+              "versions_per_container", "online_endpoints", "batch_endpoints", "deployments_per_endpoint", "schedules",
+              "connections", "compute_instances")
 
 # archived_experiments: how many of the experiments (the last ones) are archived; metrics_v2_per_run: metrics of the v2
 # metrics service per run; metric_v2_values: at most this many values per v2 metric (1 to it, varying per metric)
 DEMO_COUNTS = {"experiments": 3, "runs_per_experiment": 3, "metrics_per_run": 2, "artifacts_per_run": 3, "tasks": 3,
                "datastores": 7, "computes": 3, "models": 6, "assets": 3, "images": 3, "services": 2,
-               "pipeline_objects": 2, "archived_experiments": 1, "metrics_v2_per_run": 2, "metric_v2_values": 5}
+               "pipeline_objects": 2, "archived_experiments": 1, "metrics_v2_per_run": 2, "metric_v2_values": 5,
+               # v2: none of these adds to a v1 list (jobs are the runs above, model versions the models above) except
+               # pipeline_jobs (runs: a parent and pipeline_children child runs each) and compute_instances (computes)
+               "archived_jobs": 1, "pipeline_jobs": 0, "pipeline_children": 2, "archived_model_versions": 1,
+               "asset_containers": 2, "versions_per_container": 2, "online_endpoints": 1, "batch_endpoints": 1,
+               "deployments_per_endpoint": 2, "schedules": 2, "connections": 2, "compute_instances": 0}
 ZERO_COUNTS = dict.fromkeys(COUNT_KEYS, 0)
 
 DEFAULT_USERS = [
@@ -81,7 +92,8 @@ def builtin(name: str) -> dict:
                     {"name": "ws_hr-people", "location": "northeurope"},
                     {"name": "ws-empty-sandbox", "location": "westeurope", "counts": ZERO_COUNTS},
                 ]},
-                {"name": "rg-ml-research", "workspaces": [
+                {"name": "rg-ml-research", "registries": [{"name": "contoso-shared-registry", "location": "westeurope"}],
+                 "workspaces": [
                     {"name": "mlresearch01", "location": "eastus", "hostile": True},
                     {"name": "Research-Vision-WS", "location": "swedencentral",
                      "counts": {"experiments": 2, "models": 3, "images": 1, "services": 1}},
@@ -106,7 +118,11 @@ def builtin(name: str) -> dict:
                         "experiments": 50, "runs_per_experiment": 100, "metrics_per_run": 1, "artifacts_per_run": 2,
                         "tasks": 200, "datastores": 7, "computes": 4, "models": 2000, "assets": 500, "images": 200,
                         "services": 100, "pipeline_objects": 20, "archived_experiments": 5, "metrics_v2_per_run": 1,
-                        "metric_v2_values": 3}},
+                        "metric_v2_values": 3,
+                        # v2: the 5000 runs are 5000 jobs; 4 asset kinds x 20 containers x 50 versions = 4000 versions
+                        "archived_jobs": 250, "archived_model_versions": 100, "asset_containers": 20,
+                        "versions_per_container": 50, "online_endpoints": 10, "batch_endpoints": 10,
+                        "deployments_per_endpoint": 3, "schedules": 40, "connections": 20, "compute_instances": 0}},
                 ]},
                 {"name": "rg-gdpr-demo", "workspaces": [{"name": "ws-small", "location": "westeurope"}]},
             ]}],
@@ -145,6 +161,10 @@ def build(config: dict, seed: int | None = None, tenant: str = DEMO_TENANT) -> S
         sub_id = str(sub["id"])
         for rg in sub.get("resource_groups") or []:
             store.add_resource_group(sub_id, rg["name"])
+            for i, reg in enumerate(rg.get("registries") or []):
+                store.registries.setdefault(f"{sub_id.lower()}/{rg['name'].lower()}", {})[reg["name"]] = v2.registry(
+                    sub_id, rg["name"], reg["name"], reg.get("location") or "westeurope", user=store.users[i % len(store.users)],
+                    t=float(i))
             for wsc in rg.get("workspaces") or []:
                 name = wsc["name"]
                 if not ARM_NAME.match(name):
@@ -172,6 +192,7 @@ def build(config: dict, seed: int | None = None, tenant: str = DEMO_TENANT) -> S
                 )
                 store.add_workspace(ws)
                 populate(store, ws, counts, hostile=hostile, rng=rng, seed=seed)
+                populate_v2(store, ws, counts, rng=random.Random(f"{seed}/v2/{sub_id}/{rg['name']}/{name}"))
                 ws_index += 1
     return store
 
@@ -324,3 +345,94 @@ def populate(store: Store, ws: Workspace, counts: dict, *, hostile: bool, rng: r
         for k in range(counts["pipeline_objects"]):
             t += 1
             ws.table(kind).add(ob.pipeline_object(ws, kind, k, pick_user(), t))
+
+
+def populate_v2(store: Store, ws: Workspace, counts: dict, *, rng: random.Random) -> None:
+    """The v2 objects of one workspace. Jobs and model versions are the runs and models ``populate`` made (the last
+    ``archived_jobs`` runs and the first ``archived_model_versions`` models are archived); the rest has tables of its
+    own. Creators alternate among the scenario users (every kind has at least two when it has two objects)."""
+    users = store.users
+    t = 200_000.0  # minutes after the base time: later than the v1 objects
+    start = rng.randrange(len(users))
+
+    def user_for(k: int) -> dict:
+        return users[(start + k) % len(users)]
+
+    runs = ws.table("runs")
+    top = [runs.items[k] for k in sorted(runs.items, key=lambda k: runs.items[k]["createdUtc"])]
+    for run_obj in top[len(top) - counts["archived_jobs"]:] if counts["archived_jobs"] else []:
+        ws.archived.add(("runs", run_obj["runId"]))
+    exps = [e for e in ws.table("experiments").items.values() if not ob.is_archived(e)]
+    for k in range(counts["pipeline_jobs"] if exps else 0):
+        t += 5
+        exp = exps[k % len(exps)]
+        parent = ob.run(ws, exp, 1000 + k, user=user_for(k), t=t, status="Completed", slug="pipeline",
+                        description=f"Pipeline job {k}", tags={})
+        parent.update(runType="azureml.PipelineRun", name=f"pipeline {k}")
+        runs.add(parent, group=exp["experimentId"])
+        for c in range(counts["pipeline_children"]):
+            child = ob.run(ws, exp, 2000 + k * 100 + c, user=user_for(k), t=t + c + 1, status="Completed",
+                           slug=f"step{c}", description=f"Step {c} of pipeline job {k}", tags={})
+            child.update(runType="azureml.StepRun", parentRunId=parent["runId"], rootRunId=parent["runId"],
+                         name=f"step {c}")
+            runs.add(child, group=exp["experimentId"])
+
+    models = ws.table("models")
+    by_name: dict[str, list[dict]] = {}
+    for key in models.sorted_keys():
+        by_name.setdefault(models.items[key]["name"], []).append(models.items[key])
+    for key in models.sorted_keys()[:counts["archived_model_versions"]]:
+        ws.archived.add(("models", key))
+    for name, versions in by_name.items():
+        first = min(versions, key=lambda m: m["createdTime"])
+        user = v2.user_by_object_id(users, (first.get("createdBy") or {}).get("userObjectId")) or users[0]
+        ws.table("model_containers").add(v2.model_container(ws, name, user=user, created=first["createdTime"],
+                                                            archived=False, latest=max(m["version"] for m in versions)))
+
+    n_cont, n_ver = counts["asset_containers"], counts["versions_per_container"]
+    for prefix, path in v2.ASSET_KINDS[1:]:  # models: above
+        for c in range(n_cont):
+            t += 1
+            name = f"{prefix}-{['customers', 'churn', 'invoices', 'faces', 'hr'][c % 5]}-{c}"
+            container = v2.asset_container(ws, prefix, path, name, user=user_for(c), t=t, archived=n_cont > 1 and c == n_cont - 1,
+                                           latest=n_ver)
+            ws.table(f"{prefix}_containers").add(container)
+            for version in range(1, n_ver + 1):
+                t += 0.5
+                ws.table(f"{prefix}_versions").add(
+                    v2.asset_version(ws, prefix, path, name, version, user=user_for(c + version), t=t,
+                                     archived=n_ver > 1 and version == 1), group=container["id"])
+
+    model_ids = [f"{ws.arm_id}/models/{m['name']}/versions/{m['version']}" for m in models.items.values()]
+    for kind, builder in (("online", v2.online_endpoint), ("batch", v2.batch_endpoint)):
+        for e in range(counts[f"{kind}_endpoints"]):
+            t += 3
+            name = f"{kind}-{['churn', 'scoring', 'faces'][e % 3]}-{e}"
+            deployments = [f"{['blue', 'green', 'red'][d % 3]}{'' if d < 3 else d}" for d in range(counts["deployments_per_endpoint"])]
+            if kind == "online":
+                endpoint = builder(ws, name, user=user_for(e), t=t, deployments=deployments)
+            else:
+                endpoint = builder(ws, name, user=user_for(e), t=t, default_deployment=deployments[0] if deployments else None)
+            ws.table(f"{kind}_endpoints").add(endpoint)
+            make = v2.online_deployment if kind == "online" else v2.batch_deployment
+            for d, dname in enumerate(deployments):
+                model_id = model_ids[(e + d) % len(model_ids)] if model_ids else None
+                ws.table(f"{kind}_deployments").add(make(ws, name, dname, user=user_for(e + d + 1), t=t + d, model_id=model_id),
+                                                    group=endpoint["id"])
+
+    exp_names = [e["name"] for e in exps] or ["scheduled"]
+    for k in range(counts["schedules"]):
+        t += 1
+        ws.table("schedules").add(v2.schedule(ws, f"nightly-{k}", user=user_for(k), t=t, enabled=k % 2 == 0,
+                                              experiment=exp_names[k % len(exp_names)]))
+    for k in range(counts["connections"]):
+        t += 1
+        body, creds = v2.connection(ws, f"conn-{v2.CONNECTION_TYPES[k % len(v2.CONNECTION_TYPES)][0].lower()}-{k}", k,
+                                    user=user_for(k), t=t)
+        ws.table("connections").add(body)
+        ws.connection_secrets[body["id"]] = creds
+    people = [u for u in users if u["type"] != "service_principal"] or users
+    for k in range(counts["compute_instances"]):
+        t += 1
+        user = people[(start + k) % len(people)]
+        ws.table("computes").add(v2.compute_instance(ws, f"ci-{user['alias'].replace('.', '-')[:16]}-{k}", user, t))

@@ -35,6 +35,25 @@ KINDS: dict[str, tuple[str, str]] = {
     "pipeline_modules": ("id", "name"),
     "pipeline_templates": ("id", "name"),
     "pipeline_datasources": ("id", "name"),
+    # The v2 (ARM, 2025-12-01) kinds that exist only there (families/v2.py). Jobs, model versions, v2 datastores and
+    # computes are views of the run history, model management, datastore and compute tables above: one store, two views.
+    # Keyed by ARM id; versions are grouped by their container's id, deployments by their endpoint's id. The objects are
+    # stored as the ARM bodies the API serves (a connection's credentials in ``Workspace.connection_secrets``).
+    "model_containers": ("id", "name"),
+    "data_containers": ("id", "name"),
+    "data_versions": ("id", "name"),
+    "environment_containers": ("id", "name"),
+    "environment_versions": ("id", "name"),
+    "component_containers": ("id", "name"),
+    "component_versions": ("id", "name"),
+    "code_containers": ("id", "name"),
+    "code_versions": ("id", "name"),
+    "online_endpoints": ("id", "name"),
+    "online_deployments": ("id", "name"),
+    "batch_endpoints": ("id", "name"),
+    "batch_deployments": ("id", "name"),
+    "schedules": ("id", "name"),
+    "connections": ("id", "name"),
 }
 PIPELINE_KINDS = ("pipeline_experiments", "pipeline_graphs", "pipeline_modules", "pipeline_templates", "pipeline_datasources")
 
@@ -140,6 +159,11 @@ class Workspace:
     experiment_by_name: dict[str, str] = field(default_factory=dict)
     # next version number per model/image name (MMS assigns versions)
     versions: dict[str, int] = field(default_factory=dict)
+    # v2 view of objects stored in v1 tables: (kind, key) archived through the v2 API (``properties.isArchived``) -
+    # jobs ("runs", runId) and model versions ("models", "name:version"); the v1 bodies do not change
+    archived: set[tuple[str, str]] = field(default_factory=set)
+    # connection ARM id -> its ``credentials`` (served only by POST .../connections/{name}/listsecrets)
+    connection_secrets: dict[str, dict] = field(default_factory=dict)
 
     def __post_init__(self):
         if not self.tables:
@@ -177,11 +201,11 @@ class Operation:
     """A long-running operation: a workspace delete (ARM) or a service delete (model management)."""
 
     id: str
-    kind: str  # workspace_delete | service_delete
+    kind: str  # workspace_delete | service_delete | v2_delete
     workspace_key: str
     location: str
     subscription_id: str
-    target: str = ""  # service id for service_delete
+    target: str = ""  # service id for service_delete; "<kind>|<key>" for v2_delete
     purge: bool = False
     needed_polls: int = 2
     max_seconds: float = 0.0
@@ -214,6 +238,8 @@ class Store:
         # key of the fake blob storage's SAS signatures (derived from the seed: deterministic URLs)
         self.blob_key = hashlib.sha256(f"emulator-blob-key-{seed}".encode()).digest()
         self.serial = 0  # counter for objects created at run time
+        # registries (v2, resource-group level, read-only): "<subscription>/<resource group>" (lower) -> name -> ARM body
+        self.registries: dict[str, dict[str, dict]] = {}
 
     # -- subscriptions / resource groups / workspaces -------------------------------------
     def add_resource_group(self, subscription_id: str, name: str) -> None:
@@ -276,9 +302,45 @@ class Store:
                 ws.deleted_at = op.ended
         elif op.kind == "service_delete" and ws is not None:
             ws.table("services").remove(op.target)
+        elif op.kind == "v2_delete" and ws is not None:
+            kind, _, key = op.target.partition("|")
+            delete_v2(ws, kind, key)
 
     def pending_operation(self, kind: str, workspace_key: str, target: str = "") -> Operation | None:
         for op in self.operations.values():
             if not op.done and op.kind == kind and op.workspace_key == workspace_key and op.target == target:
                 return op
         return None
+
+
+def delete_v2(ws: Workspace, kind: str, key: str) -> None:
+    """Carry out the delete of a v2 object (at once for synchronous deletes, when its operation finishes otherwise).
+
+    A job is its run: the run, its metrics (v1 and v2) and its artifacts leave run history. The runs of a pipeline job's
+    child jobs (``parentRunId``) stay: docs/emulator.md says why (unknown, so the conservative choice). An endpoint takes
+    its deployments. A model version is the v1 model ``name:version``.
+    """
+    if kind == "jobs":
+        run = ws.table("runs").remove(key)
+        if run is None:
+            return
+        ws.archived.discard(("runs", key))
+        container = run.get("dataContainerId") or key
+        for table_kind in ("metrics", "metrics_v2", "artifacts"):
+            table = ws.table(table_kind)
+            for k in [k for k, o in table.items.items()
+                      if o.get("runId") == key or (table_kind == "artifacts" and o.get("container") in (container, key))]:
+                table.remove(k)
+    elif kind == "model_versions":
+        ws.table("models").remove(key)
+        ws.archived.discard(("models", key))
+    elif kind in ("online_endpoints", "batch_endpoints"):
+        ws.table(kind).remove(key)
+        deployments = ws.table(kind.replace("endpoints", "deployments"))
+        for k in [k for k, g in deployments.group_of.items() if g == key]:
+            deployments.remove(k)
+    elif kind == "connections":
+        ws.table(kind).remove(key)
+        ws.connection_secrets.pop(key, None)
+    else:  # computes and datastores (keyed by name), the other v2 kinds (by ARM id)
+        ws.table(kind).remove(key)

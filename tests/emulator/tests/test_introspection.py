@@ -70,7 +70,7 @@ def test_state_ids_match_the_listings(emulator):
         ws = ws_path(w["subscription_id"], w["resource_group"], w["name"])
         assert emulator.get_json(f"{ws}?{API}")["id"] == w["id"]
         o = w["objects"]
-        checks = [("computes", f"{ws}/computes?{API}", "arm", "id"),
+        checks = [("computes", f"{ws}/computes?api-version=2025-12-01", "arm", "id"),  # compute instances too
                   ("experiments", f"/history/v1.0{ws}/experiments?viewType=All", "continuation", "experimentId"),
                   ("tasks", f"/notification/v1.0{ws}/tasks", "continuation", "id"),
                   ("datastores", f"/datastore/v1.0{ws}/datastores", "continuation", "name")]

@@ -12,6 +12,7 @@ ROW = re.compile(r"^\| `(?P<path>[^`]+)` \| `(?P<sha>[0-9a-f]{40})` \| (?P<size>
 ABBREVIATIONS = {
     "RM/": "resource-manager/Microsoft.MachineLearningServices/stable/2019-11-01/",
     "DP/": "data-plane/Microsoft.MachineLearningServices/preview/2019-09-30/",
+    "V2/": "resource-manager/Microsoft.MachineLearningServices/stable/2025-12-01/examples/",
 }
 
 
@@ -33,7 +34,7 @@ def listed():
 
 def test_every_copied_spec_file_is_byte_identical_to_upstream():
     rows = listed()
-    assert len(rows) == 12
+    assert len(rows) == 20
     for path, (sha, size) in rows.items():
         data = (sv.SPECS_ROOT / path).read_bytes()
         assert (blob_sha(data), len(data)) == (sha, size), path

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ..routing import Route
-from . import arm, artifact, datastore, discovery, history, metric, mms, notification, pipelines
+from . import arm, artifact, datastore, discovery, history, metric, mms, notification, pipelines, v2
 
 
 def all_routes() -> list[Route]:
     routes: list[Route] = []
-    for module in (arm, mms, history, metric, artifact, notification, datastore, pipelines, discovery):
+    for module in (arm, mms, history, metric, artifact, notification, datastore, pipelines, v2, discovery):
         routes.extend(module.ROUTES)
     return routes

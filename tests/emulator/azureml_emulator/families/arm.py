@@ -10,6 +10,7 @@ import bisect
 import uuid
 
 from .. import objects as ob
+from .. import objects_v2 as v2
 from ..context import Ctx
 from ..errors import ApiError
 from ..routing import WS, Route
@@ -139,20 +140,37 @@ async def operation_result(ctx: Ctx):
 async def list_computes(ctx: Ctx):
     ws = ctx.workspace()
     table = ws.table("computes")
-    keyed = [(k, table.items[k]) for k in table.sorted_keys()]
-    return ctx.json(_page(ctx, keyed, lambda c: c))
+    keyed = [(k, table.items[k]) for k in table.sorted_keys() if _served(ctx, table.items[k])]
+    return ctx.json(_page(ctx, keyed, _compute_body(ctx, ws)))
+
+
+# computeType ComputeInstance exists from this api-version on; an older one cannot represent it (an assumption:
+# docs/emulator.md) and lists leave compute instances out, a GET answers 404
+COMPUTE_INSTANCE_API_VERSION = "2020-01-01"
+
+
+def _served(ctx: Ctx, compute: dict) -> bool:
+    return (compute["properties"].get("computeType") != "ComputeInstance"
+            or (ctx.q("api-version") or "")[:10] >= COMPUTE_INSTANCE_API_VERSION)
+
+
+def _compute_body(ctx: Ctx, ws):
+    """Computes as stored (2019-11-01); with ``systemData`` for api-versions that have it (from 2020-09-01)."""
+    if (ctx.q("api-version") or "") >= "2020-09-01":
+        return lambda c: v2.compute_v2(ws, c, ctx.store.users)
+    return lambda c: c
 
 
 async def get_compute(ctx: Ctx):
     ws = ctx.workspace()
     name = ctx.params["compute_name"]
     obj = ws.table("computes").get(name)
-    if obj is None:
+    if obj is None or not _served(ctx, obj):
         raise ApiError(404, "ResourceNotFound",
                        f"The Resource 'Microsoft.MachineLearningServices/workspaces/{ws.name}/computes/{name}' under "
                        f"resource group '{ws.resource_group}' was not found. For more details please go to "
                        "https://aka.ms/ARMResourceNotFoundFix")
-    return ctx.json(obj)
+    return ctx.json(_compute_body(ctx, ws)(obj))
 
 
 WORKSPACES = "/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.MachineLearningServices/workspaces"
