@@ -21,7 +21,7 @@ HOSTILE = ['../../.ssh/authorized_keys', 'outputs/../../x', '/etc/passwd', 'logs
 # -- safe names -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('name,expected', [
-    ('..', '%2E%2E'), ('.', '%2E'), ('', '%2F'), ('a/b', 'a%2Fb'), ('a\\b', 'a%5Cb'), ('nul\x00', 'nul%00'),
+    ('..', '%2E%2E'), ('.', '%2E'), ('', '%empty'), ('/', '%2F'), ('a/b', 'a%2Fb'), ('a\\b', 'a%5Cb'), ('nul\x00', 'nul%00'),
     ('100%', '100%25'), ('  x', '%20%20x'), ('x. ', 'x%2E%20'), ('Försäljning ✓', 'Försäljning ✓'), ('.hidden', '.hidden'),
     ('C:', 'C%3A'),
 ])
