@@ -1,7 +1,7 @@
 """Polling of service delete operations without Retry-After: soon first, then backing off (issue 8)."""
 from types import SimpleNamespace
 
-from ansible_collections.gdpr.azureml.plugins.module_utils import _purge
+from ansible_collections.gdpr.azureml.plugins.module_utils import _purge_delete
 
 
 class FakeClient:
@@ -42,12 +42,12 @@ def _op():
 def test_without_retry_after_polls_soon_then_backs_off_to_the_interval():
     client = FakeClient(polls=6)
     op = _op()
-    _purge.wait_operations(client, [op], 1800, 5)
+    _purge_delete.wait_operations(client, [op], 1800, 5)
     assert client.polled_at == [1, 3, 7, 12, 17, 22]  # 1, 2, 4, then 5 s apart
     assert op['entry']['outcome'] == 'deleted'
 
 
 def test_a_retry_after_sets_the_pace():
     client = FakeClient(polls=3, retry_after=2)
-    _purge.wait_operations(client, [_op()], 1800, 5)
+    _purge_delete.wait_operations(client, [_op()], 1800, 5)
     assert client.polled_at == [2, 4, 6]
