@@ -17,7 +17,6 @@ after kind.
 import uuid
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._audit import audit_log, audit_record
-from ansible_collections.gdpr.azureml.plugins.module_utils._client import LRO_FAILED, LRO_SUCCEEDED, AzureMLError, LroTimeoutError, request_id_of
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import MODEL_MANAGEMENT
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KINDS
 from ansible_collections.gdpr.azureml.plugins.module_utils._purge import (
@@ -142,7 +141,7 @@ def delete_objects(module, kind_name, ids, existed, audit):
     counted as ``deleted`` (the first attempt deleted it). Before each DELETE a ``pending`` line with its
     ``client_request_id`` is on disk (an audit log that cannot be written stops here, before the DELETE:
     ``_audit.AuditError``); every result goes to ``audit`` once final, with the same ``client_request_id``.
-    The accepted (202) deletes are waited for together (:func:`wait_operations`), so that a slow
+    The accepted (202) deletes are waited for together (``Client.wait_operations``), so that a slow
     operation never holds one of the ``concurrency`` request slots while it sleeps.
     """
     kind, client, ws = KINDS[kind_name], module.client, module.workspace
@@ -163,7 +162,7 @@ def delete_objects(module, kind_name, ids, existed, audit):
             if res.outcome == 'absent' and (res.attempts or 1) > 1 and obj_id in existed:
                 entry['outcome'] = 'deleted'
             if res.outcome == 'deleted' and res.status in (201, 202):
-                return entry, {'entry': entry, 'response': res.response, 'what': what}
+                return entry, (res.response, what)
         except Exception as exc:  # one object's surprise must not hide the others' results
             entry = {'id': obj_id, 'status': None, 'request_id': None, 'outcome': 'failed', 'error': f'{what}: {type(exc).__name__}: {exc}',
                      'client_request_id': cid}
@@ -171,106 +170,14 @@ def delete_objects(module, kind_name, ids, existed, audit):
         return entry, None
 
     done = client.map_concurrent(one, ids)
-    accepted = [op for dummy, op in done if op is not None]
+    accepted = [(entry, op) for entry, op in done if op is not None]
     if accepted:
-        wait_operations(client, accepted, module.params.get('wait_timeout') or SERVICE_WAIT_TIMEOUT, SERVICE_POLL_INTERVAL,
-                        family=MODEL_MANAGEMENT)
-        for op in accepted:
-            record(op['entry'])
+        outcomes = client.wait_operations([op for dummy, op in accepted], family=MODEL_MANAGEMENT, poll_interval=SERVICE_POLL_INTERVAL,
+                                          wait_timeout=module.params.get('wait_timeout') or SERVICE_WAIT_TIMEOUT,
+                                          first_poll=FIRST_POLL_INTERVAL)
+        for (entry, dummy), outcome in zip(accepted, outcomes):
+            if isinstance(outcome, Exception):
+                entry['outcome'], entry['error'] = 'failed', str(outcome)
+            record(entry)
     return [entry for entry, dummy in done]
 
-
-def _operation_target(client, response, what, family):
-    """``(url, mode)`` to poll for the operation ``response`` started (as ``Client.wait_lro`` chooses it)."""
-    headers = response.headers
-    for header, mode in (('Azure-AsyncOperation', 'status'), ('Location', 'location'), ('Operation-Location', 'status')):
-        if headers.get(header):
-            return client.follow(headers[header], response.url, family, what, kind='operation URL'), mode
-    raise AzureMLError(what, f'HTTP {response.status_code} without an Azure-AsyncOperation, Location or Operation-Location header '
-                             'to follow', status=response.status_code, request_id=request_id_of(response))
-
-
-def wait_operations(client, ops, wait_timeout, default_interval, family=MODEL_MANAGEMENT):
-    """Wait for several long-running operations at once, under one deadline of ``wait_timeout`` seconds.
-
-    ``ops``: dicts with ``entry`` (the result dict, set to ``failed`` with an ``error`` when the operation fails, cannot
-    be followed or is still running at the deadline), ``response`` (the 201/202 that started it) and ``what``. Each
-    operation is polled at its own pace (``Retry-After`` of its answers, else of the answer that started it, else
-    ``default_interval``); the polls that are due are sent together with the client's bounded concurrency, and
-    nothing holds a request slot while it waits.
-    """
-    clock, sleep = client._clock, client._sleep
-    deadline = clock() + wait_timeout
-    pending = []
-    for op in ops:
-        try:
-            url, mode = _operation_target(client, op['response'], op['what'], family)
-        except AzureMLError as exc:
-            _fail_entry(op['entry'], exc)
-            continue
-        # Without any Retry-After, poll soon and back off (1, 2, 4 ... up to default_interval seconds): a quick
-        # operation is not kept waiting a whole interval, a slow one is polled at the usual pace.
-        interval = client.retry_after(op['response'])
-        ramp = not interval
-        interval = min(FIRST_POLL_INTERVAL, default_interval) if ramp else interval
-        pending.append(dict(op, url=url, mode=mode, interval=interval, ramp=ramp, max_interval=default_interval,
-                            due=min(clock() + interval, deadline), state='InProgress'))
-
-    def poll(op):
-        try:
-            response = client.send('GET', op['url'], what=f"{op['what']} (polling)", idempotent=True)
-            asked = client.retry_after(response)
-            if asked:
-                op['interval'], op['ramp'] = asked, False
-            elif op['ramp']:
-                op['interval'] = min(op['interval'] * 2, op['max_interval'])
-            if op['mode'] == 'location':
-                if response.status_code in (200, 201, 204):
-                    return True
-                if response.status_code != 202:
-                    raise client._error(op['what'], response)
-                return False
-            if response.status_code != 200:
-                raise client._error(op['what'], response)
-            body = response.json()
-            body = body if isinstance(body, dict) else {}
-            op['state'] = str(body.get('status') or body.get('state') or 'InProgress')
-            if op['state'].lower() in LRO_SUCCEEDED:
-                return True
-            if op['state'].lower() in LRO_FAILED:
-                error = body.get('error') if isinstance(body.get('error'), dict) else {}
-                raise AzureMLError(op['what'], client.redact(error.get('message') or f"the operation ended {op['state']}"),
-                                   status=response.status_code, code=error.get('code') or op['state'],
-                                   request_id=op['entry'].get('request_id'))
-            return False
-        except AzureMLError as exc:
-            _fail_entry(op['entry'], exc)
-            return True
-        except ValueError:
-            _fail_entry(op['entry'], AzureMLError(op['what'], 'the operation status is not JSON'))
-            return True
-
-    while pending:
-        now = clock()
-        due = [op for op in pending if op['due'] <= now]
-        if due:
-            ended = client.map_concurrent(poll, due)
-            finished = {id(op) for op, end in zip(due, ended) if end}
-            now = clock()
-            for op in due:
-                op['due'] = min(now + op['interval'], deadline)
-            pending = [op for op in pending if id(op) not in finished]
-        if not pending:
-            break
-        if now >= deadline:
-            for op in pending:
-                _fail_entry(op['entry'], LroTimeoutError(
-                    op['what'], f"the operation is still {op['state']} after {wait_timeout} s (wait_timeout)",
-                    request_id=op['entry'].get('request_id')))
-            break
-        sleep(max(0.0, min(op['due'] for op in pending) - now))
-
-
-def _fail_entry(entry, exc):
-    entry['outcome'] = 'failed'
-    entry['error'] = str(exc)

@@ -18,13 +18,6 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._routes import PURGE_
 WORKSPACE_POLL_INTERVAL = 10  # seconds between polls without Retry-After
 
 
-def poll_interval(client, response, default):
-    """Seconds between polls of an operation whose polls carry no ``Retry-After``: the ``Retry-After`` of the
-    answer that started it (the pace the service asked for), else ``default``."""
-    seconds = client.retry_after(response)
-    return seconds if seconds else default
-
-
 def workspace_argument_spec():
     return {
         'state': {'type': 'str', 'required': True, 'choices': ['absent']},
@@ -75,7 +68,7 @@ def _workspace_delete(module):
         try:
             if res.outcome == 'deleted' and res.status in (201, 202) and p['wait']:
                 client.wait_lro(res.response, what=what, wait_timeout=p['wait_timeout'],
-                                poll_interval=poll_interval(client, res.response, WORKSPACE_POLL_INTERVAL))
+                                poll_interval=WORKSPACE_POLL_INTERVAL)
                 still = client.get_json('workspaces.get', what=f'confirm the delete of workspace {ws}', missing_ok=True)
                 if still is not None:
                     state = (still.get('properties') or {}).get('provisioningState')

@@ -527,8 +527,69 @@ def test_lro_mms_operation_location(rsps):
 def test_lro_202_without_headers(rsps):
     client, dummy = make()
     rsps.add(responses.DELETE, ARM + WS_ID + API, status=202)
-    with pytest.raises(_client.AzureMLError, match='HTTP 202 without an Azure-AsyncOperation or Location header'):
+    with pytest.raises(_client.AzureMLError, match='delete: HTTP 202 the answer has no Azure-AsyncOperation, Location or Operation-Location header'):
         client.wait_lro(client.call('workspaces.delete'), what='delete', wait_timeout=1)
+
+
+# Many operations at once (Client.wait_operations): the service deletes of one run.
+
+OPS = MMS + '/api' + WS_ID + '/operations/'
+
+
+def _start(rsps, client, name, **headers):
+    rsps.add(responses.DELETE, MMS + '/api' + WS_ID + '/services/' + name, status=202,
+             headers=dict({'Operation-Location': '/api' + WS_ID + '/operations/' + name}, **headers))
+    return client.call('services.delete', {'id': name}), f'delete service {name}'
+
+
+def _states(rsps, name, *states, **headers):
+    for state in states:
+        rsps.add(responses.GET, OPS + name, json={'state': state}, headers=headers)
+
+
+def test_without_retry_after_polls_soon_then_backs_off_to_the_interval(rsps):
+    client, sleeps = make()
+    started = _start(rsps, client, 'svc')
+    _states(rsps, 'svc', 'Running', 'Running', 'Running', 'Running', 'Running', 'Succeeded')
+    outcome, = client.wait_operations([started], wait_timeout=1800, family='modelmanagement', poll_interval=5, first_poll=1)
+    assert sleeps == [1, 2, 4, 5, 5, 5]  # polled at 1, 3, 7, 12, 17, 22 s
+    assert outcome.status == 'Succeeded' and outcome.polls == 6
+
+
+def test_a_retry_after_sets_the_pace(rsps):
+    client, sleeps = make()
+    started = _start(rsps, client, 'svc', **{'Retry-After': '2'})
+    _states(rsps, 'svc', 'Running', 'Running', 'Succeeded', **{'Retry-After': '2'})
+    outcome, = client.wait_operations([started], wait_timeout=1800, family='modelmanagement', poll_interval=5, first_poll=1)
+    assert sleeps == [2, 2, 2] and outcome.polls == 3
+
+
+def test_many_operations_one_deadline_outcomes_in_order(rsps):
+    client, sleeps = make()
+    quick, failing, slow = (_start(rsps, client, n) for n in ('quick', 'failing', 'slow'))
+    _states(rsps, 'quick', 'Succeeded')
+    rsps.add(responses.GET, OPS + 'failing', json={'state': 'Failed', 'error': {'code': 'Conflict', 'message': 'in use'}})
+    _states(rsps, 'slow', 'Running')  # repeats
+    done, failed, late = client.wait_operations([quick, failing, slow], wait_timeout=10, family='modelmanagement', poll_interval=5,
+                                                first_poll=1)
+    assert done.status == 'Succeeded' and done.polls == 1
+    assert isinstance(failed, _client.AzureMLError) and failed.code == 'Conflict' and failed.message == 'in use'
+    assert isinstance(late, _client.LroTimeoutError)
+    assert str(late).startswith('delete service slow: the operation is still Running after 10 s (wait_timeout)')
+    assert sum(sleeps) == 10  # never past the deadline
+
+
+def test_an_operation_that_cannot_be_followed_fails_alone(rsps):
+    client, dummy = make()
+    rsps.add(responses.DELETE, MMS + '/api' + WS_ID + '/services/gone', status=202)
+    bare = (client.call('services.delete', {'id': 'gone'}), 'delete service gone')
+    foreign = _start(rsps, client, 'far', **{'Operation-Location': 'https://evil.example/op'})
+    ok = _start(rsps, client, 'ok')
+    _states(rsps, 'ok', 'Succeeded')
+    no_header, refused, done = client.wait_operations([bare, foreign, ok], wait_timeout=60, family='modelmanagement')
+    assert 'HTTP 202 the answer has no Azure-AsyncOperation, Location or Operation-Location header' in str(no_header)
+    assert isinstance(refused, _client.PagingError) and 'evil.example' in str(refused)
+    assert done.status == 'Succeeded'
 
 
 # -- delete ----------------------------------------------------------------------------------------------------------------
