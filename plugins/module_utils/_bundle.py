@@ -22,6 +22,7 @@ import tarfile
 import tempfile
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._digests import DIGESTS_NAME
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import fsync_dir, make_private_dirs, sha256_file, write_atomic
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS
 
@@ -31,7 +32,7 @@ FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 
 
-class BundleError(Exception):
+class BundleError(GdprAzureMLError):
     """The bundle cannot be read (unreadable manifest, a kind file that is not a JSON array)."""
 
 

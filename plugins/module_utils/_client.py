@@ -49,6 +49,7 @@ else:
     REQUESTS_IMPORT_ERROR = None
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import ARM, DATA_PLANE_FAMILIES, family_base
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import build_url, get_route, split_base_url
 
 HAS_REQUESTS = REQUESTS_IMPORT_ERROR is None
@@ -104,40 +105,24 @@ class DeleteResult(namedtuple('DeleteResult', ['outcome', 'status', 'request_id'
         return result
 
 
-class AzureMLError(Exception):
-    """A failed call: what was being done, the HTTP status, the service's code and message, the request id.
+class AzureMLError(GdprAzureMLError):
+    """A failed call: what was being done, what the service said, the HTTP status, its code, the request id.
 
-    ``str(error)`` is one line:
-    ``"<what>: HTTP 404 ResourceNotFound: The Resource ... was not found (request id 1234)"``.
+    ``str(error)`` is one line (``_errors.error_line``): ``"<what>: the service said The Resource ... was not found
+    (HTTP 404, code ResourceNotFound, request id 1234)"``; a call that got no usable answer (a connection error, a
+    body that is not JSON) reads ``"<what>: <problem>"``. ``service`` (what the service said, not a local problem)
+    defaults to true for an error status (400 or more) or a code.
     """
 
-    def __init__(self, what, message=None, *, status=None, code=None, request_id=None, correlation_id=None, hint=None):
-        self.what = what
-        self.message = message
-        self.status = status
-        self.code = code
-        self.request_id = request_id
-        self.correlation_id = correlation_id
-        self.hint = hint
-        super().__init__(self._line())
+    def __init__(self, what, message=None, *, status=None, code=None, request_id=None, correlation_id=None, hint=None, service=None):
+        if service is None:
+            service = bool(code) or bool(status and status >= 400)
+        super().__init__(message, doing=what, status=status, code=code, request_id=request_id, correlation_id=correlation_id,
+                         hint=hint, service=service)
 
-    def _line(self):
-        line = f'{self.what}: '
-        if self.status:
-            line += f'HTTP {self.status} '
-        if self.code:
-            line += f'{self.code}: '
-        line += ' '.join(str(self.message or 'no error message').split())
-        if self.request_id:
-            line += f' (request id {self.request_id})'
-        if self.hint:
-            line += f'; {self.hint}'
-        return line
-
-    def to_result(self):
-        """Extra keys for ``fail_json``: ``status``, ``error_code``, ``request_id``, ``correlation_id``."""
-        keys = {'status': self.status, 'error_code': self.code, 'request_id': self.request_id, 'correlation_id': self.correlation_id}
-        return {k: v for k, v in keys.items() if v is not None}
+    @property
+    def what(self):
+        return self.doing
 
 
 class PagingError(AzureMLError):
@@ -346,7 +331,7 @@ class Client:
         if response.status_code in (401, 403) and self.auth is not None and hint is None:
             hint = f'authenticated as {self.auth.describe()}'
         return AzureMLError(self.redact(what), self.redact(message), status=response.status_code, code=code,
-                            request_id=request_id_of(response), correlation_id=correlation, hint=hint)
+                            request_id=request_id_of(response), correlation_id=correlation, hint=hint, service=True)
 
     def _backoff(self, attempt):
         """Jittered exponential backoff for retry number ``attempt`` (1-based): half fixed, half random."""

@@ -11,9 +11,8 @@
 import json
 import os
 
-from ansible_collections.gdpr.azureml.plugins.module_utils._audit import utc_now
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import write_atomic
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import utc_now, write_atomic
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS
 
 PLAN_FORMAT_VERSION = 1

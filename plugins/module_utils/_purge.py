@@ -11,7 +11,7 @@
 - :func:`references` / :func:`blocking_holders`: which images and services hold a model or an
   image (the service answers 412 ``DeletionRequired`` for those), computed from the listings,
   so that check mode refuses exactly where the real run would be refused.
-- :class:`PurgeError` and :func:`guarded`: a refused purge as a module failure with its result keys.
+- :class:`PurgeError`: a refused purge, a module failure with its result keys (``_module.AzureMLModule.fail_from``).
 - :func:`settle_pending`: what an interrupted run left ``pending`` in the audit log (``_audit``) is
   settled by listing again.
 
@@ -22,8 +22,9 @@ The jobs live beside it: ``_purge_delete`` (the modules ``model``, ``asset``, ``
 
 import os
 
-from ansible_collections.gdpr.azureml.plugins.module_utils._audit import AuditError, settle_by_relist
+from ansible_collections.gdpr.azureml.plugins.module_utils._audit import settle_by_relist
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KINDS, references
 from ansible_collections.gdpr.azureml.plugins.module_utils import _storage_purge
 
@@ -32,8 +33,9 @@ SINGULAR = {'models': 'model', 'assets': 'asset', 'images': 'image', 'services':
 HOLDER_KINDS = {'models': ('images', 'services'), 'images': ('services',)}
 
 
-class PurgeError(Exception):
-    """A purge cannot go on (a refused plan, an unusable audit log or plan file); ``result`` holds extra keys."""
+class PurgeError(GdprAzureMLError):
+    """A purge cannot go on (a refused plan, deletes that failed); ``result`` holds the failure's extra keys (the plan,
+    what was deleted before it stopped)."""
 
     def __init__(self, message, **result):
         super().__init__(message)
@@ -114,18 +116,6 @@ def holders_message(blocked, ws, limit=10):
     return (f'{count} object(s) of workspace {ws} are still used by images or services that are not being deleted, so Azure '
             f'would refuse to delete them (HTTP 412 DeletionRequired): {"; ".join(parts)}{more}. Delete the services, then '
             f'the images, then the models (the role gdpr.azureml.purge_workspace does it in that order)')
-
-
-def guarded(fn):
-    """``fn`` for ``AzureMLModule.run``, a :class:`PurgeError` turned into ``fail`` with its result keys."""
-    def wrapper(module):
-        try:
-            return fn(module)
-        except PurgeError as exc:
-            module.fail(str(exc), **exc.result)
-        except AuditError as exc:
-            module.fail(str(exc))
-    return wrapper
 
 
 def settle_pending(module, audit):

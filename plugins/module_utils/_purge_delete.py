@@ -20,7 +20,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._audit import audit_l
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import MODEL_MANAGEMENT
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KINDS
 from ansible_collections.gdpr.azureml.plugins.module_utils._purge import (
-    HOLDER_KINDS, PurgeError, blocking_holders, describe_holders, guarded, holders_message, list_kinds, list_objects, require_absolute,
+    HOLDER_KINDS, PurgeError, blocking_holders, describe_holders, holders_message, list_kinds, list_objects, require_absolute,
     settle_pending, singular,
 )
 
@@ -79,7 +79,7 @@ def run_delete(module, kind_name):
         module.fail(f"wait_timeout must be more than 0 seconds, got {module.params['wait_timeout']}", option='wait_timeout')
     require_absolute(module, 'audit_log')
     mode, requested = _targets(module, kind_name)
-    module.run(guarded(lambda m: delete_kind(m, kind_name, mode, requested)))
+    module.run(lambda m: delete_kind(m, kind_name, mode, requested))
 
 
 def _existing(module, kind_name, mode, requested):
@@ -175,7 +175,7 @@ def delete_objects(module, kind_name, ids, existed, audit):
         outcomes = client.wait_operations([op for dummy, op in accepted], family=MODEL_MANAGEMENT, poll_interval=SERVICE_POLL_INTERVAL,
                                           wait_timeout=module.params.get('wait_timeout') or SERVICE_WAIT_TIMEOUT,
                                           first_poll=FIRST_POLL_INTERVAL)
-        for (entry, dummy), outcome in zip(accepted, outcomes):
+        for entry, outcome in zip([entry for entry, dummy in accepted], outcomes):
             if isinstance(outcome, Exception):
                 entry['outcome'], entry['error'] = 'failed', str(outcome)
             record(entry)

@@ -22,7 +22,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._coverage import (
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KIND_NAMES, KINDS
 from ansible_collections.gdpr.azureml.plugins.module_utils._plan_file import PLAN_NAME, plan_document, read_plan, write_plan
 from ansible_collections.gdpr.azureml.plugins.module_utils._purge import (
-    PurgeError, blocking_holders, describe_holders, guarded, holders_message, list_kinds, require_absolute, singular, with_holders,
+    PurgeError, blocking_holders, describe_holders, holders_message, list_kinds, require_absolute, singular, with_holders,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._purge_apply import apply, verify
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, purge_subjects, subject_purge_selection
@@ -148,7 +148,7 @@ def _inside(path, folder):
 
 def run_plan(module):
     validate_plan_options(module)
-    module.run(guarded({'plan': _plan, 'apply': apply, 'verify': verify}[module.params['mode']]))
+    module.run({'plan': _plan, 'apply': apply, 'verify': verify}[module.params['mode']])
 
 
 def _shown(objects, kinds, show_max):

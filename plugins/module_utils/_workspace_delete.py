@@ -12,7 +12,7 @@ import uuid
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._audit import audit_log, audit_record
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError
-from ansible_collections.gdpr.azureml.plugins.module_utils._purge import PurgeError, guarded, require_absolute, settle_pending
+from ansible_collections.gdpr.azureml.plugins.module_utils._purge import PurgeError, require_absolute, settle_pending
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import PURGE_QUERY
 
 WORKSPACE_POLL_INTERVAL = 10  # seconds between polls without Retry-After
@@ -34,7 +34,7 @@ def run_workspace_delete(module):
     require_absolute(module, 'audit_log')
     if module.params['wait_timeout'] <= 0:
         module.fail(f"wait_timeout must be more than 0 seconds, got {module.params['wait_timeout']}", option='wait_timeout')
-    module.run(guarded(_workspace_delete))
+    module.run(_workspace_delete)
 
 
 def _workspace_delete(module):
