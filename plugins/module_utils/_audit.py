@@ -31,7 +31,6 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import make
 FSYNC_EVERY = 64  # settling lines between fsyncs (a pending line is always fsynced before its DELETE)
 FILE_MODE = 0o600
 PENDING = 'pending'
-SETTLED = ('deleted', 'absent', 'failed')
 INTERRUPTED = ('the run that sent this DELETE ended before its answer was recorded; listed again, the object is still there '
                '(not deleted)')
 

@@ -166,15 +166,6 @@ def iter_objects(path):
     yield from data
 
 
-def object_ids(bundle_dir, kind_name):
-    """The ids (``_kinds`` id field) of the objects of ``kind_name`` in the bundle."""
-    kind = KINDS[kind_name]
-    path = os.path.join(bundle_dir, kind.file)
-    if not os.path.isfile(path):
-        raise BundleError(f'{path} is missing')
-    return {kind.object_id(obj) for obj in iter_objects(path)}
-
-
 # -- writing bundles (the export) -----------------------------------------------------------------
 #
 # The export writes a bundle in this order: every kind file (and artifact content) to a private
