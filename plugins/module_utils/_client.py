@@ -626,7 +626,7 @@ class Client:
         """
         clock = self._clock
         deadline = clock() + wait_timeout
-        outcomes, pending = [None] * len(started), []
+        outcomes, pending = {}, []  # index in started: LroResult or error
         for index, (response, what) in enumerate(started):
             if response.status_code not in (201, 202):
                 outcomes[index] = LroResult('Succeeded', response, 0)
@@ -689,7 +689,7 @@ class Client:
                     op['due'] = min(now + op['interval'], deadline)
                     if outcome is not None:
                         outcomes[op['index']] = outcome
-                pending = [op for op in pending if outcomes[op['index']] is None]
+                pending = [op for op in pending if op['index'] not in outcomes]
             if pending and now >= deadline:
                 for op in pending:
                     outcomes[op['index']] = LroTimeoutError(
@@ -698,7 +698,7 @@ class Client:
                 break
             if pending:
                 self._sleep(max(0.0, min(op['due'] for op in pending) - now))
-        return outcomes
+        return [outcomes[index] for index in range(len(started))]
 
 
 class _Status:

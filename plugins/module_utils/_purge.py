@@ -149,5 +149,3 @@ def require_absolute(module, *options):
         value = module.params.get(option)
         if value and not os.path.isabs(str(value)):
             module.fail(f'{option} must be an absolute path, got {value}', option=option)
-
-

@@ -180,4 +180,3 @@ def delete_objects(module, kind_name, ids, existed, audit):
                 entry['outcome'], entry['error'] = 'failed', str(outcome)
             record(entry)
     return [entry for entry, dummy in done]
-

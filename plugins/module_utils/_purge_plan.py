@@ -28,6 +28,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._purge_apply import a
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, purge_subjects, subject_purge_selection
 from ansible_collections.gdpr.azureml.plugins.module_utils import _storage_purge
 
+
 # -- purge_plan ---------------------------------------------------------------------------------------------------------------
 
 def plan_argument_spec():
