@@ -38,6 +38,7 @@ import zipfile
 from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import (
     ARTIFACT_CONTENTS, BundleError, folder_problem, inside, iter_objects, read_manifest, safe_component,
 )
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import (
     CHUNK, DIR_MODE, MODE, TIME_FORMAT, make_private_dirs, sha256_file, write_atomic,
 )
@@ -84,7 +85,7 @@ STATUS_NOT_SEARCHED = 'not searched'
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-class PackageError(ValueError):
+class PackageError(GdprAzureMLError, ValueError):
     """The package cannot be built or written (bad subject, bad destination, a file that changed while copied)."""
 
 

@@ -27,7 +27,6 @@ ul.coverage li { margin: 4px 0; }
 .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12.5px; overflow-wrap: anywhere; }
 """
 STATUS_TEXT = {'complete': 'searched', 'incomplete': 'searched, does not verify', 'not searched': 'NOT SEARCHED'}
-MATCH_TEXT = {'identifier': 'object id, UPN or e-mail address', 'display_name': 'display name only'}
 
 
 def _title(model):

@@ -25,17 +25,17 @@ import json
 import os
 import threading
 
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import make_private_dirs, utc_now
 
 FSYNC_EVERY = 64  # settling lines between fsyncs (a pending line is always fsynced before its DELETE)
 FILE_MODE = 0o600
 PENDING = 'pending'
-SETTLED = ('deleted', 'absent', 'failed')
 INTERRUPTED = ('the run that sent this DELETE ended before its answer was recorded; listed again, the object is still there '
                '(not deleted)')
 
 
-class AuditError(Exception):
+class AuditError(GdprAzureMLError):
     """The audit log cannot be opened or written: nothing more may be deleted."""
 
 

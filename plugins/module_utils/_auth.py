@@ -41,6 +41,7 @@ import traceback
 import unicodedata
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import STORAGE_SCOPE, token_scope
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 
 AUTH_SOURCES = ('auto', 'env', 'credential_file', 'cli', 'msi', 'token')
 
@@ -70,7 +71,7 @@ DEFAULT_CREDENTIAL_FILE = '~/.azure/credentials'
 REFRESH_MARGIN = 300
 
 
-class AuthError(Exception):
+class AuthError(GdprAzureMLError):
     """Authentication cannot work: a missing option, a rejected grant, no credential found."""
 
 

@@ -22,6 +22,7 @@ import tarfile
 import tempfile
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._digests import DIGESTS_NAME
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import fsync_dir, make_private_dirs, sha256_file, write_atomic
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS
 
@@ -31,7 +32,7 @@ FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 
 
-class BundleError(Exception):
+class BundleError(GdprAzureMLError):
     """The bundle cannot be read (unreadable manifest, a kind file that is not a JSON array)."""
 
 
@@ -163,15 +164,6 @@ def iter_objects(path):
     if not isinstance(data, list):
         raise BundleError(f'{path} is not a JSON array')
     yield from data
-
-
-def object_ids(bundle_dir, kind_name):
-    """The ids (``_kinds`` id field) of the objects of ``kind_name`` in the bundle."""
-    kind = KINDS[kind_name]
-    path = os.path.join(bundle_dir, kind.file)
-    if not os.path.isfile(path):
-        raise BundleError(f'{path} is missing')
-    return {kind.object_id(obj) for obj in iter_objects(path)}
 
 
 # -- writing bundles (the export) -----------------------------------------------------------------

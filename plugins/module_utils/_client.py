@@ -49,6 +49,7 @@ else:
     REQUESTS_IMPORT_ERROR = None
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import ARM, DATA_PLANE_FAMILIES, family_base
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import build_url, get_route, split_base_url
 
 HAS_REQUESTS = REQUESTS_IMPORT_ERROR is None
@@ -104,40 +105,24 @@ class DeleteResult(namedtuple('DeleteResult', ['outcome', 'status', 'request_id'
         return result
 
 
-class AzureMLError(Exception):
-    """A failed call: what was being done, the HTTP status, the service's code and message, the request id.
+class AzureMLError(GdprAzureMLError):
+    """A failed call: what was being done, what the service said, the HTTP status, its code, the request id.
 
-    ``str(error)`` is one line:
-    ``"<what>: HTTP 404 ResourceNotFound: The Resource ... was not found (request id 1234)"``.
+    ``str(error)`` is one line (``_errors.error_line``): ``"<what>: the service said The Resource ... was not found
+    (HTTP 404, code ResourceNotFound, request id 1234)"``; a call that got no usable answer (a connection error, a
+    body that is not JSON) reads ``"<what>: <problem>"``. ``service`` (what the service said, not a local problem)
+    defaults to true for an error status (400 or more) or a code.
     """
 
-    def __init__(self, what, message=None, *, status=None, code=None, request_id=None, correlation_id=None, hint=None):
-        self.what = what
-        self.message = message
-        self.status = status
-        self.code = code
-        self.request_id = request_id
-        self.correlation_id = correlation_id
-        self.hint = hint
-        super().__init__(self._line())
+    def __init__(self, what, message=None, *, status=None, code=None, request_id=None, correlation_id=None, hint=None, service=None):
+        if service is None:
+            service = bool(code) or bool(status and status >= 400)
+        super().__init__(message, doing=what, status=status, code=code, request_id=request_id, correlation_id=correlation_id,
+                         hint=hint, service=service)
 
-    def _line(self):
-        line = f'{self.what}: '
-        if self.status:
-            line += f'HTTP {self.status} '
-        if self.code:
-            line += f'{self.code}: '
-        line += ' '.join(str(self.message or 'no error message').split())
-        if self.request_id:
-            line += f' (request id {self.request_id})'
-        if self.hint:
-            line += f'; {self.hint}'
-        return line
-
-    def to_result(self):
-        """Extra keys for ``fail_json``: ``status``, ``error_code``, ``request_id``, ``correlation_id``."""
-        keys = {'status': self.status, 'error_code': self.code, 'request_id': self.request_id, 'correlation_id': self.correlation_id}
-        return {k: v for k, v in keys.items() if v is not None}
+    @property
+    def what(self):
+        return self.doing
 
 
 class PagingError(AzureMLError):
@@ -346,7 +331,7 @@ class Client:
         if response.status_code in (401, 403) and self.auth is not None and hint is None:
             hint = f'authenticated as {self.auth.describe()}'
         return AzureMLError(self.redact(what), self.redact(message), status=response.status_code, code=code,
-                            request_id=request_id_of(response), correlation_id=correlation, hint=hint)
+                            request_id=request_id_of(response), correlation_id=correlation, hint=hint, service=True)
 
     def _backoff(self, attempt):
         """Jittered exponential backoff for retry number ``attempt`` (1-based): half fixed, half random."""
@@ -602,58 +587,118 @@ class Client:
 
     # -- long-running operations ---------------------------------------------------------
 
-    def wait_lro(self, response, *, what, wait_timeout, family=ARM, poll_interval=10):
+    def wait_lro(self, response, *, what, wait_timeout, family=ARM, poll_interval=10, first_poll=None):
         """Wait for the operation ``response`` (a 201/202) started; return an :data:`LroResult`.
 
-        Polls ``Azure-AsyncOperation`` (preferred: 200 with ``status``), else ``Location``
-        (202 while running, then 200/204), else ``Operation-Location`` (model management,
-        ``state``). Sleeps ``Retry-After`` (else ``poll_interval``) between polls, never past the
-        deadline; raises :class:`LroTimeoutError` naming ``what`` after ``wait_timeout`` seconds,
-        :class:`AzureMLError` when the operation fails.
+        One operation of :meth:`wait_operations`: raises :class:`LroTimeoutError` naming ``what`` after ``wait_timeout``
+        seconds, :class:`AzureMLError` when the operation fails or cannot be followed.
         """
-        if response.status_code not in (201, 202):
-            return LroResult('Succeeded', response, 0)
+        outcome, = self.wait_operations([(response, what)], wait_timeout=wait_timeout, family=family, poll_interval=poll_interval,
+                                        first_poll=first_poll)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def _operation(self, response, what, family):
+        """``(url, mode)`` to poll for the operation ``response`` started, None when it is done already."""
         headers = response.headers
-        if headers.get('Azure-AsyncOperation'):
-            mode, link = 'status', headers['Azure-AsyncOperation']
-        elif headers.get('Location'):
-            mode, link = 'location', headers['Location']
-        elif headers.get('Operation-Location'):
-            mode, link = 'status', headers['Operation-Location']
-        else:
-            if response.status_code == 201:
-                return LroResult('Succeeded', response, 0)
-            raise AzureMLError(what, 'HTTP 202 without an Azure-AsyncOperation or Location header to follow',
-                               status=202, request_id=request_id_of(response))
-        url = self.follow(link, response.url, family, what, kind='operation URL')
-        deadline = self._clock() + wait_timeout
-        delay = self.retry_after(response) or poll_interval
-        status, polls = 'InProgress', 0
-        while True:
-            remaining = deadline - self._clock()
-            if remaining <= 0:
-                raise LroTimeoutError(what, f'the operation is still {status} after {wait_timeout} s (wait_timeout)',
-                                      request_id=request_id_of(response))
-            self._sleep(min(delay, remaining))
-            polls += 1
-            poll = self.send('GET', url, what=f'{what} (polling)', idempotent=True)
-            if mode == 'location':
-                if poll.status_code in (200, 201, 204):
-                    return LroResult('Succeeded', poll, polls)
-                if poll.status_code != 202:
-                    raise self._error(what, poll)
-            else:
-                if poll.status_code != 200:
-                    raise self._error(what, poll)
-                body = self._json(poll, what)
-                status = str(body.get('status') or body.get('state') or 'InProgress')
-                if status.lower() in LRO_SUCCEEDED:
-                    return LroResult(status, poll, polls)
-                if status.lower() in LRO_FAILED:
+        for header, mode in (('Azure-AsyncOperation', 'status'), ('Location', 'location'), ('Operation-Location', 'status')):
+            if headers.get(header):
+                return self.follow(headers[header], response.url, family, what, kind='operation URL'), mode
+        if response.status_code == 201:
+            return None
+        raise AzureMLError(what, 'the answer has no Azure-AsyncOperation, Location or Operation-Location header to follow',
+                           status=response.status_code, request_id=request_id_of(response))
+
+    def wait_operations(self, started, *, wait_timeout, family=ARM, poll_interval=10, first_poll=None):
+        """Wait for the long-running operations ``started`` (``[(response, what), ...]``) under one deadline.
+
+        Returns, in order, an :data:`LroResult` per operation that succeeded (or was done already: not a 201/202) and
+        the :class:`AzureMLError` of each that failed, could not be followed (a foreign or missing operation URL) or was
+        still running after ``wait_timeout`` seconds (:class:`LroTimeoutError`); nothing is raised for one operation.
+
+        Polls ``Azure-AsyncOperation`` (200 with ``status``), else ``Location`` (202 while running, then 200/204), else
+        ``Operation-Location`` (model management, ``state``). Each operation keeps its own pace: the ``Retry-After`` of
+        its last answer (else of the answer that started it), else ``poll_interval``; with ``first_poll`` and no
+        ``Retry-After`` the first poll comes that soon and the interval doubles up to ``poll_interval`` (a quick operation
+        is not kept waiting a whole interval). The polls that are due go out together with the client's bounded
+        concurrency; nothing holds a request slot while it waits, and no sleep goes past the deadline.
+        """
+        clock = self._clock
+        deadline = clock() + wait_timeout
+        outcomes, pending = {}, []  # index in started: LroResult or error
+        for index, (response, what) in enumerate(started):
+            if response.status_code not in (201, 202):
+                outcomes[index] = LroResult('Succeeded', response, 0)
+                continue
+            try:
+                target = self._operation(response, what, family)
+            except AzureMLError as exc:
+                outcomes[index] = exc
+                continue
+            if target is None:
+                outcomes[index] = LroResult('Succeeded', response, 0)
+                continue
+            asked = self.retry_after(response)
+            ramp = not asked and first_poll is not None
+            interval = asked or (min(first_poll, poll_interval) if ramp else poll_interval)
+            pending.append({'index': index, 'what': what, 'url': target[0], 'mode': target[1], 'started': response,
+                            'interval': interval, 'ramp': ramp, 'due': min(clock() + interval, deadline), 'state': 'InProgress',
+                            'polls': 0})
+
+        def poll(op):
+            """Poll ``op`` once: its outcome when it ended (an :data:`LroResult` or the error), else None."""
+            what = op['what']
+            try:
+                op['polls'] += 1
+                response = self.send('GET', op['url'], what=f'{what} (polling)', idempotent=True)
+                asked = self.retry_after(response)
+                if asked:
+                    op['interval'], op['ramp'] = asked, False
+                elif op['ramp']:
+                    op['interval'] = min(op['interval'] * 2, poll_interval)
+                if op['mode'] == 'location':
+                    if response.status_code in (200, 201, 204):
+                        return LroResult('Succeeded', response, op['polls'])
+                    if response.status_code != 202:
+                        return self._error(what, response)
+                    return None
+                if response.status_code != 200:
+                    return self._error(what, response)
+                body = self._json(response, what)
+                body = body if isinstance(body, dict) else {}
+                op['state'] = str(body.get('status') or body.get('state') or 'InProgress')
+                if op['state'].lower() in LRO_SUCCEEDED:
+                    return LroResult(op['state'], response, op['polls'])
+                if op['state'].lower() in LRO_FAILED:
                     error = body.get('error') if isinstance(body.get('error'), dict) else {}
-                    raise AzureMLError(what, self.redact(error.get('message') or f'the operation ended {status}'),
-                                       status=poll.status_code, code=error.get('code') or status, request_id=request_id_of(response))
-            delay = self.retry_after(poll) or poll_interval
+                    return AzureMLError(what, self.redact(error.get('message') or f"the operation ended {op['state']}"),
+                                        status=response.status_code, code=error.get('code') or op['state'],
+                                        request_id=request_id_of(op['started']))
+                return None
+            except AzureMLError as exc:
+                return exc
+
+        while pending:
+            now = clock()
+            due = [op for op in pending if op['due'] <= now]
+            if due:
+                ended = self.map_concurrent(poll, due)
+                now = clock()
+                for op, outcome in zip(due, ended):
+                    op['due'] = min(now + op['interval'], deadline)
+                    if outcome is not None:
+                        outcomes[op['index']] = outcome
+                pending = [op for op in pending if op['index'] not in outcomes]
+            if pending and now >= deadline:
+                for op in pending:
+                    outcomes[op['index']] = LroTimeoutError(
+                        op['what'], f"the operation is still {op['state']} after {wait_timeout} s (wait_timeout)",
+                        request_id=request_id_of(op['started']))
+                break
+            if pending:
+                self._sleep(max(0.0, min(op['due'] for op in pending) - now))
+        return [outcomes[index] for index in range(len(started))]
 
 
 class _Status:

@@ -37,7 +37,6 @@ PIPELINES = 'pipelines'
 DISCOVERY = 'discovery'  # absolute URL taken from the workspace's properties.discoveryUrl
 
 DATA_PLANE_FAMILIES = (MODEL_MANAGEMENT, HISTORY, ARTIFACT, NOTIFICATION, DATASTORE, PIPELINES)
-FAMILIES = (ARM,) + DATA_PLANE_FAMILIES + (DISCOVERY,)
 
 Cloud = namedtuple('Cloud', [
     'name',             # the cloud_environment value

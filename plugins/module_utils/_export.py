@@ -38,6 +38,7 @@ from datetime import datetime, timezone
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests, _storage_export
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION, AzureMLError
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME_FORMAT, sha256_file, utc_now, write_atomic, write_json_array
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, PIPELINE_KINDS
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
@@ -60,11 +61,11 @@ def data_containers(run_id, data_container):
     return ['dcid.' + run_id, run_id]
 
 
-class Cancelled(Exception):
+class Cancelled(GdprAzureMLError):
     """The export stopped (another task failed, or the consumer went away)."""
 
 
-class ExportError(ValueError):
+class ExportError(GdprAzureMLError, ValueError):
     """The export cannot run or finish (a missing workspace, a bad option, an unsafe bundle path)."""
 
 

@@ -30,6 +30,8 @@ import stat
 import tempfile
 from datetime import datetime, timezone
 
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
+
 CHUNK = 1024 * 1024
 MODE = 0o600
 DIR_MODE = 0o700
@@ -44,7 +46,7 @@ def utc_now(precise=False):
     return now.strftime(TIME_FORMAT) if not precise else now.strftime(TIME_FORMAT[:-1] + '.%fZ')
 
 
-class JsonFileError(Exception):
+class JsonFileError(GdprAzureMLError):
     """``dest`` cannot be written (missing folder, a directory in the way)."""
 
 

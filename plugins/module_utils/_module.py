@@ -34,7 +34,8 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._client import (
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import (
     API_PROFILES, CLOUDS, DEFAULT_CLOUD, MODEL_MANAGEMENT, STORAGE_SCOPE, discovery_hosts, family_base, get_cloud, normalize_location,
 )
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import JsonFileError, sort_items, write_json_array
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sort_items, write_json_array
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import GUID_RE, WS, RouteError, parse_base_url
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import StorageClient, account_from_id, normalize_storage_base_url
 
@@ -287,14 +288,15 @@ class AzureMLModule:
         self._module.fail_json(msg=self.redact(msg), **kwargs)
 
     def fail_from(self, exc, what=None):
-        """Fail with ``exc`` formatted: a client error's one line and its status/code/request id,
-        a missing library through ``missing_required_lib``, anything unexpected with its traceback."""
+        """Fail with ``exc`` formatted: an error of the collection's one line (``_errors``) and its extra keys
+        (status, code, request id; a refused purge's plan), a missing library through ``missing_required_lib``,
+        anything unexpected with its traceback."""
         prefix = f'{what}: ' if what else ''
         if isinstance(exc, MissingLibraryError):
             self._module.fail_json(msg=missing_required_lib(exc.library, reason=exc.reason), exception=exc.traceback)
-        elif isinstance(exc, AzureMLError):
+        elif isinstance(exc, GdprAzureMLError):
             self.fail(prefix + str(exc), **exc.to_result())
-        elif isinstance(exc, (AuthError, RouteError, JsonFileError, ValueError)):
+        elif isinstance(exc, ValueError):
             self.fail(prefix + str(exc))
         elif isinstance(exc, OSError):
             self.fail(f'{prefix}{exc.strerror or exc}' + (f': {exc.filename}' if getattr(exc, 'filename', None) else ''))

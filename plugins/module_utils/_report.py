@@ -33,6 +33,7 @@ import os
 import re
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, read_manifest, verify_bundle
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import MODE as FILE_MODE
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import write_atomic
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS
@@ -48,7 +49,7 @@ DELETE_OUTCOMES = ('deleted', 'failed')
 NOT_DELETABLE = ('runs', 'metrics', 'metrics_v2', 'artifacts', 'datastores', 'computes', 'tasks', 'pipeline objects')
 
 
-class ReportError(ValueError):
+class ReportError(GdprAzureMLError, ValueError):
     """The report cannot be built (no bundle, no manifest, an unreadable audit log)."""
 
 

@@ -32,6 +32,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import (
     ARM, ARTIFACT, DATASTORE, DISCOVERY, HISTORY, MODEL_MANAGEMENT, NOTIFICATION, PIPELINES, family_base,
 )
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 
 # A subscription, tenant or object id (the one GUID pattern of the collection).
 GUID_RE = re.compile(r'^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')
@@ -152,7 +153,7 @@ ROUTES = {'documented': DOCUMENTED, 'current': CURRENT}
 _PLACEHOLDER = re.compile(r'\{([a-z_]+)(\*?)\}')
 
 
-class RouteError(ValueError):
+class RouteError(GdprAzureMLError, ValueError):
     """A route cannot be built: unknown operation, missing parameter, bad base_url."""
 
 

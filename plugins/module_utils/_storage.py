@@ -50,7 +50,6 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLEC
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import STORAGE_SCOPE, storage_endpoint
 
 ARTIFACT_CONTAINER = 'azureml'  # the container of the workspaceartifactstore datastore
-BLOBSTORE_CONTAINER = 'azureml-blobstore-{workspace_id}'  # the container of workspaceblobstore
 CHUNK_SIZE = 4 * 1024 * 1024  # bytes per download request: the memory a download holds at most
 AUTH_CODES = ('AuthenticationFailed', 'InvalidAuthenticationInfo', 'AuthorizationFailure', 'AuthorizationPermissionMismatch')
 PAGE_SIZE = 5000  # blobs per list page (the service's maximum)

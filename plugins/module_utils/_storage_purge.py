@@ -30,6 +30,8 @@ from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._audit import audit_record
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._digests import Comparison
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME_FORMAT
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import ARTIFACT_CONTAINER, account_from_id, run_blob_prefix
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage_export import blob_id, listed_entry, run_ref
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import created_by_subjects
@@ -43,7 +45,7 @@ GAPS = ('file shares (Azure Files) are not read: the notebooks and files under U
         'delete those versions with the storage tools (or turn versioning off) before answering the request')
 
 
-class StoragePurgeError(Exception):
+class StoragePurgeError(GdprAzureMLError):
     """The storage part cannot be planned or applied (what was being done, what is wrong)."""
 
 
@@ -101,7 +103,7 @@ def retention_of(module, account, now=None):
     now = now or datetime.datetime.now(datetime.timezone.utc)
     until = None
     if policy.enabled and policy.days:
-        until = (now + datetime.timedelta(days=int(policy.days))).strftime('%Y-%m-%dT%H:%M:%SZ')
+        until = (now + datetime.timedelta(days=int(policy.days))).strftime(TIME_FORMAT)
     return {'enabled': policy.enabled, 'days': policy.days, 'recoverable_until': until, 'error': policy.error}
 
 

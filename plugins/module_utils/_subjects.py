@@ -56,6 +56,7 @@ import re
 import unicodedata
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, iter_objects, read_manifest, verify_bundle
+from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import MODE as FILE_MODE
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_atomic
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, RUN_CHILDREN, references
@@ -78,7 +79,7 @@ IDENTITY_TYPES = ('object_id', 'address', 'name')
 _SINGULAR = {'models': 'model', 'assets': 'asset', 'images': 'image', 'services': 'service'}
 
 
-class SubjectError(ValueError):
+class SubjectError(GdprAzureMLError, ValueError):
     """A subject cannot be used (unknown key, malformed id) or the bundle cannot be indexed."""
 
 

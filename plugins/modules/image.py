@@ -169,7 +169,7 @@ holders:
 """
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._module import AzureMLModule
-from ansible_collections.gdpr.azureml.plugins.module_utils._purge import DELETE_MODULE_KWARGS, delete_argument_spec, run_delete
+from ansible_collections.gdpr.azureml.plugins.module_utils._purge_delete import DELETE_MODULE_KWARGS, delete_argument_spec, run_delete
 
 
 def main():

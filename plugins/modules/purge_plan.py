@@ -414,7 +414,7 @@ audit_lines:
 """
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._module import AzureMLModule
-from ansible_collections.gdpr.azureml.plugins.module_utils._purge import plan_argument_spec, run_plan
+from ansible_collections.gdpr.azureml.plugins.module_utils._purge_plan import plan_argument_spec, run_plan
 
 
 def main():

@@ -164,7 +164,7 @@ results:
 """
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._module import AzureMLModule
-from ansible_collections.gdpr.azureml.plugins.module_utils._purge import DELETE_MODULE_KWARGS, SERVICE_WAIT_TIMEOUT, delete_argument_spec, run_delete
+from ansible_collections.gdpr.azureml.plugins.module_utils._purge_delete import DELETE_MODULE_KWARGS, SERVICE_WAIT_TIMEOUT, delete_argument_spec, run_delete
 
 
 def main():

@@ -138,7 +138,7 @@ request_id:
 """
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._module import AzureMLModule
-from ansible_collections.gdpr.azureml.plugins.module_utils._purge import run_workspace_delete, workspace_argument_spec
+from ansible_collections.gdpr.azureml.plugins.module_utils._workspace_delete import run_workspace_delete, workspace_argument_spec
 
 
 def main():

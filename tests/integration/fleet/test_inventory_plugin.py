@@ -102,7 +102,8 @@ def test_an_arm_error_fails_the_source_with_the_request_id(fresh_emulator, write
     failed = run_inventory(path, "--list", env={"ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true"})
     assert failed.rc != 0
     text = " ".join(failed.output.split())
-    assert f"list the workspaces of subscription {missing}: HTTP 404 SubscriptionNotFound" in text
+    assert f"list the workspaces of subscription {missing}: the service said " in text
+    assert "(HTTP 404, code SubscriptionNotFound, request id " in text
     request_ids = {e["request_id"] for e in fresh_emulator.journal() if e["status"] == 404}
     assert any(rid in text for rid in request_ids)
     assert fresh_emulator.token not in failed.output

@@ -80,7 +80,7 @@ def test_export_retries_exhausted_fails_clearly_and_leaves_no_manifest(runner):
     result = run.task(EXPORT_TASK)[0]["result"]
     msg = result["msg"]
     # what was being done, the status, the request id
-    assert "workspace" in msg and ("HTTP 500" in msg or "HTTP 503" in msg) and "request id " in msg, msg
+    assert "workspace" in msg and "the service said " in msg and ("(HTTP 500, " in msg or "(HTTP 503, " in msg) and "request id " in msg, msg
     assert result["request_id"] in msg and result["request_id"] in {e["request_id"] for e in emu.journal()}
     bundle = runner.dest / SALES
     assert not (bundle / "manifest.json").exists()
@@ -106,7 +106,7 @@ def test_export_failing_midway_leaves_no_file_and_no_manifest(runner):
     assert watcher.fired and run.rc != 0
     msg = run.task(EXPORT_TASK)[0]["result"]["msg"]
     # the emulator's faults are 500 or 503 at random; which request meets which depends on thread timing
-    assert ("HTTP 500" in msg or "HTTP 503" in msg) and "request id " in msg, msg
+    assert "the service said " in msg and ("(HTTP 500, " in msg or "(HTTP 503, " in msg) and "request id " in msg, msg
     bundle = runner.dest / SALES
     left = sorted(p.name for p in bundle.iterdir()) if bundle.exists() else []
     assert left == [], left  # no kind file, no manifest, staging removed

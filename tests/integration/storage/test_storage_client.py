@@ -102,7 +102,8 @@ def test_a_missing_blob_is_an_error_naming_what_was_done(fresh_storage_emulator)
     with pytest.raises(AzureMLError) as err:
         client(emu).download(account, "azureml", "ExperimentRun/dcid.nope/x.txt", io.BytesIO())
     assert err.value.status == 404 and err.value.code == "BlobNotFound" and err.value.request_id
-    assert str(err.value).startswith(f"download blob {account}/azureml/ExperimentRun/dcid.nope/x.txt: HTTP 404 BlobNotFound")
+    assert str(err.value).startswith(f"download blob {account}/azureml/ExperimentRun/dcid.nope/x.txt: the service said ")
+    assert str(err.value).endswith(f"(HTTP 404, code BlobNotFound, request id {err.value.request_id})")
 
 
 def test_delete_removes_the_blob_with_its_snapshots_and_a_second_delete_finds_it_absent(fresh_storage_emulator, restore_storage):

@@ -96,4 +96,5 @@ def test_no_key_token_or_secret_in_any_output_at_vvv(storage_ansible):
     for run in runs:
         text = run.stdout + run.stderr + json.dumps(run.results)
         assert not [s for s in secrets if s in text]
-    assert "HTTP 403 AuthenticationFailed" in runs[2].results[-1]["result"]["msg"]
+    assert "the service said " in runs[2].results[-1]["result"]["msg"]
+    assert "(HTTP 403, code AuthenticationFailed, request id " in runs[2].results[-1]["result"]["msg"]

@@ -443,8 +443,8 @@ def test_an_arm_error_names_the_call_the_service_message_and_the_request_id(pars
         parse(token_config(subscriptions=[SUB2, SUB]))
     message = str(failed.value)
     assert f'list the workspaces of subscription {SUB}' in message
-    assert 'HTTP 403 AuthorizationFailed' in message
-    assert 'req-42' in message
+    assert 'the service said The client with token ' in message
+    assert '(HTTP 403, code AuthorizationFailed, request id req-42)' in message
     assert TOKEN not in message
 
 

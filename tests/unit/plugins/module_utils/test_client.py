@@ -145,7 +145,7 @@ def test_retries_are_bounded_and_the_last_error_is_reported(rsps):
                  headers={'x-ms-request-id': 'rid-3'})
     with pytest.raises(_client.AzureMLError) as err:
         client.get_json('workspaces.get', what='get workspace rg-1/ws-1')
-    assert str(err.value) == 'get workspace rg-1/ws-1: HTTP 503 ServiceUnavailable: busy (request id rid-3)'
+    assert str(err.value) == 'get workspace rg-1/ws-1: the service said busy (HTTP 503, code ServiceUnavailable, request id rid-3)'
     assert len(rsps.calls) == 3 and len(sleeps) == 2
 
 
@@ -223,7 +223,7 @@ def test_second_401_is_an_error_naming_the_identity(rsps):
                  json={'error': {'code': 'InvalidAuthenticationToken', 'message': 'The access token is invalid.'}})
     with pytest.raises(_client.AzureMLError) as err:
         client.get_json('workspaces.get', what='get workspace')
-    assert 'HTTP 401 InvalidAuthenticationToken: The access token is invalid.' in str(err.value)
+    assert 'get workspace: the service said The access token is invalid. (HTTP 401, code InvalidAuthenticationToken, request id ' in str(err.value)
     assert str(err.value).endswith('; authenticated as env (service principal app in tenant t)')
     assert len(rsps.calls) == 2
 
@@ -245,8 +245,8 @@ def test_arm_error_format(rsps):
         'code': 'ResourceNotFound', 'message': "The Resource 'ws-1' under resource group 'rg-1' was not found."}})
     with pytest.raises(_client.AzureMLError) as err:
         client.get_json('workspaces.get', what='get workspace rg-1/ws-1')
-    assert str(err.value) == ("get workspace rg-1/ws-1: HTTP 404 ResourceNotFound: The Resource 'ws-1' under resource group "
-                              "'rg-1' was not found. (request id 1234)")
+    assert str(err.value) == ("get workspace rg-1/ws-1: the service said The Resource 'ws-1' under resource group 'rg-1' was not "
+                              "found. (HTTP 404, code ResourceNotFound, request id 1234)")
     assert err.value.to_result() == {'status': 404, 'error_code': 'ResourceNotFound', 'request_id': '1234'}
 
 
@@ -257,7 +257,8 @@ def test_mms_flat_error_format(rsps):
     with pytest.raises(_client.AzureMLError) as err:
         client.call('models.delete', {'id': 'm1'}, what='delete model m1 in workspace rg-1/ws-1')
     message = str(err.value)
-    assert message.startswith('delete model m1 in workspace rg-1/ws-1: HTTP 412 DeletionRequired: Model m1 is used by image i1. (request id ')
+    assert message.startswith('delete model m1 in workspace rg-1/ws-1: the service said Model m1 is used by image i1. '
+                              '(HTTP 412, code DeletionRequired, request id ')
     assert err.value.request_id == rsps.calls[0].request.headers['x-ms-client-request-id']  # no x-ms-request-id: ours
 
 
@@ -267,7 +268,7 @@ def test_run_history_error_format_with_correlation(rsps):
         'error': {'code': 'UserError', 'message': 'Run r was not found'}, 'correlation': {'operation': 'op-9', 'request': 'req-9'}})
     with pytest.raises(_client.AzureMLError) as err:
         client.get_json('runs.get', {'experiment_name': 'e', 'run_id': 'r'})
-    assert 'HTTP 404 UserError: Run r was not found' in str(err.value)
+    assert 'the service said Run r was not found (HTTP 404, code UserError, request id ' in str(err.value)
     assert str(err.value).startswith('runs.get experiment_name=e, run_id=r in workspace rg-1/ws-1: ')
     assert err.value.correlation_id == 'op-9'
 
@@ -276,7 +277,7 @@ def test_non_json_error_uses_text_or_reason(rsps):
     client, dummy = make()
     rsps.add(responses.GET, ARM + WS_ID + API, status=502, body='<html>Bad gateway</html>')
     client.retries = 0
-    with pytest.raises(_client.AzureMLError, match='HTTP 502 Bad Gateway'):
+    with pytest.raises(_client.AzureMLError, match=r'the service said Bad Gateway \(HTTP 502, request id '):
         client.get_json('workspaces.get')
 
 
@@ -298,7 +299,7 @@ def test_no_secret_in_error_text(rsps):
 
 def test_error_is_one_line():
     error = _client.AzureMLError('list models', 'line one\nline two', status=500, code='X')
-    assert str(error) == 'list models: HTTP 500 X: line one line two'
+    assert str(error) == 'list models: the service said line one line two (HTTP 500, code X)'
 
 
 # -- paging --------------------------------------------------------------------------------------------------------------
@@ -406,7 +407,7 @@ def test_a_failing_page_raises(rsps):
     url = MMS + '/api' + WS_ID + '/models' + API
     rsps.add(responses.GET, url, json={'value': [{'id': 'm1'}], 'nextLink': url + '&$skipToken=2'})
     rsps.add(responses.GET, url + '&$skipToken=2', status=500, json={'code': 'InternalError', 'message': 'oops'})
-    with pytest.raises(_client.AzureMLError, match='HTTP 500 InternalError: oops'):
+    with pytest.raises(_client.AzureMLError, match=r'the service said oops \(HTTP 500, code InternalError, request id '):
         client.list_items('models.list')
 
 
@@ -487,7 +488,7 @@ def test_lro_failure_reports_the_operation_error(rsps):
     client, dummy = make()
     _delete_202(rsps, {'Azure-AsyncOperation': ARM + '/status/op3'})
     rsps.add(responses.GET, ARM + '/status/op3', json={'status': 'Failed', 'error': {'code': 'Conflict', 'message': 'locked'}})
-    with pytest.raises(_client.AzureMLError, match='delete workspace: HTTP 200 Conflict: locked'):
+    with pytest.raises(_client.AzureMLError, match=r'^delete workspace: the service said locked \(HTTP 200, code Conflict, request id '):
         client.wait_lro(client.call('workspaces.delete'), what='delete workspace', wait_timeout=60)
 
 
@@ -527,8 +528,71 @@ def test_lro_mms_operation_location(rsps):
 def test_lro_202_without_headers(rsps):
     client, dummy = make()
     rsps.add(responses.DELETE, ARM + WS_ID + API, status=202)
-    with pytest.raises(_client.AzureMLError, match='HTTP 202 without an Azure-AsyncOperation or Location header'):
+    with pytest.raises(_client.AzureMLError, match=r'^delete: the answer has no Azure-AsyncOperation, Location or Operation-Location '
+                                                   r'header to follow \(HTTP 202, request id '):
         client.wait_lro(client.call('workspaces.delete'), what='delete', wait_timeout=1)
+
+
+# Many operations at once (Client.wait_operations): the service deletes of one run.
+
+OPS = MMS + '/api' + WS_ID + '/operations/'
+
+
+def _start(rsps, client, name, **headers):
+    rsps.add(responses.DELETE, MMS + '/api' + WS_ID + '/services/' + name, status=202,
+             headers=dict({'Operation-Location': '/api' + WS_ID + '/operations/' + name}, **headers))
+    return client.call('services.delete', {'id': name}), f'delete service {name}'
+
+
+def _states(rsps, name, *states, **headers):
+    for state in states:
+        rsps.add(responses.GET, OPS + name, json={'state': state}, headers=headers)
+
+
+def test_without_retry_after_polls_soon_then_backs_off_to_the_interval(rsps):
+    client, sleeps = make()
+    started = _start(rsps, client, 'svc')
+    _states(rsps, 'svc', 'Running', 'Running', 'Running', 'Running', 'Running', 'Succeeded')
+    outcome, = client.wait_operations([started], wait_timeout=1800, family='modelmanagement', poll_interval=5, first_poll=1)
+    assert sleeps == [1, 2, 4, 5, 5, 5]  # polled at 1, 3, 7, 12, 17, 22 s
+    assert outcome.status == 'Succeeded' and outcome.polls == 6
+
+
+def test_a_retry_after_sets_the_pace(rsps):
+    client, sleeps = make()
+    started = _start(rsps, client, 'svc', **{'Retry-After': '2'})
+    _states(rsps, 'svc', 'Running', 'Running', 'Succeeded', **{'Retry-After': '2'})
+    outcome, = client.wait_operations([started], wait_timeout=1800, family='modelmanagement', poll_interval=5, first_poll=1)
+    assert sleeps == [2, 2, 2] and outcome.polls == 3
+
+
+def test_many_operations_one_deadline_outcomes_in_order(rsps):
+    client, sleeps = make()
+    quick, failing, slow = (_start(rsps, client, n) for n in ('quick', 'failing', 'slow'))
+    _states(rsps, 'quick', 'Succeeded')
+    rsps.add(responses.GET, OPS + 'failing', json={'state': 'Failed', 'error': {'code': 'Conflict', 'message': 'in use'}})
+    _states(rsps, 'slow', 'Running')  # repeats
+    done, failed, late = client.wait_operations([quick, failing, slow], wait_timeout=10, family='modelmanagement', poll_interval=5,
+                                                first_poll=1)
+    assert done.status == 'Succeeded' and done.polls == 1
+    assert isinstance(failed, _client.AzureMLError) and failed.code == 'Conflict' and failed.message == 'in use'
+    assert isinstance(late, _client.LroTimeoutError)
+    assert str(late).startswith('delete service slow: the operation is still Running after 10 s (wait_timeout)')
+    assert sum(sleeps) == 10  # never past the deadline
+
+
+def test_an_operation_that_cannot_be_followed_fails_alone(rsps):
+    client, dummy = make()
+    rsps.add(responses.DELETE, MMS + '/api' + WS_ID + '/services/gone', status=202)
+    bare = (client.call('services.delete', {'id': 'gone'}), 'delete service gone')
+    foreign = _start(rsps, client, 'far', **{'Operation-Location': 'https://evil.example/op'})
+    ok = _start(rsps, client, 'ok')
+    _states(rsps, 'ok', 'Succeeded')
+    no_header, refused, done = client.wait_operations([bare, foreign, ok], wait_timeout=60, family='modelmanagement')
+    assert str(no_header).startswith('delete service gone: the answer has no Azure-AsyncOperation, Location or Operation-Location '
+                                     'header to follow (HTTP 202, request id ')
+    assert isinstance(refused, _client.PagingError) and 'evil.example' in str(refused)
+    assert done.status == 'Succeeded'
 
 
 # -- delete ----------------------------------------------------------------------------------------------------------------
@@ -554,7 +618,7 @@ def test_delete_failure_is_reported_or_raised(rsps):
     rsps.add(responses.DELETE, url, status=412, json={'code': 'DeletionRequired', 'message': 'used by image i1'})
     result = client.delete('models.delete', {'id': 'm1'}, what='delete model m1')
     assert result.outcome == 'failed' and result.status == 412
-    assert result.error.startswith('delete model m1: HTTP 412 DeletionRequired: used by image i1')
+    assert result.error.startswith('delete model m1: the service said used by image i1 (HTTP 412, code DeletionRequired, request id ')
     assert result.as_dict()['error'] == result.error
     with pytest.raises(_client.AzureMLError):
         client.delete('models.delete', {'id': 'm1'}, raise_errors=True)

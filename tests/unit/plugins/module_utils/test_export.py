@@ -167,7 +167,8 @@ def test_stream_error_reaches_the_consumer_with_what_was_done(rsps):
     service.runs['gone'] = []
     del service.runs['gone']
     client = fake_client()
-    with pytest.raises(AzureMLError, match="list the runs of experiment 'missing' in workspace rg-1/ws-1: HTTP 404"):
+    with pytest.raises(AzureMLError, match=r"list the runs of experiment 'missing' in workspace rg-1/ws-1: the service said Experiment missing was not found "
+                                           r"\(HTTP 404, code NotFound, request id req-1\)"):
         list(_export.stream(client, 'runs', lambda c: c.start_experiments(['a', 'missing'])))
 
 

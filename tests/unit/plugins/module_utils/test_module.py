@@ -154,8 +154,8 @@ def test_fail_from_formats_the_client_error_and_keeps_secrets_out(warnings):
         with pytest.raises(FailJson) as err:
             module.run(lambda m: {'ws': m.client.get_json('workspaces.get', what='get workspace rg-1/ws-1')})
     result = err.value.result
-    assert result['msg'] == ('get workspace rg-1/ws-1: HTTP 403 AuthorizationFailed: no access for ******** '
-                             '(request id rid-1); authenticated as auto: token (access_token)')
+    assert result['msg'] == ('get workspace rg-1/ws-1: the service said no access for ******** (HTTP 403, code AuthorizationFailed, '
+                             'request id rid-1); authenticated as auto: token (access_token)')
     assert (result['status'], result['error_code'], result['request_id']) == (403, 'AuthorizationFailed', 'rid-1')
     assert 'static-token-value' not in repr(result)
 

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from ansible_collections.gdpr.azureml.plugins.module_utils import _audit, _purge
+from ansible_collections.gdpr.azureml.plugins.module_utils import _audit, _plan_file, _purge, _purge_plan
 
 
 def test_references_of_images_and_services():
@@ -45,34 +45,34 @@ def test_describe_holders():
     (['a', ' ws-1 '], 'name'), (['RG/ws-1'], 'strong'), ([], None), (None, None), (['ws'], None), (['other-rg/ws-1'], None),
 ])
 def test_confirmed(confirm, match):
-    assert _purge.confirmed(confirm, 'ws-1', ['/subscriptions/s/resourceGroups/rg/providers/X/workspaces/ws-1'], 'rg') == match
+    assert _purge_plan.confirmed(confirm, 'ws-1', ['/subscriptions/s/resourceGroups/rg/providers/X/workspaces/ws-1'], 'rg') == match
 
 
 def test_a_bare_name_shared_by_two_workspaces_of_the_play_confirms_neither():
     from ansible_collections.gdpr.azureml.plugins.module_utils._module import Workspace
     ws = Workspace('s', 'rg-a', 'ws-dup')
     ids = ('/subscriptions/s/resourceGroups/rg-a/providers/X/workspaces/ws-dup',)
-    problem = _purge.confirmation_problem(['ws-dup'], ws, ids, ['ws-dup', 'WS-DUP', 'other'])
+    problem = _purge_plan.confirmation_problem(['ws-dup'], ws, ids, ['ws-dup', 'WS-DUP', 'other'])
     assert 'confirm (purge_workspace_confirm) names ws-dup, but 2 workspaces of this play are called ws-dup' in problem
     assert 'rg-a/ws-dup' in problem and ids[0] in problem
-    assert _purge.confirmation_problem(['rg-a/ws-dup'], ws, ids, ['ws-dup', 'ws-dup']) is None
-    assert _purge.confirmation_problem([ids[0].upper()], ws, ids, ['ws-dup', 'ws-dup']) is None
-    assert _purge.confirmation_problem(['ws-dup'], ws, ids, ['ws-dup', 'other']) is None  # no namesake in the play
-    assert _purge.confirmation_problem(['ws-dup'], ws, ids) is None  # the module alone: no play to compare with
-    assert _purge.confirmation_problem(None, ws, ids).startswith('not confirmed')
+    assert _purge_plan.confirmation_problem(['rg-a/ws-dup'], ws, ids, ['ws-dup', 'ws-dup']) is None
+    assert _purge_plan.confirmation_problem([ids[0].upper()], ws, ids, ['ws-dup', 'ws-dup']) is None
+    assert _purge_plan.confirmation_problem(['ws-dup'], ws, ids, ['ws-dup', 'other']) is None  # no namesake in the play
+    assert _purge_plan.confirmation_problem(['ws-dup'], ws, ids) is None  # the module alone: no play to compare with
+    assert _purge_plan.confirmation_problem(None, ws, ids).startswith('not confirmed')
 
 
 # -- audit log -------------------------------------------------------------------------------------------------------------
 
 def test_audit_log_creates_private_file_and_folders_and_appends(tmp_path):
     path = tmp_path / 'a' / 'b' / 'log.jsonl'
-    with _purge.audit_log(str(path)) as log:
-        log.write(_purge.audit_record('ws', 'models', 'm1', status=200, request_id='r1', outcome='deleted'))
+    with _audit.audit_log(str(path)) as log:
+        log.write(_audit.audit_record('ws', 'models', 'm1', status=200, request_id='r1', outcome='deleted'))
     assert oct(os.stat(path).st_mode & 0o777) == '0o600'
     assert oct(os.stat(path.parent).st_mode & 0o777) == '0o700'
     assert oct(os.stat(path.parent.parent).st_mode & 0o777) == '0o700'
-    with _purge.audit_log(str(path)) as log:
-        log.write(_purge.audit_record('ws', 'models', 'm2', status=204, request_id='r2', outcome='absent'))
+    with _audit.audit_log(str(path)) as log:
+        log.write(_audit.audit_record('ws', 'models', 'm2', status=204, request_id='r2', outcome='absent'))
     lines = [json.loads(x) for x in path.read_text().splitlines()]
     assert [x['id'] for x in lines] == ['m1', 'm2']
     assert set(lines[0]) == {'time', 'workspace_id', 'kind', 'id', 'status', 'request_id', 'outcome'}
@@ -84,7 +84,7 @@ def test_audit_log_keeps_existing_folder_modes_and_never_truncates(tmp_path):
     os.chmod(folder, 0o755)
     path = folder / 'log.jsonl'
     path.write_text('{"old": 1}')  # a line cut short by a crash: no newline
-    with _purge.audit_log(str(path)) as log:
+    with _audit.audit_log(str(path)) as log:
         log.write({'new': 2})
     assert path.read_text() == '{"old": 1}\n{"new":2}\n'
     assert oct(os.stat(folder).st_mode & 0o777) == '0o755'
@@ -109,12 +109,12 @@ def test_audit_log_concurrent_writers_never_interleave(tmp_path):
 
 
 def test_audit_log_on_a_directory_fails(tmp_path):
-    with pytest.raises(_purge.AuditError, match='is a directory'):
-        _purge.audit_log(str(tmp_path))
+    with pytest.raises(_audit.AuditError, match='is a directory'):
+        _audit.audit_log(str(tmp_path))
 
 
 def test_no_audit_log_is_a_no_op():
-    with _purge.audit_log(None) as log:
+    with _audit.audit_log(None) as log:
         log.write({'x': 1})
     assert log.lines == 0
 
@@ -122,32 +122,32 @@ def test_no_audit_log_is_a_no_op():
 # -- plan files --------------------------------------------------------------------------------------------------------------
 
 def test_write_plan_is_atomic_private_and_honest_about_changes(tmp_path):
-    doc = _purge.plan_document({'id': 'WS'}, ['models'], {'models': ['b', 'a']})
+    doc = _plan_file.plan_document({'id': 'WS'}, ['models'], {'models': ['b', 'a']})
     path = tmp_path / 'purge-plan.json'
-    assert _purge.write_plan(str(path), doc) is True
+    assert _plan_file.write_plan(str(path), doc) is True
     assert oct(os.stat(path).st_mode & 0o777) == '0o600'
     assert json.loads(path.read_text())['objects'] == {'models': ['a', 'b']}
-    again = _purge.plan_document({'id': 'WS'}, ['models'], {'models': ['a', 'b']})  # another 'created' time
-    assert _purge.write_plan(str(path), again) is False
-    other = _purge.plan_document({'id': 'WS'}, ['models'], {'models': ['a']})
-    assert _purge.write_plan(str(path), other) is True
+    again = _plan_file.plan_document({'id': 'WS'}, ['models'], {'models': ['a', 'b']})  # another 'created' time
+    assert _plan_file.write_plan(str(path), again) is False
+    other = _plan_file.plan_document({'id': 'WS'}, ['models'], {'models': ['a']})
+    assert _plan_file.write_plan(str(path), other) is True
     assert [p.name for p in tmp_path.iterdir()] == ['purge-plan.json']  # no temporary file left
 
 
 def test_read_plan_problems(tmp_path):
     path = tmp_path / 'plan.json'
-    doc = _purge.plan_document({'id': '/X/ws'}, ['models'], {'models': ['a']})
+    doc = _plan_file.plan_document({'id': '/X/ws'}, ['models'], {'models': ['a']})
     path.write_text(json.dumps(doc))
-    plan, problems = _purge.read_plan(str(path), '/x/WS')
+    plan, problems = _plan_file.read_plan(str(path), '/x/WS')
     assert problems == [] and plan['objects'] == {'models': ['a']}
-    assert 'is a plan of workspace' in _purge.read_plan(str(path), '/x/other')[1][0]
+    assert 'is a plan of workspace' in _plan_file.read_plan(str(path), '/x/other')[1][0]
     path.write_text(json.dumps(dict(doc, objects={'runs': ['r']})))
-    assert 'not a list of ids of a deletable kind' in _purge.read_plan(str(path), '/x/ws')[1][0]
+    assert 'not a list of ids of a deletable kind' in _plan_file.read_plan(str(path), '/x/ws')[1][0]
     path.write_text('{not json')
-    assert 'cannot be read' in _purge.read_plan(str(path), '/x/ws')[1][0]
+    assert 'cannot be read' in _plan_file.read_plan(str(path), '/x/ws')[1][0]
     path.write_text('[]')
-    assert 'is not a purge plan' in _purge.read_plan(str(path), '/x/ws')[1][0]
-    assert 'does not exist' in _purge.read_plan(str(tmp_path / 'none'), '/x/ws')[1][0]
+    assert 'is not a purge plan' in _plan_file.read_plan(str(path), '/x/ws')[1][0]
+    assert 'does not exist' in _plan_file.read_plan(str(tmp_path / 'none'), '/x/ws')[1][0]
 
 
 def test_check_bundle_and_content_problems_name_missing_and_changed_objects(tmp_path):

@@ -64,5 +64,5 @@ def test_an_error_fails_the_module_with_every_result(run, rsps):
     result = run({'state': 'absent', 'all': True})
     assert result['failed'] and result['changed'] is True and result['deleted'] == ['a1']
     assert [r['outcome'] for r in result['results']] == ['deleted', 'failed']
-    assert 'HTTP 403 AuthorizationFailed: no right to delete' in result['msg']
+    assert 'the service said no right to delete (HTTP 403, code AuthorizationFailed, request id rid-a2-403)' in result['msg']
     assert 'secret-token-abc' not in str(result)

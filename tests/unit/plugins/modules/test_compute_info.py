@@ -70,5 +70,6 @@ def test_error_names_what_was_being_done(run_module, rsps):
              json={'error': {'code': 'AuthorizationFailed', 'message': 'no access'}})
     result = run_module(compute_info, {})
     assert result['failed'] and result['status'] == 403 and result['request_id'] == 'r-9'
-    assert result['msg'].startswith('list the computes of workspace rg-1/ws-1: HTTP 403 AuthorizationFailed: no access')
+    assert result['msg'].startswith('list the computes of workspace rg-1/ws-1: the service said no access '
+                                    '(HTTP 403, code AuthorizationFailed, request id r-9)')
     assert TOKEN not in json.dumps(result)

@@ -57,4 +57,5 @@ def test_a_failing_page_fails_the_module(run_module, service):
 
     service._route = fail_second_page
     result = run_module(experiment_info, {'retries': 0})
-    assert result['failed'] and 'list the experiments of workspace rg-1/ws-1: HTTP 500 ServiceError: boom' in result['msg']
+    assert result['failed']
+    assert result['msg'] == 'list the experiments of workspace rg-1/ws-1: the service said boom (HTTP 500, code ServiceError, request id req-1)'

@@ -43,7 +43,8 @@ def test_lists_the_runs_of_named_experiments_without_listing_experiments(run_mod
 def test_unknown_experiment_fails_with_the_service_message(run_module, service):
     result = run_module(run_info, {'experiments': ['nope']})
     assert result['failed'] and result['status'] == 404
-    assert result['msg'].startswith("list the runs of experiment 'nope' in workspace rg-1/ws-1: HTTP 404")
+    assert result['msg'] == ("list the runs of experiment 'nope' in workspace rg-1/ws-1: the service said Experiment nope was not "
+                             "found (HTTP 404, code NotFound, request id req-1)")
 
 
 def test_gets_one_run(run_module, service):

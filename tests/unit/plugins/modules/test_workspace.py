@@ -147,5 +147,7 @@ def test_a_refused_delete_fails_with_the_request_id(run, rsps):
     rsps.add(responses.DELETE, ws_url(), status=409, headers={'x-ms-request-id': 'rid-409'},
              json={'error': {'code': 'Conflict', 'message': 'a lock prevents the delete'}})
     result = run({'state': 'absent'})
-    assert result['failed'] and 'HTTP 409 Conflict: a lock prevents the delete (request id rid-409)' in result['msg']
+    assert result['failed']
+    assert result['msg'] == ('delete workspace rg-1/ws-1: the service said a lock prevents the delete '
+                             '(HTTP 409, code Conflict, request id rid-409)')
     assert result['changed'] is False

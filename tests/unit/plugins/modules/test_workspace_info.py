@@ -83,8 +83,8 @@ def test_error_names_what_was_being_done(run, rsps):
              json={'error': {'code': 'ResourceGroupNotFound', 'message': "Resource group 'rg-1' could not be found."}})
     result = run({'resource_group': 'rg-1'})
     assert result['failed']
-    assert result['msg'] == ("list the workspaces of resource group rg-1: HTTP 404 ResourceGroupNotFound: "
-                             "Resource group 'rg-1' could not be found. (request id r-42)")
+    assert result['msg'] == ("list the workspaces of resource group rg-1: the service said Resource group 'rg-1' could not be found. "
+                             "(HTTP 404, code ResourceGroupNotFound, request id r-42)")
     assert result['request_id'] == 'r-42' and result['status'] == 404
     assert 'secret-token-abc' not in json.dumps(result)
 

@@ -1,0 +1,163 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) gdpr.azureml contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE to the gdpr.azureml collection.
+# It can have breaking changes at any time. Do not use it from other collections.
+
+"""``purge_plan`` mode=apply (the reviewed plan's deletes, kind after kind) and mode=verify (list again)."""
+
+import os
+
+from ansible_collections.gdpr.azureml.plugins.module_utils._audit import AuditError, audit_log, audit_record
+from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError
+from ansible_collections.gdpr.azureml.plugins.module_utils._coverage import check_bundle
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KINDS
+from ansible_collections.gdpr.azureml.plugins.module_utils._purge import PurgeError, blocking_holders, holders_message, list_kinds, settle_pending, with_holders
+from ansible_collections.gdpr.azureml.plugins.module_utils._purge_delete import delete_kind
+from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import subject_purge_selection
+from ansible_collections.gdpr.azureml.plugins.module_utils import _storage_purge
+
+
+def apply(module):
+    """Delete the ids of ``objects`` kind after kind in the only order Azure accepts, each kind as its deleting module does
+    (its own listing, the holder check, one audit line per object), then list each kind again (:func:`verify`).
+
+    One module run for the whole purge of a workspace, whatever the number of kinds: the role's module starts do not grow
+    with the kinds. A kind that fails stops the run before the next kind (a model whose image could not be deleted would
+    be refused anyway); the failure keeps what was deleted (``deleted`` per kind, ``results``).
+    """
+    p, client, ws = module.params, module.client, module.workspace
+    kinds = [k for k in DELETABLE_KINDS if k in p['kinds']]
+    objects = {k: list(dict.fromkeys(p['objects'].get(k) or [])) for k in kinds}
+    storage = _apply_storage_selection(module) if p.get('storage') else None
+    if module.check_mode:  # the plan's own check: every kind at once, as if the earlier kinds were deleted
+        listed = list_kinds(client, with_holders(kinds), ws)
+        existing = {k: [i for i in objects[k] if i in {KINDS[k].object_id(o) for o in listed[k]}] for k in kinds}
+        blocked = blocking_holders(existing, listed)
+        if blocked:
+            raise PurgeError(holders_message(blocked, ws), holders=blocked, changed=False, deleted={k: [] for k in kinds}, results=[])
+        result = dict(changed=any(existing.values()) or bool(storage and storage['blobs']), deleted=existing, results=[],
+                      **module.diff({k: sorted(existing[k]) for k in kinds}, {k: [] for k in kinds}))
+        if storage is not None:
+            result['storage'] = dict(storage['section'], deleted=0, would_delete=len(storage['blobs']))
+        return result
+    # What an interrupted run left pending in the audit log is settled first (listing its kinds again).
+    with audit_log(p.get('audit_log')) as audit:
+        settle_pending(module, audit)
+    # results: one list (Ansible renames a 'results' that is not a list), each entry with its kind
+    deleted, results, before, after = {k: [] for k in kinds}, [], {}, {}
+    for kind_name in kinds:
+        if not objects[kind_name]:
+            continue
+        try:
+            done = delete_kind(module, kind_name, 'ids', objects[kind_name], settle=False)
+        except (PurgeError, AzureMLError, AuditError) as exc:
+            if isinstance(exc, PurgeError):  # this kind's deletes failed, or its holder check refused
+                deleted[kind_name] = exc.result.get('deleted', [])
+                results.extend(dict(r, kind=kind_name) for r in exc.result.get('results', []))
+                extra = {'holders': exc.result['holders']} if 'holders' in exc.result else {}
+            elif isinstance(exc, AuditError):  # the audit log cannot be written: stopped before the next DELETE
+                extra = {}
+            else:  # a listing of this kind or of its holders failed
+                extra = exc.to_result()
+            raise PurgeError(f'{kind_name}: {exc}', changed=any(deleted.values()), deleted=deleted, results=results, failed_kind=kind_name,
+                             **extra) from None
+        deleted[kind_name] = done['deleted']
+        results.extend(dict(r, kind=kind_name) for r in done['results'])
+        if 'diff' in done:
+            before.update(done['diff']['before'])
+            after.update(done['diff']['after'])
+    storage_result = _apply_storage(module, storage, deleted, results) if storage is not None else None
+    try:
+        verified = verify(module, settle=False)
+    except AzureMLError as exc:
+        raise PurgeError(f'the deletes are done, listing each kind again failed: {exc}', changed=any(deleted.values()), deleted=deleted,
+                         results=results, **exc.to_result()) from None
+    result = dict(verified, changed=any(deleted.values()) or bool(storage_result and storage_result['deleted']), deleted=deleted,
+                  results=results)
+    if storage_result is not None:
+        result['storage'] = storage_result
+    if module.diff_mode:
+        result['diff'] = {'before': before, 'after': after}
+    return result
+
+
+def _apply_storage_selection(module):
+    """``mode=apply`` with ``storage``, before any DELETE: the bundle checked again, the blobs of the purged runs listed and
+    compared with it (a refusal raises, nothing deleted). ``{'section', 'blobs', 'runs', 'account'}``."""
+    p, ws = module.params, module.workspace
+    if not p['delete_workspace'] and not p.get('subjects'):
+        return None
+    found = module.client.get_json('workspaces.get', what=f'get workspace {ws}', missing_ok=True)
+    if found is None:
+        return None
+    export_dir = os.path.abspath(p['export_dir'])
+    problems, exported = check_bundle(export_dir, found.get('id') or ws.id, ['runs', _storage_purge.KIND])
+    try:
+        section, refusals, blobs = _storage_purge.select(module, found, export_dir, p.get('subjects'), exported)
+    except _storage_purge.StoragePurgeError as exc:
+        problems.append(f'storage: {exc}')
+        section, refusals, blobs = None, [], []
+    problems.extend(refusals)
+    if problems:
+        raise PurgeError(f'purge of the storage of workspace {ws} refused, nothing deleted: ' + ' | '.join(problems), changed=False,
+                         deleted={}, results=[], refusals=problems)
+    runs = _storage_purge.purged_runs(export_dir, p.get('subjects'))
+    return {'section': section, 'blobs': blobs, 'runs': runs, 'account': section['account']}
+
+
+def _apply_storage(module, storage, deleted, results):
+    """Delete the selected blobs (audit lines pending then settled), list the prefixes again (a ``verified`` line)."""
+    ws = module.workspace
+    with audit_log(module.params.get('audit_log')) as audit:
+        done = _storage_purge.delete(module, storage['blobs'], audit)
+        try:
+            left = _storage_purge.remaining(module, storage['account'], storage['runs'])
+        except AzureMLError as exc:
+            raise PurgeError(f'the storage deletes are done, listing the prefixes again failed: {exc}', changed=True, deleted=deleted,
+                             results=results, storage_results=done) from None
+        audit.write(audit_record(ws.id, _storage_purge.KIND, None, status=None, request_id=None, outcome='verified', remaining=len(left)))
+    failed = [r for r in done if r['outcome'] == 'failed']
+    outcome = dict(storage['section'], deleted=sum(1 + (r.get('snapshots') or 0) for r in done if r['outcome'] == 'deleted'),
+                   absent=sum(1 for r in done if r['outcome'] == 'absent'), failed=len(failed), remaining=len(left),
+                   remaining_ids=left[:1000], results=done)
+    if failed or left:
+        first = failed[0].get('error') if failed else f'{len(left)} blob(s) are still there: {", ".join(left[:10])}'
+        raise PurgeError(f'storage of workspace {ws}: {len(failed)} blob delete(s) failed, {len(left)} blob(s) remain; the first: {first}',
+                         changed=True, deleted=deleted, results=results, storage=outcome)
+    return outcome
+
+
+def verify(module, settle=True):
+    """After the deletions: list each kind again, append one ``verified`` line per kind to the audit log (with ``settle``,
+    first settle what an interrupted run left pending)."""
+    p, client, ws = module.params, module.client, module.workspace
+    kinds = [k for k in DELETABLE_KINDS if k in p['kinds']]
+    found = client.get_json('workspaces.get', what=f'get workspace {ws}', missing_ok=True)
+    remaining, remaining_ids = {}, {}
+    if found is None:
+        remaining = {k: 0 for k in kinds}
+        remaining_ids = {k: [] for k in kinds}
+    else:
+        subjects = p.get('subjects') or []
+        listed = list_kinds(client, list(kinds) + (['images', 'services'] if subjects else []), ws)
+        # with subjects: what remains of the subjects' deletable objects (those another person's image or service holds
+        # are kept on purpose and not counted)
+        selected = subject_purge_selection(listed, kinds, subjects)['objects'] if subjects else None
+        for k in kinds:
+            ids = sorted({KINDS[k].object_id(o) for o in listed[k]})
+            if selected is not None:
+                ids = [i for i in ids if i in set(selected[k])]
+            remaining[k], remaining_ids[k] = len(ids), ids
+    lines = 0
+    if not module.check_mode and p.get('audit_log'):
+        with audit_log(p['audit_log']) as audit:
+            if settle:
+                settle_pending(module, audit)
+            for k in kinds:
+                audit.write(audit_record(ws.id, k, None, status=None, request_id=None, outcome='verified', remaining=remaining[k]))
+            lines = audit.lines
+    return {'changed': False, 'remaining': remaining, 'remaining_ids': remaining_ids, 'workspace_found': found is not None,
+            'audit_lines': lines}
