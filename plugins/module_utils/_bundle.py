@@ -251,7 +251,8 @@ def safe_component(name):
     """A file name for one component of an artifact path, that cannot leave its folder.
 
     ``.`` and ``..`` become ``%2E`` / ``%2E%2E``; an empty component (a leading, doubled or
-    trailing ``/``) becomes ``%empty`` (no other name gives it: after ``%`` an escape has hex digits or ``u``); separators (``/``, ``\\``), ``%``, control characters (NUL
+    trailing ``/``) becomes ``%empty`` (no other name gives it: after ``%`` an escape has hex digits or ``u``);
+    separators (``/``, ``\\``), ``%``, control characters (NUL
     included) and characters Windows refuses are percent-escaped, as are leading spaces and
     trailing spaces and dots; names longer than :data:`MAX_COMPONENT_BYTES` are cut and end with
     ``~`` and 16 hex digits of their SHA-256. Letters of any script are kept. The mapping is
