@@ -34,14 +34,13 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._coverage import (
     UNLISTABLE, check_bundle, compare_planned, content_problems, erasure_counts, list_erasure,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import write_atomic
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KIND_NAMES, KINDS, references
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import (
+    DELETABLE_KINDS, HOLDER_KINDS, HOLDING_KINDS, KIND_NAMES, KINDS, SINGULAR, references,
+)
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, purge_subjects, subject_purge_selection
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import PURGE_QUERY
 from ansible_collections.gdpr.azureml.plugins.module_utils import _storage_purge
 
-SINGULAR = {'models': 'model', 'assets': 'asset', 'images': 'image', 'services': 'service', 'workspace': 'workspace'}
-# Which kinds can hold a reference to objects of a kind (the service refuses those deletes with 412).
-HOLDER_KINDS = {'models': ('images', 'services'), 'images': ('services',)}
 MMS_ABSENT = (204, 404)  # model management: 204 "does not exist and the request was well formed"
 SERVICE_POLL_INTERVAL = 5  # seconds between polls of a service delete operation without Retry-After
 SERVICE_WAIT_TIMEOUT = 900  # seconds the service deletes of one run may take (service's wait_timeout, purge_plan mode=apply)
@@ -93,7 +92,7 @@ def with_holders(kind_names):
 def holder_index(listed):
     """``{(kind, id): [(holder kind, holder id), ...]}`` from the listings of images and services."""
     index = {}
-    for holder_kind in ('images', 'services'):
+    for holder_kind in HOLDING_KINDS:
         for obj in listed.get(holder_kind) or []:
             holder_id = KINDS[holder_kind].object_id(obj)
             for ref in references(holder_kind, obj):
@@ -111,7 +110,7 @@ def blocking_holders(targets, listed):
     index = holder_index(listed)
     deleting = {kind: set(ids) for kind, ids in targets.items()}
     blocked = {}
-    for kind_name in ('images', 'models'):
+    for kind_name in HOLDER_KINDS:
         for obj_id in sorted(deleting.get(kind_name, ())):
             holders = sorted({f'{singular(hk)} {hid}' for hk, hid in index.get((kind_name, obj_id), ())
                               if hid not in deleting.get(hk, ())})
@@ -123,7 +122,7 @@ def blocking_holders(targets, listed):
 def holders_message(blocked, ws, limit=10):
     """One sentence naming what holds what (at most ``limit`` objects spelled out)."""
     parts, count = [], 0
-    for kind_name in ('images', 'models'):
+    for kind_name in HOLDER_KINDS:
         for obj_id, holders in sorted((blocked.get(kind_name) or {}).items()):
             count += 1
             if len(parts) < limit:
@@ -662,7 +661,7 @@ def _plan(module):
             current = {k: [i for i in current[k] if i in set(selection['objects'][k])] for k in kinds}
             held = selection['held']
             notes.extend(selection['notes'])
-            for kind_name in ('images', 'models'):
+            for kind_name in HOLDER_KINDS:
                 for obj_id, holders in sorted((held.get(kind_name) or {}).items()):
                     notes.append(f'{singular(kind_name)} {obj_id} is kept: the subjects created it, but it is still used by '
                                  f'{describe_holders(holders)}')
@@ -918,7 +917,7 @@ def _verify(module, settle=True):
         remaining_ids = {k: [] for k in kinds}
     else:
         subjects = p.get('subjects') or []
-        listed = list_kinds(client, list(kinds) + (['images', 'services'] if subjects else []), ws)
+        listed = list_kinds(client, list(kinds) + (list(HOLDING_KINDS) if subjects else []), ws)
         # with subjects: what remains of the subjects' deletable objects (those another person's image or service holds
         # are kept on purpose and not counted)
         selected = subject_purge_selection(listed, kinds, subjects)['objects'] if subjects else None
