@@ -43,8 +43,9 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import CHILDRE
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import account_from_id
 
-# Task priorities: deeper fan-out first (a kind's tasks run at its depth in the kinds table: ``_kinds.depth``).
-ROOT, PER_EXPERIMENT, PER_RUN, PER_ARTIFACT = 0, 1, 2, 3
+# Task priorities: deeper fan-out first (a listing under a parent runs at its kind's depth in the kinds table,
+# ``_kinds.depth``: 1 under the experiments, 2 under the runs).
+ROOT, PER_RUN, PER_ARTIFACT = 0, 2, 3
 
 
 def data_containers(run_id, data_container):
@@ -225,6 +226,7 @@ class Collector:
         self.sinks = sinks
         self.download = download
         self.missing = {}
+        self._needs = {}
         self._lock = threading.Lock()
         coords = client.params()
         self.where = f"workspace {coords.get('resource_group')}/{coords.get('workspace_name')}"
@@ -234,7 +236,9 @@ class Collector:
 
     def needs(self, name):
         """Whether the objects of kind ``name`` must be listed: it has a sink, or a kind listed under it has."""
-        return self.wants(name) or any(self.wants(k) for k in descendants(name))
+        if name not in self._needs:
+            self._needs[name] = self.wants(name) or any(self.wants(k) for k in descendants(name))
+        return self._needs[name]
 
     def emit(self, name, item):
         sink = self.sinks.get(name)
