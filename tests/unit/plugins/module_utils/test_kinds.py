@@ -173,6 +173,12 @@ def test_export_kinds_table():
         assert row[4] == KINDS[name].scope, row
 
 
+def test_purge_names_every_kind_a_workspace_delete_lists():
+    text = ' '.join(read('docs', 'purge.md').split())
+    listed = [k.name for k in API if k.list_op and k.name != 'workspace']
+    assert 'The plan lists **every kind that can be listed** again (' + ', '.join(listed) + ', and the workspace itself)' in text
+
+
 def test_subjects_creator_table():
     """docs/subjects.md names, per kind, the fields that name people: the creator fields of the table, or 'through their
     run' for the kinds that belong to a run, or 'no user field' for the kinds that have none."""
