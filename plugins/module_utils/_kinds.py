@@ -142,6 +142,7 @@ _STORAGE_TABLE = (
     Kind("storage_blobs", "id", singular="blob", source="storage", export=False, volatile=("sha256", "stored_path", "referenced_by")),
 )
 
+
 def derive(table, storage_table=()):
     """Everything the rest of the collection reads of the tables, ``{constant name: value}`` (the constants below); a unit
     test derives it again from a table with one more kind, as a new declaration would."""
