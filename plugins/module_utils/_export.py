@@ -40,17 +40,13 @@ from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _dige
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION, AzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME_FORMAT, sha256_file, utc_now, write_atomic, write_json_array
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, PIPELINE_KINDS
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import CHILDREN, KIND_NAMES, KINDS, PIPELINE_KINDS, depth, descendants
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import account_from_id
 
-# Datastores: never ask for credentials (the API's default is includeSecret=true).
-NO_SECRETS = {'includeSecret': 'false'}
-# Task priorities: deeper fan-out first.
-ROOT, PER_EXPERIMENT, PER_RUN, PER_ARTIFACT = 0, 1, 2, 3
-# The kinds listed per run (artifacts, metrics_v2) and those listed under the experiments (runs, metrics, and those).
-RUN_KINDS = tuple(k.name for k in KINDS.values() if k.parent == 'runs')
-EXPERIMENT_KINDS = ('experiments',) + tuple(k.name for k in KINDS.values() if k.parent in ('experiments', 'runs'))
+# Task priorities: deeper fan-out first (a listing under a parent runs at its kind's depth in the kinds table,
+# ``_kinds.depth``: 1 under the experiments, 2 under the runs).
+ROOT, PER_RUN, PER_ARTIFACT = 0, 2, 3
 
 
 def data_containers(run_id, data_container):
@@ -231,12 +227,19 @@ class Collector:
         self.sinks = sinks
         self.download = download
         self.missing = {}
+        self._needs = {}
         self._lock = threading.Lock()
         coords = client.params()
         self.where = f"workspace {coords.get('resource_group')}/{coords.get('workspace_name')}"
 
     def wants(self, name):
         return name in self.sinks
+
+    def needs(self, name):
+        """Whether the objects of kind ``name`` must be listed: it has a sink, or a kind listed under it has."""
+        if name not in self._needs:
+            self._needs[name] = self.wants(name) or any(self.wants(k) for k in descendants(name))
+        return self._needs[name]
 
     def emit(self, name, item):
         sink = self.sinks.get(name)
@@ -251,21 +254,28 @@ class Collector:
     # -- what to collect ------------------------------------------------------------------
 
     def start_list(self, name):
-        """Every object of a kind listed by one call (computes, tasks, datastores, models, ...)."""
+        """Every object of a kind listed by one call (computes, tasks, datastores, models, experiments, ...) and, for a kind
+        with children (experiments), what hangs under its objects."""
         self.scheduler.submit(self._list, name)
+
+    def start_under(self, name, keys):
+        """What hangs under the objects of kind ``name`` given by their keys (``runs`` of experiments named ``keys``),
+        without listing kind ``name``."""
+        fields = [field for child in CHILDREN[name] for field in KINDS[child].under.values()]
+        for key in keys:
+            self._under(name, dict.fromkeys(fields, key), self.where)
 
     def start_experiments(self, names=None):
         """Experiments (all, listed; or ``names``, without listing) and what hangs under them."""
         if names is None:
-            self.scheduler.submit(self._list_experiments)
+            self.start_list('experiments')
         else:
-            for name in names:
-                self._under_experiment(name)
+            self.start_under('experiments', names)
 
     def start_artifacts(self, run_ids):
         """The artifacts of ``run_ids``: each run is got first (``runs.get_by_id``) for its data container."""
         for run_id in run_ids:
-            self.scheduler.submit(self._run_by_id, run_id, priority=PER_EXPERIMENT)
+            self.scheduler.submit(self._run_by_id, run_id, priority=depth('runs'))
 
     def start_pipeline(self, name, ids):
         """The pipeline objects of kind ``name`` with ``ids`` (the API has no list call)."""
@@ -274,67 +284,62 @@ class Collector:
 
     # -- tasks --------------------------------------------------------------------------------
 
-    def _list(self, name):
+    def _list(self, name, params=None, context=None):
+        """List kind ``name`` (under one parent: ``params`` of its list call, ``context`` naming the parent), emit each
+        object, and set out to list what hangs under it."""
         kind = KINDS[name]
-        query = NO_SECRETS if name == 'datastores' else None
-        for item in self._items(kind.list_op, None, f'list the {name} of {self.where}', query):
+        what = f'list the {kind.plural} of {context}' if context else f'list the {name} of {self.where}'
+        for item in self._items(kind.list_op, params, what, kind.query):
             self.emit(name, item)
+            self._under(name, item, context or self.where)
 
-    def _list_experiments(self):
-        for experiment in self._items('experiments.list', None, f'list the experiments of {self.where}'):
-            self.emit('experiments', experiment)
-            name = experiment.get('name') if isinstance(experiment, dict) else None
-            if not name:
-                raise ExportError(f'an experiment of {self.where} has no name: {experiment!r:.200}')
-            self._under_experiment(name)
+    def _under(self, name, obj, context):
+        """Submit the listing of each needed child kind under the object ``obj`` of kind ``name`` (found in ``context``)."""
+        kind = KINDS[name]
+        for child_name in CHILDREN[name]:
+            if not self.needs(child_name):
+                continue
+            child = KINDS[child_name]
+            params = {}
+            for param, field in child.under.items():
+                value = obj.get(field) if isinstance(obj, dict) else None
+                if not value:
+                    article = 'an' if kind.singular[:1] in 'aeiou' else 'a'
+                    raise ExportError(f'{article} {kind.singular} of {context} has no {field}: {obj!r:.200}')
+                params[param] = value
+            key = next(iter(params.values()), None)
+            where = f'{kind.singular} {key!r} in {self.where}'
+            if child.lister:
+                self.scheduler.submit(getattr(self, self.LISTERS[child.lister]), child_name, params, obj, where,
+                                      priority=depth(child_name))
+            else:
+                self.scheduler.submit(self._list, child_name, params, where, priority=depth(child_name))
 
-    def _under_experiment(self, name):
-        if self.wants('runs') or any(self.wants(k) for k in RUN_KINDS):
-            self.scheduler.submit(self._runs, name, priority=PER_EXPERIMENT)
-        if self.wants('metrics'):
-            self.scheduler.submit(self._metrics, name, priority=PER_EXPERIMENT)
-
-    def _runs(self, experiment):
-        what = f'list the runs of experiment {experiment!r} in {self.where}'
-        for run in self._items('runs.list', {'experiment_name': experiment}, what):
-            self.emit('runs', run)
-            if any(self.wants(k) for k in RUN_KINDS):
-                run_id = run.get('runId') if isinstance(run, dict) else None
-                if not run_id:
-                    raise ExportError(f'a run of experiment {experiment!r} in {self.where} has no runId')
-                self._under_run(run_id, run.get('dataContainerId'))
-
-    def _under_run(self, run_id, data_container):
-        if self.wants('artifacts'):
-            self.scheduler.submit(self._artifacts, run_id, data_containers(run_id, data_container), priority=PER_RUN)
-        if self.wants('metrics_v2'):
-            self.scheduler.submit(self._metrics_v2, run_id, priority=PER_RUN)
+    # Listings that are not one list call per parent object (``Kind.lister``).
+    LISTERS = {'run_artifacts': '_artifacts', 'metric_values': '_metrics_v2'}
 
     def _run_by_id(self, run_id):
         what = f'get run {run_id!r} of {self.where} (for its data container)'
         run = self.client.get_json('runs.get_by_id', {'run_id': run_id}, what=what, missing_ok=True)
         self.scheduler.check()
         if isinstance(run, dict):  # a run the service does not know has no artifact
-            self._under_run(run_id, run.get('dataContainerId'))
+            self._under('runs', {'runId': run_id, 'dataContainerId': run.get('dataContainerId')}, self.where)
 
-    def _metrics(self, experiment):
-        what = f'list the metrics of experiment {experiment!r} in {self.where}'
-        for metric in self._items('metrics.list', {'experiment_name': experiment}, what):
-            self.emit('metrics', metric)
-
-    def _artifacts(self, run_id, containers):
-        """The artifacts of a run, from each of ``containers`` (merged by ``artifactId`` when there are two)."""
+    def _artifacts(self, name, params, run, context):
+        """The artifacts of a run, from each of its data containers (merged by ``artifactId`` when there are two)."""
+        run_id = params['run_id']
+        containers = data_containers(run_id, run.get('dataContainerId'))
         located, seen, paths = [], set(), set()
         placeholders = self.download is None and self.wants(_bundle.ARTIFACT_CONTENTS)  # check mode: nothing downloaded
         for container in containers:
             what = f'list the artifacts of run {run_id!r} (container {container!r}) in {self.where}'
-            for artifact in self._items('artifacts.list', {'container': container}, what):
+            for artifact in self._items(KINDS[name].list_op, {'container': container}, what):
                 artifact_id = artifact.get('artifactId') if isinstance(artifact, dict) else None
                 if len(containers) > 1 and artifact_id is not None:
                     if artifact_id in seen:
                         continue
                     seen.add(artifact_id)
-                self.emit('artifacts', artifact)
+                self.emit(name, artifact)
                 path = artifact.get('path') if isinstance(artifact, dict) else None
                 if placeholders:
                     self.emit(_bundle.ARTIFACT_CONTENTS, {'artifactId': artifact_id, 'path': path, 'runId': run_id,
@@ -348,10 +353,11 @@ class Collector:
     def _content(self, run_id, container, artifact_id, path, rel):
         self.emit(_bundle.ARTIFACT_CONTENTS, self.download.one(run_id, container, artifact_id, path, rel))
 
-    def _metrics_v2(self, run_id):
+    def _metrics_v2(self, name, params, run, context):
         """The v2 metrics of a run (what today's SDKs log): the definitions, then each metric's values in a task."""
-        what = f'list the v2 metrics of run {run_id!r} in {self.where}'
-        for definition in self._items('metrics_v2.list', {'run_id': run_id}, what):
+        run_id = params['run_id']
+        what = f'list the {KINDS[name].plural} of {context}'
+        for definition in self._items(KINDS[name].list_op, params, what):
             key = definition.get('metricKey') if isinstance(definition, dict) else None
             if not isinstance(key, dict) or not key.get('name'):
                 raise ExportError(f'a v2 metric of run {run_id!r} in {self.where} has no metricKey.name: {definition!r:.200}')
@@ -393,14 +399,17 @@ class Collector:
 
 def start_kinds(collector, kinds, pipeline=None):
     """Set ``collector`` to list every object of ``kinds`` (the pipeline ones: the ids of ``pipeline``, ``{kind: [ids]}``)."""
-    # The experiments first: the longest chain of calls (runs, metrics, artifacts, v2 metrics) hangs under them.
-    if set(EXPERIMENT_KINDS) & set(kinds):
-        collector.start_experiments()
+    roots = [name for name in KIND_NAMES if KINDS[name].list_op and KINDS[name].parent is None
+             and (name in kinds or set(descendants(name)) & set(kinds))]
+    # The kinds with children first: the longest chains of calls (experiments: runs, metrics, artifacts, v2 metrics) hang under them.
+    for name in roots:
+        if CHILDREN[name]:
+            collector.start_list(name)
     for name in kinds:
         kind = KINDS[name]
         if kind.pipeline_kind:
             collector.start_pipeline(name, (pipeline or {}).get(name, []))
-        elif kind.list_op and kind.parent is None and name != 'experiments':
+        elif name in roots and not CHILDREN[name]:
             collector.start_list(name)
 
 
@@ -469,8 +478,8 @@ def collect(client, name, start):
 
 def get_one(client, name, params, what, query=None):
     """``[object]`` of kind ``name`` (``KINDS[name].get_op`` with ``params``), scrubbed; ``[]`` when it does not exist."""
-    if name == 'datastores':
-        query = dict(NO_SECRETS, **(query or {}))
+    if KINDS[name].query:
+        query = dict(KINDS[name].query, **(query or {}))
     found = client.get_json(KINDS[name].get_op, params, what=what, query=query, missing_ok=True)
     return [] if found is None else [scrub(name, found)]
 

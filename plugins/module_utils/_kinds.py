@@ -5,27 +5,73 @@
 # PRIVATE to the gdpr.azureml collection: it can change at any time without notice.
 """The kinds of objects a workspace holds: one table, data not code.
 
-Each kind names its bundle file, the field that identifies (and sorts) its objects, the
-operations that list / get / delete it (names of ``_routes``), and what it depends on. The
-export, the purge and the subject index all read this table; nothing else hard-codes kinds.
+A kind is one declaration (:class:`Kind`): its bundle file, the field that identifies (and sorts) its objects, the
+operations that list / get / delete it (names of ``_routes``), its parent and how it is listed under it, what it
+refers to (and so which kinds hold it), which fields name its creator, whether and in which order it can be deleted,
+its labels, and whether the export and the purge take it by default. Everything else derives from the table:
+
+- the export's traversal (``_export.Collector``): roots are listed, children are listed under each parent object;
+- the holder checks of the purge (:data:`HOLDER_KINDS`, :func:`references`) and its delete order (:data:`DELETABLE_KINDS`);
+- the subject index (``_subjects``: creator fields, the purge by subject's :data:`CREATOR_KINDS`);
+- the labels of messages and reports (:data:`SINGULAR`, :data:`NOT_DELETABLE`);
+- the module defaults and choices (``export_bundle``, ``purge_plan``). What cannot import Python (role defaults and
+  argument specs, module documentation, the docs' kind tables) is checked against this table by
+  ``tests/unit/plugins/module_utils/test_kinds.py``.
+
+``docs/contributing.md`` ("Adding a kind") shows a new kind end to end.
 """
 
 
 class Kind:
-    """One kind of object (``models``, ``runs``, ...)."""
+    """One kind of object (``models``, ``runs``, ...).
 
-    __slots__ = ("name", "file", "id_field", "list_op", "get_op", "delete_op", "parent", "scope", "pipeline_kind", "run_field",
-                 "volatile", "source")
+    :param name: the kind's name (option values, bundle keys, audit lines): plural, snake case.
+    :param id_field: the field identifying an object (and the sort key of its bundle file).
+    :param singular: the label of one object in messages (``model``); ``plural`` the label of several (both default to
+        ``name``).
+    :param list_op, get_op, delete_op: the ``_routes`` operations (None: the API has no such call).
+    :param query: query parameters of its list and get calls (datastores: never ask for credentials).
+    :param parent: the kind whose objects this kind is listed under (one list call per parent object).
+    :param under: ``{route parameter: field of the parent object}``: how the list call of one parent is built.
+    :param lister: a listing that is not one list call per parent (a ``_export.Collector`` behaviour by name).
+    :param refs: ``((kind, path), ...)``: the objects of other kinds this kind's objects hold (the service refuses their
+        delete with HTTP 412 while held); ``path`` is dotted, ``[]`` walks a list, a field of a value that is not an
+        object is the value itself (``models[].id``: a model given by its id or as an object).
+    :param creator_fields: dotted prefixes of the fields naming the person who created an object (the subject index's
+        ``created_by``); ``creator_ids``: dotted paths of the creator's Azure AD object id, in order of preference
+        (precise evidence, what a purge by subject may act on; the ``userTenantId`` beside it narrows it to a tenant).
+    :param delete_order: the place of the kind in the purge's delete order (holders first); None: the documented API
+        cannot delete its objects one by one.
+    :param group: a label shared with kinds named together in reports (``pipeline objects``).
+    :param export, purge: whether the export (its default ``kinds``) and the purge (a deletable kind) take it by default.
+    """
 
-    def __init__(self, name, id_field, *, list_op=None, get_op=None, delete_op=None, parent=None, scope="all", pipeline_kind=None,
-                 run_field=None, volatile=(), source="api"):
+    __slots__ = ("name", "file", "id_field", "singular", "plural", "list_op", "get_op", "delete_op", "query", "parent", "under",
+                 "lister", "refs", "creator_fields", "creator_ids", "delete_order", "group", "export", "purge", "scope",
+                 "pipeline_kind", "run_field", "volatile", "source")
+
+    def __init__(self, name, id_field, *, singular=None, plural=None, list_op=None, get_op=None, delete_op=None, query=None, parent=None,
+                 under=None, lister=None, refs=(), creator_fields=(), creator_ids=(), delete_order=None, group=None, export=True,
+                 purge=True, scope="all", pipeline_kind=None, run_field=None, volatile=(), source="api"):
         self.name = name
         self.file = name + ".json"
         self.id_field = id_field
+        self.singular = singular or name
+        self.plural = plural or name
         self.list_op = list_op
         self.get_op = get_op
         self.delete_op = delete_op
+        self.query = dict(query) if query else None
         self.parent = parent  # the kind whose objects this kind is listed under (one call per parent)
+        self.under = dict(under or {})
+        self.lister = lister
+        self.refs = tuple(refs)
+        self.creator_fields = tuple(creator_fields)
+        self.creator_ids = tuple(creator_ids)
+        self.delete_order = delete_order
+        self.group = group
+        self.export = export
+        self.purge = purge
         self.scope = scope  # "all": every object is listed; "requested": only the ids asked for
         self.pipeline_kind = pipeline_kind  # the pipeline_info `kind` value, for pipeline objects
         # Objects that name no user but belong to a run: the field naming the run (artifacts: the run's data container)
@@ -46,53 +92,130 @@ class Kind:
         return "Kind(%r)" % self.name
 
 
+# Run history, SDK ``User`` and pipeline objects name their creator in ``createdBy`` (a user record: userObjectId,
+# userTenantId, userName); the run history also in ``userId``; ARM resources in ``systemData.createdBy`` (a name or UPN).
+_CREATED_BY = dict(creator_fields=("createdBy",), creator_ids=("createdBy.userObjectId",))
+_PIPELINE = dict(scope="requested", group="pipeline objects", **_CREATED_BY)
 _TABLE = (
-    Kind("workspace", "id", get_op="workspaces.get", delete_op="workspaces.delete", volatile=("properties.provisioningState",)),
-    Kind("computes", "id", list_op="computes.list", get_op="computes.get",
+    Kind("workspace", "id", singular="workspace", get_op="workspaces.get", delete_op="workspaces.delete",
+         creator_fields=("systemData.createdBy",), volatile=("properties.provisioningState",)),
+    Kind("computes", "id", singular="compute", list_op="computes.list", get_op="computes.get",
          volatile=("properties.provisioningState", "properties.properties.allocationState",
                    "properties.properties.allocationStateTransitionTime", "properties.properties.currentNodeCount",
                    "properties.properties.targetNodeCount", "properties.properties.nodeStateCounts")),
-    Kind("experiments", "experimentId", list_op="experiments.list"),
-    Kind("runs", "runId", list_op="runs.list", get_op="runs.get", parent="experiments"),
-    Kind("metrics", "metricId", list_op="metrics.list", get_op="metrics.get", parent="experiments", run_field="runId"),
+    Kind("experiments", "experimentId", singular="experiment", list_op="experiments.list"),
+    Kind("runs", "runId", singular="run", list_op="runs.list", get_op="runs.get", parent="experiments",
+         under={"experiment_name": "name"}, creator_fields=("createdBy", "userId"), creator_ids=("createdBy.userObjectId", "userId")),
+    Kind("metrics", "metricId", singular="metric", list_op="metrics.list", get_op="metrics.get", parent="experiments",
+         under={"experiment_name": "name"}, run_field="runId"),
     # The v2 metrics service (what today's SDKs log): one object per (run, metric), its definition and every value.
-    Kind("metrics_v2", "id", list_op="metrics_v2.list", parent="runs", run_field="runId"),
-    Kind("artifacts", "artifactId", list_op="artifacts.list", parent="runs", run_field="container"),
-    Kind("tasks", "id", list_op="tasks.list", get_op="tasks.get"),
-    Kind("datastores", "name", list_op="datastores.list", get_op="datastores.get"),
-    Kind("models", "id", list_op="models.list", get_op="models.get", delete_op="models.delete"),
-    Kind("assets", "id", list_op="assets.list", get_op="assets.get", delete_op="assets.delete"),
-    Kind("images", "id", list_op="images.list", get_op="images.get", delete_op="images.delete"),
-    Kind("services", "id", list_op="services.list", get_op="services.get", delete_op="services.delete", volatile=("state",)),
-    Kind("pipeline_experiments", "id", get_op="pipeline_experiments.get", scope="requested", pipeline_kind="experiment"),
-    Kind("pipeline_graphs", "id", get_op="pipeline_graphs.get", scope="requested", pipeline_kind="graph"),
-    Kind("pipeline_modules", "id", get_op="pipeline_modules.get", scope="requested", pipeline_kind="module"),
-    Kind("pipeline_templates", "id", get_op="pipeline_templates.get", scope="requested", pipeline_kind="template"),
-    Kind("pipeline_datasources", "id", get_op="pipeline_datasources.get", scope="requested", pipeline_kind="datasource"),
+    Kind("metrics_v2", "id", singular="v2 metric", plural="v2 metrics", list_op="metrics_v2.list", parent="runs",
+         under={"run_id": "runId"}, lister="metric_values", run_field="runId"),
+    # Listed in the run's data container(s), not by run id; with export_bundle's artifact_content, their bytes too.
+    Kind("artifacts", "artifactId", singular="artifact", list_op="artifacts.list", parent="runs", under={"run_id": "runId"},
+         lister="run_artifacts", run_field="container"),
+    Kind("tasks", "id", singular="notification task", plural="notification tasks", list_op="tasks.list", get_op="tasks.get",
+         **_CREATED_BY),
+    Kind("datastores", "name", singular="datastore", list_op="datastores.list", get_op="datastores.get",
+         query={"includeSecret": "false"}),  # the API's default is includeSecret=true: never ask for credentials
+    Kind("models", "id", singular="model", list_op="models.list", get_op="models.get", delete_op="models.delete", delete_order=3,
+         **_CREATED_BY),
+    Kind("assets", "id", singular="asset", list_op="assets.list", get_op="assets.get", delete_op="assets.delete", delete_order=4),
+    Kind("images", "id", singular="image", list_op="images.list", get_op="images.get", delete_op="images.delete", delete_order=2,
+         refs=(("models", "modelIds[]"),), **_CREATED_BY),
+    Kind("services", "id", singular="service", list_op="services.list", get_op="services.get", delete_op="services.delete",
+         delete_order=1, refs=(("images", "imageId"), ("models", "models[].id")), volatile=("state",), **_CREATED_BY),
+    Kind("pipeline_experiments", "id", singular="pipeline experiment", get_op="pipeline_experiments.get", pipeline_kind="experiment",
+         **_PIPELINE),
+    Kind("pipeline_graphs", "id", singular="pipeline graph", get_op="pipeline_graphs.get", pipeline_kind="graph", **_PIPELINE),
+    Kind("pipeline_modules", "id", singular="pipeline module", get_op="pipeline_modules.get", pipeline_kind="module", **_PIPELINE),
+    Kind("pipeline_templates", "id", singular="pipeline template", get_op="pipeline_templates.get", pipeline_kind="template",
+         **_PIPELINE),
+    Kind("pipeline_datasources", "id", singular="pipeline data source", get_op="pipeline_datasources.get",
+         pipeline_kind="datasource", **_PIPELINE),
 )
 
 # Files of the workspace's storage account (opt-in: export_bundle's ``storage``). One object per blob (and per snapshot):
 # account, container, name, snapshot, etag, size, sha256, stored_path, referenced_by. Its content digest (``_digests``)
 # is what a listing of the account can see again (name, snapshot, etag, size): what the purge compares before a DELETE.
 _STORAGE_TABLE = (
-    Kind("storage_blobs", "id", source="storage", volatile=("sha256", "stored_path", "referenced_by")),
+    Kind("storage_blobs", "id", singular="blob", source="storage", export=False, volatile=("sha256", "stored_path", "referenced_by")),
 )
 
-KINDS = dict((k.name, k) for k in _TABLE + _STORAGE_TABLE)
-# The kinds of the storage account (not in KIND_NAMES: the API kinds, which every export and erasure covers).
-STORAGE_KINDS = tuple(k.name for k in _STORAGE_TABLE)
-# Kinds whose objects belong to a run: {kind name: the field naming the run}.
-RUN_CHILDREN = dict((k.name, k.run_field) for k in _TABLE if k.run_field)
-# Bundle order of the API kinds (also the export order of the role).
-KIND_NAMES = tuple(k.name for k in _TABLE)
-PIPELINE_KINDS = dict((k.pipeline_kind, k) for k in _TABLE if k.pipeline_kind)
-# The kinds the documented API can delete one by one, in the only safe order: a service holds
-# images and models, an image holds models (the service answers 412 otherwise).
-DELETABLE_KINDS = ("services", "images", "models", "assets")
-# What the documented API cannot delete per object (deleting the workspace is the remedy).
-UNDELETABLE_KINDS = ("experiments", "runs", "metrics", "metrics_v2", "artifacts", "datastores", "computes", "tasks") + tuple(
-    k.name for k in _TABLE if k.pipeline_kind
-)
+
+def derive(table, storage_table=()):
+    """Everything the rest of the collection reads of the tables, ``{constant name: value}`` (the constants below); a unit
+    test derives it again from a table with one more kind, as a new declaration would."""
+    kinds = dict((k.name, k) for k in table + storage_table)
+    deletable = tuple(k.name for k in sorted((k for k in table if k.delete_order is not None), key=lambda k: k.delete_order))
+    undeletable = tuple(k.name for k in table if k.delete_order is None and k.name != "workspace")
+    held = tuple(name for name in deletable if any(ref == name for k in table for ref, path in k.refs))
+    return {
+        "KINDS": kinds,
+        # The kinds of the storage account (not in KIND_NAMES: the API kinds, which every export and erasure covers).
+        "STORAGE_KINDS": tuple(k.name for k in storage_table),
+        # Kinds whose objects belong to a run: {kind name: the field naming the run}.
+        "RUN_CHILDREN": dict((k.name, k.run_field) for k in table if k.run_field),
+        # Bundle order of the API kinds (also the export order of the role).
+        "KIND_NAMES": tuple(k.name for k in table),
+        # What the export takes by default (export_bundle's and the export role's ``kinds``).
+        "EXPORT_DEFAULT": tuple(k.name for k in table if k.export),
+        "PIPELINE_KINDS": dict((k.pipeline_kind, k) for k in table if k.pipeline_kind),
+        # The kinds the documented API can delete one by one, in the only safe order: a service holds
+        # images and models, an image holds models (the service answers 412 otherwise).
+        "DELETABLE_KINDS": deletable,
+        # What the purge deletes by default (purge_plan's and the purge role's ``kinds``).
+        "PURGE_DEFAULT": tuple(name for name in deletable if kinds[name].purge),
+        # What the documented API cannot delete per object (deleting the workspace is the remedy) ...
+        "UNDELETABLE_KINDS": undeletable,
+        # ... as reports name it: the kinds of a group under the group's label.
+        "NOT_DELETABLE": tuple(dict.fromkeys(kinds[name].group or name for name in undeletable)),
+        # {kind: its label for one object} ("delete model m:1").
+        "SINGULAR": dict((k.name, k.singular) for k in kinds.values()),
+        # {kind: the kinds whose objects can hold its objects}, in delete order: what a delete of the kind must check first.
+        "HOLDER_KINDS": dict((name, tuple(k.name for k in table if any(ref == name for ref, path in k.refs))) for name in held),
+        # The kinds whose objects hold others (images, services).
+        "HOLDING_KINDS": tuple(k.name for k in table if k.refs),
+        # The deletable kinds whose objects name their creator by object id: what a purge by subject can select.
+        "CREATOR_KINDS": tuple(k.name for k in table if k.delete_order is not None and k.creator_ids),
+        # Every field prefix that names an object's creator in some kind (for objects read without their kind).
+        "CREATOR_FIELDS": tuple(dict.fromkeys(f for k in table for f in k.creator_fields)),
+        # {kind: the kinds listed under each of its objects}, in table order.
+        "CHILDREN": dict((k.name, tuple(c.name for c in table if c.parent == k.name)) for k in table),
+    }
+
+
+_DERIVED = derive(_TABLE, _STORAGE_TABLE)
+KINDS = _DERIVED["KINDS"]
+STORAGE_KINDS = _DERIVED["STORAGE_KINDS"]
+RUN_CHILDREN = _DERIVED["RUN_CHILDREN"]
+KIND_NAMES = _DERIVED["KIND_NAMES"]
+EXPORT_DEFAULT = _DERIVED["EXPORT_DEFAULT"]
+PIPELINE_KINDS = _DERIVED["PIPELINE_KINDS"]
+DELETABLE_KINDS = _DERIVED["DELETABLE_KINDS"]
+PURGE_DEFAULT = _DERIVED["PURGE_DEFAULT"]
+UNDELETABLE_KINDS = _DERIVED["UNDELETABLE_KINDS"]
+NOT_DELETABLE = _DERIVED["NOT_DELETABLE"]
+SINGULAR = _DERIVED["SINGULAR"]
+HOLDER_KINDS = _DERIVED["HOLDER_KINDS"]
+HOLDING_KINDS = _DERIVED["HOLDING_KINDS"]
+CREATOR_KINDS = _DERIVED["CREATOR_KINDS"]
+CREATOR_FIELDS = _DERIVED["CREATOR_FIELDS"]
+CHILDREN = _DERIVED["CHILDREN"]
+
+
+def depth(name):
+    """How many parents kind ``name`` has (0 for kinds listed once per workspace)."""
+    parent = KINDS[name].parent
+    return 0 if parent is None else 1 + depth(parent)
+
+
+def descendants(name):
+    """The kinds listed under kind ``name``'s objects, at any depth."""
+    found = []
+    for child in CHILDREN.get(name, ()):
+        found += [child] + descendants(child)
+    return found
 
 
 def kind(name):
@@ -103,21 +226,31 @@ def kind(name):
         raise KeyError("unknown kind %r; known kinds: %s" % (name, ", ".join(KIND_NAMES))) from None
 
 
+def _walk(value, steps, strict):
+    """The values at ``steps`` (a dotted path split) under ``value``: ``[]`` walks a list; unless ``strict``, a field of
+    a value that is not an object is the value itself (an object given by its id)."""
+    if not steps:
+        yield value
+    elif steps[0] == "[]":
+        for item in value if isinstance(value, list) else ():
+            yield from _walk(item, steps[1:], strict)
+    elif isinstance(value, dict):
+        yield from _walk(value.get(steps[0]), steps[1:], strict)
+    elif not strict:
+        yield value
+
+
+def field_values(obj, path, strict=True):
+    """The values of the dotted ``path`` (``models[].id``) in ``obj``."""
+    return list(_walk(obj, path.replace("[]", ".[]").split("."), strict))
+
+
 def references(kind_name, obj):
-    """``[(kind, id), ...]`` the object holds: an image its models, a service its image and models.
+    """``[(kind, id), ...]`` the object holds: an image its models, a service its image and models (``Kind.refs``).
 
     These are the references the service enforces on delete (HTTP 412 ``DeletionRequired``).
     """
-    if not isinstance(obj, dict):
+    kind_ = KINDS.get(kind_name)
+    if not isinstance(obj, dict) or kind_ is None:
         return []
-    refs = []
-    if kind_name == 'images':
-        refs += [('models', str(m)) for m in obj.get('modelIds') or [] if m]
-    elif kind_name == 'services':
-        if obj.get('imageId'):
-            refs.append(('images', str(obj['imageId'])))
-        for model in obj.get('models') or []:
-            model_id = model.get('id') if isinstance(model, dict) else model
-            if model_id:
-                refs.append(('models', str(model_id)))
-    return refs
+    return [(ref, str(value)) for ref, path in kind_.refs for value in field_values(obj, path, strict=False) if value]

@@ -25,12 +25,9 @@ import os
 from ansible_collections.gdpr.azureml.plugins.module_utils._audit import settle_by_relist
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KINDS, references
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, HOLDER_KINDS, HOLDING_KINDS, KINDS, SINGULAR, references
 from ansible_collections.gdpr.azureml.plugins.module_utils import _storage_purge
 
-SINGULAR = {'models': 'model', 'assets': 'asset', 'images': 'image', 'services': 'service', 'workspace': 'workspace'}
-# Which kinds can hold a reference to objects of a kind (the service refuses those deletes with 412).
-HOLDER_KINDS = {'models': ('images', 'services'), 'images': ('services',)}
 
 
 class PurgeError(GdprAzureMLError):
@@ -77,7 +74,7 @@ def with_holders(kind_names):
 def holder_index(listed):
     """``{(kind, id): [(holder kind, holder id), ...]}`` from the listings of images and services."""
     index = {}
-    for holder_kind in ('images', 'services'):
+    for holder_kind in HOLDING_KINDS:
         for obj in listed.get(holder_kind) or []:
             holder_id = KINDS[holder_kind].object_id(obj)
             for ref in references(holder_kind, obj):
@@ -95,7 +92,7 @@ def blocking_holders(targets, listed):
     index = holder_index(listed)
     deleting = {kind: set(ids) for kind, ids in targets.items()}
     blocked = {}
-    for kind_name in ('images', 'models'):
+    for kind_name in HOLDER_KINDS:
         for obj_id in sorted(deleting.get(kind_name, ())):
             holders = sorted({f'{singular(hk)} {hid}' for hk, hid in index.get((kind_name, obj_id), ())
                               if hid not in deleting.get(hk, ())})
@@ -107,7 +104,7 @@ def blocking_holders(targets, listed):
 def holders_message(blocked, ws, limit=10):
     """One sentence naming what holds what (at most ``limit`` objects spelled out)."""
     parts, count = [], 0
-    for kind_name in ('images', 'models'):
+    for kind_name in HOLDER_KINDS:
         for obj_id, holders in sorted((blocked.get(kind_name) or {}).items()):
             count += 1
             if len(parts) < limit:

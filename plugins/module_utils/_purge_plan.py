@@ -19,7 +19,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import verify
 from ansible_collections.gdpr.azureml.plugins.module_utils._coverage import (
     UNLISTABLE, check_bundle, compare_planned, content_problems, erasure_counts, list_erasure,
 )
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KIND_NAMES, KINDS
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, HOLDER_KINDS, KIND_NAMES, KINDS
 from ansible_collections.gdpr.azureml.plugins.module_utils._plan_file import PLAN_NAME, plan_document, read_plan, write_plan
 from ansible_collections.gdpr.azureml.plugins.module_utils._purge import (
     PurgeError, blocking_holders, describe_holders, holders_message, list_kinds, require_absolute, singular, with_holders,
@@ -200,7 +200,7 @@ def _plan(module):
             current = {k: [i for i in current[k] if i in set(selection['objects'][k])] for k in kinds}
             held = selection['held']
             notes.extend(selection['notes'])
-            for kind_name in ('images', 'models'):
+            for kind_name in HOLDER_KINDS:
                 for obj_id, holders in sorted((held.get(kind_name) or {}).items()):
                     notes.append(f'{singular(kind_name)} {obj_id} is kept: the subjects created it, but it is still used by '
                                  f'{describe_holders(holders)}')

@@ -36,7 +36,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import Bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import MODE as FILE_MODE
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import write_atomic
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, NOT_DELETABLE
 
 HTML_NAME = 'report.html'
 MD_NAME = 'report.md'
@@ -45,8 +45,6 @@ FORMATS = ('html', 'md')
 # The outcomes the report lists. ``absent`` (nothing was there to delete) stays in the audit log only: every rerun of a
 # purge appends such lines, and a report that grew with each of them would change on every idempotent rerun.
 DELETE_OUTCOMES = ('deleted', 'failed')
-# What the documented API cannot delete (the purge role's summary says the same).
-NOT_DELETABLE = ('runs', 'metrics', 'metrics_v2', 'artifacts', 'datastores', 'computes', 'tasks', 'pipeline objects')
 
 
 class ReportError(GdprAzureMLError, ValueError):

@@ -59,7 +59,9 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import Bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import MODE as FILE_MODE
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_atomic
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS, RUN_CHILDREN, references
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import (
+    CREATOR_FIELDS, CREATOR_KINDS, DELETABLE_KINDS, HOLDING_KINDS, KIND_NAMES, KINDS, RUN_CHILDREN, field_values, references,
+)
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import GUID_RE
 
 FORMAT_VERSION = 1
@@ -72,11 +74,9 @@ USER_RECORD_KEYS = ('userObjectId', 'userName', 'userPuId')
 IDENTITY_STRING_KEYS = frozenset(('createdBy', 'lastModifiedBy', 'modifiedBy', 'updatedBy', 'deletedBy', 'submittedBy', 'owner'))
 # Containers whose e-mail-like values are identities (any depth below them).
 TAG_CONTAINERS = frozenset(('tags', 'kvTags', 'properties'))
-# Deletable kinds whose objects carry their creator (the SDK's ``createdBy`` on models, images and services;
-# images by analogy, as docs/emulator.md says). Assets name no creator: a purge by subject never deletes them.
-CREATOR_KINDS = ('models', 'images', 'services')
+# The deletable kinds whose objects carry their creator's object id (``_kinds``: ``Kind.creator_ids``; the SDK's
+# ``createdBy`` on models, images and services). Assets name no creator: a purge by subject never deletes them.
 IDENTITY_TYPES = ('object_id', 'address', 'name')
-_SINGULAR = {'models': 'model', 'assets': 'asset', 'images': 'image', 'services': 'service'}
 
 
 class SubjectError(GdprAzureMLError, ValueError):
@@ -282,16 +282,17 @@ def classify(text):
     return 'name', norm(text), text
 
 
-def identity_fields(obj):
+def identity_fields(obj, kind_name=None):
     """The identities an object's identity fields name: ``[(identity, path, is_creator)]``.
 
     ``identity`` is ``(type, key, display, extra)`` with ``extra`` holding ``name`` / ``tenant_id``
-    seen beside it. ``is_creator``: the field is the object's own creator (top-level ``createdBy``,
-    ``userId``, ``systemData.createdBy``).
+    seen beside it. ``is_creator``: the field is the object's own creator (its kind's ``creator_fields``:
+    ``createdBy``, ``userId``, ``systemData.createdBy``; any kind's when ``kind_name`` is not given).
     """
     found = []
 
-    creator = _is_creator_path
+    def creator(path):
+        return _is_creator_path(path, kind_name)
 
     def walk(value, path, in_tags):
         if isinstance(value, dict):
@@ -451,20 +452,20 @@ def build_index(bundle_dir, subjects=(), identities=None, contains=False, allow_
                         hits[i]['fields'].add((field,))
                         hits[i]['via'] = {'kind': 'runs', 'id': run_id}
                 if kind_name == 'runs':
-                    mine = tuple(i for i, hit in hits.items() if any(_is_creator_path(p) for p in hit['fields']))
+                    mine = tuple(i for i, hit in hits.items() if any(_is_creator_path(p, kind_name) for p in hit['fields']))
                     if mine:
                         run_subjects[obj_id] = mine
                 for i, hit in hits.items():
                     entry = {'kind': kind_name, 'id': obj_id, 'name': object_name(obj),
                              'fields': sorted(format_path(p) for p in hit['fields']),
-                             'created_by': any(_is_creator_path(p) for p in hit['fields'])}
+                             'created_by': any(_is_creator_path(p, kind_name) for p in hit['fields'])}
                     if hit['mentions']:
                         entry['mentions'] = sorted(format_path(p) for p in hit['mentions'])
                     if hit['via']:
                         entry['via'] = hit['via']
                     found[i][(kind_name, obj_id)] = entry
             if identities:
-                seen = _identities_seen(who, obj)
+                seen = _identities_seen(who, obj, kind_name)
                 if run_id is not None:
                     for key in run_identities.get(run_id, ()):
                         if key not in seen:
@@ -522,10 +523,10 @@ def _subject_hits(matcher, obj):
     return hits
 
 
-def _identities_seen(who, obj):
+def _identities_seen(who, obj, kind_name=None):
     """Record the identities of ``obj``'s identity fields in ``who``; ``{key: is_creator}`` of this object."""
     seen = {}
-    for (type_, key, display, extra), fpath, is_creator in identity_fields(obj):
+    for (type_, key, display, extra), fpath, is_creator in identity_fields(obj, kind_name):
         ident = who.get((type_, key))
         if ident is None:
             ident = who[(type_, key)] = _Identity(type_, display)
@@ -538,8 +539,10 @@ def _identities_seen(who, obj):
     return seen
 
 
-def _is_creator_path(path):
-    return path[:1] in (('createdBy',), ('userId',)) or path[:2] == ('systemData', 'createdBy')
+def _is_creator_path(path, kind_name=None):
+    """Whether the field at ``path`` names the object's creator (a field of kind ``kind_name``'s ``creator_fields``)."""
+    fields = KINDS[kind_name].creator_fields if kind_name in KINDS else CREATOR_FIELDS
+    return any(tuple(path[:len(steps)]) == steps for steps in (tuple(f.split('.')) for f in fields))
 
 
 def summary(index):
@@ -606,17 +609,19 @@ def subject_info(params, check_mode=False):
 
 # -- the purge ----------------------------------------------------------------------------------------------------------------
 
-def creator_of(obj):
-    """``(object id, tenant id)`` of the object's own creator: ``createdBy.userObjectId`` (and ``userTenantId``),
-    else the run history ``userId``; ``(None, None)`` when the object names none."""
+def creator_of(obj, kind_name):
+    """``(object id, tenant id)`` of the object's own creator: the first GUID among its kind's ``creator_ids``
+    (``createdBy.userObjectId``, with the ``userTenantId`` of the same record; the run history's ``userId``);
+    ``(None, None)`` when the object names none."""
     if not isinstance(obj, dict):
         return None, None
-    created = obj.get('createdBy')
-    if isinstance(created, dict) and is_guid(created.get('userObjectId')):
-        tenant = created.get('userTenantId')
-        return created['userObjectId'].strip().lower(), (tenant.strip().lower() if is_guid(tenant) else None)
-    if is_guid(obj.get('userId')):
-        return obj['userId'].strip().lower(), None
+    for path in KINDS[kind_name].creator_ids:
+        oid = next((v for v in field_values(obj, path) if is_guid(v)), None)
+        if oid is None:
+            continue
+        record = path.rpartition('.')[0]
+        tenant = next(iter(field_values(obj, record + '.userTenantId')), None) if record else None
+        return oid.strip().lower(), (tenant.strip().lower() if is_guid(tenant) else None)
     return None, None
 
 
@@ -648,7 +653,7 @@ def created_by_subjects(kind_name, objects, subjects):
     kind = KINDS[kind_name]
     ids = set()
     for obj in objects:
-        oid, tenant = creator_of(obj)
+        oid, tenant = creator_of(obj, kind_name)
         tenants = wanted.get(oid)
         if tenants is None:
             continue
@@ -681,7 +686,7 @@ def subject_purge_selection(listed, kinds, subjects):
             notes.append(f'{kind_name} name no creator in the API: a purge by subject deletes none of them')
             continue
         created[kind_name] = set(created_by_subjects(kind_name, objects, parsed))
-        nameless = sum(1 for o in objects if creator_of(o)[0] is None)
+        nameless = sum(1 for o in objects if creator_of(o, kind_name)[0] is None)
         if nameless:
             unattributed[kind_name] = nameless
             notes.append(f'{nameless} {kind_name} name no creator: a purge by subject keeps them')
@@ -690,7 +695,7 @@ def subject_purge_selection(listed, kinds, subjects):
     changed = True
     while changed:  # an image kept because a service holds it keeps its models in turn
         changed = False
-        for holder_kind in ('services', 'images'):
+        for holder_kind in (k for k in DELETABLE_KINDS if k in HOLDING_KINDS):  # holders first
             for holder in listed.get(holder_kind) or []:
                 holder_id = KINDS[holder_kind].object_id(holder)
                 if holder_id in targets.get(holder_kind, ()):
@@ -701,7 +706,7 @@ def subject_purge_selection(listed, kinds, subjects):
                     if ref_id in targets[ref_kind]:
                         targets[ref_kind].discard(ref_id)
                         changed = True
-                    held.setdefault(ref_kind, {}).setdefault(ref_id, set()).add(f'{_SINGULAR[holder_kind]} {holder_id}')
+                    held.setdefault(ref_kind, {}).setdefault(ref_id, set()).add(f'{KINDS[holder_kind].singular} {holder_id}')
     held = {k: {i: sorted(h) for i, h in sorted(ids.items())} for k, ids in held.items()}
     for kind_name, ids in held.items():
         notes.append(f"{len(ids)} of the subjects' {kind_name} kept: still used by images or services that are not deleted")

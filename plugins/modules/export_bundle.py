@@ -277,7 +277,7 @@ import os
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, folder_problem
 from ansible_collections.gdpr.azureml.plugins.module_utils._export import export_bundle
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import EXPORT_DEFAULT, KIND_NAMES
 from ansible_collections.gdpr.azureml.plugins.module_utils._module import AzureMLModule
 from ansible_collections.gdpr.azureml.plugins.module_utils._report import ReportError, write_reports
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, parse_subjects, subject_info
@@ -322,7 +322,7 @@ def main():
     module = AzureMLModule(
         argument_spec={
             'dest': {'type': 'path', 'required': True},
-            'kinds': {'type': 'list', 'elements': 'str', 'choices': list(KIND_NAMES), 'default': list(KIND_NAMES)},
+            'kinds': {'type': 'list', 'elements': 'str', 'choices': list(KIND_NAMES), 'default': list(EXPORT_DEFAULT)},
             'pipeline_ids': {'type': 'dict', 'default': {}},
             'archive': {'type': 'bool', 'default': False},
             'artifact_content': {'type': 'bool', 'default': False},
