@@ -318,14 +318,15 @@ class Client:
         """True when a data-plane call of ``family`` must first run the resolver.
 
         ``documented``: only for a host it would otherwise miss (no base_url, no location, no host).
-        ``current``: once per run (workspace + discovery document, as azureml-core does), even with
-        base_url, which then still overrides the hosts the document names.
+        ``current``: once per run (workspace + discovery document, as azureml-core does).
+        With base_url, never: base_url replaces every host, so neither the location nor the hosts a
+        discovery document names would be used (two wasted requests per module run).
         """
-        if self._resolved or self._resolver is None or family not in DATA_PLANE_FAMILIES:
+        if self._resolved or self._resolver is None or self.base_url or family not in DATA_PLANE_FAMILIES:
             return False
         if self.api_profile == 'current':
             return True
-        return not self.base_url and not self.location and family not in self.hosts
+        return not self.location and family not in self.hosts
 
     def url(self, op, params=None, query=None):
         """Absolute URL of ``op`` (see ``_routes.build_url``), the location looked up when needed."""
