@@ -70,8 +70,9 @@ def _service_runs(run):
 
 
 def _module_runs(run):
-    """Module processes started per host: tasks of the collection's modules (plugins/modules) that ran."""
-    modules = {p.stem for p in (ROOT / "plugins" / "modules").glob("*.py")}
+    """Module processes started per host: tasks of the collection's modules (plugins/modules) that ran, but those an action
+    plugin runs in the controller's process (plugins/action: fleet_summary_json)."""
+    modules = {p.stem for p in (ROOT / "plugins" / "modules").glob("*.py")} - {p.stem for p in (ROOT / "plugins" / "action").glob("*.py")}
     return Counter(r["host"] for r in run.results if r["action"].startswith("gdpr.azureml.") and r["status"] != "skipped"
                    and r["action"].split(".")[-1] in modules)
 
