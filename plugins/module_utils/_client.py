@@ -223,6 +223,32 @@ def map_concurrent(fn, items, concurrency):
         return [f.result() for f in futures]
 
 
+def new_session(concurrency):
+    """A ``requests`` session with a pool of ``concurrency`` connections (the REST client's and the storage transport's)
+    that reads the environment (proxies and ``no_proxy``, the CA bundle variables) once per origin instead of on every
+    request: the environment does not change during a module run, and reading it cost more CPU than the rest of
+    ``requests`` per call (about 0.2 ms; 5,000 calls in a large export)."""
+    session = _EnvOncePerOrigin()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=concurrency, max_retries=0)
+    session.mount('https://', adapter)
+    session.mount('http://', adapter)
+    return session
+
+
+if HAS_REQUESTS:
+    class _EnvOncePerOrigin(requests.Session):
+        def merge_environment_settings(self, url, proxies, stream, verify, cert):
+            if not self.trust_env or proxies:
+                return super().merge_environment_settings(url, proxies, stream, verify, cert)
+            parts = urlsplit(url)
+            key = (parts.scheme, parts.netloc, stream, verify, cert)
+            cache = self.__dict__.setdefault('_env_settings', {})
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            return dict(found, proxies=dict(found['proxies']))
+
+
 def describe_call(op, params):
     """Default ``what`` of a call: ``models.get id=abc in workspace rg/ws``."""
     params = params or {}
@@ -278,10 +304,7 @@ class Client:
         self.session = session or self._make_session()
 
     def _make_session(self):
-        session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.concurrency, max_retries=0)
-        session.mount('https://', adapter)
-        session.mount('http://', adapter)
+        session = new_session(self.concurrency)
         session.headers.update({
             'User-Agent': f'gdpr.azureml/{COLLECTION_VERSION} {session.headers.get("User-Agent", "")}'.strip(),
             'Accept': 'application/json',
