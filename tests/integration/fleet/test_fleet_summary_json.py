@@ -25,9 +25,9 @@ PLAY = """
 """
 
 
-def _write(ansible, path, summary=SUMMARY, **kwargs):
+def _write(ansible, path, summary=None, **kwargs):
     playbook = ansible.write_playbook("summary.yml", PLAY)
-    run = ansible.playbook(playbook, extra_vars={"path": str(path), "summary": summary}, **kwargs)
+    run = ansible.playbook(playbook, extra_vars={"path": str(path), "summary": summary or SUMMARY}, **kwargs)
     results = [r for r in run.results if r["task"] == "Write"]
     return run, results[0] if results else None
 
