@@ -240,11 +240,12 @@ def bench_export_and_purge(work, out, quick):
         dest = work / "exp-empty"
         emu.clear_journal()
         r = run_playbook(emu, work, export_pb, inv, {"export_workspace_data_dest": str(dest)})
-        out["empty_export"] = {"wall_s": r["wall_s"], "rc": r["rc"], "requests": len(journal(emu)),
+        out["empty_export"] = {"wall_s": r["wall_s"], "rc": r["rc"], "requests": len(journal(emu)), "cpu_s": r["ansible_cpu_s"],
                                "module_runs_per_host": r["module_runs_per_host"]}
         emu.clear_journal()
         r = run_playbook(emu, work, purge_pb, inv, {"export_workspace_data_dest": str(dest), "purge_workspace_confirm": [ws["name"]]})
-        out["empty_purge"] = {"wall_s": r["wall_s"], "rc": r["rc"], "requests": len(journal(emu))}
+        out["empty_purge"] = {"wall_s": r["wall_s"], "rc": r["rc"], "requests": len(journal(emu)), "cpu_s": r["ansible_cpu_s"],
+                              "module_runs_per_host": r["module_runs_per_host"]}
     print("empty workspace: export %.2f s, purge %.2f s" % (out["empty_export"]["wall_s"], out["empty_purge"]["wall_s"]), flush=True)
 
     with EmulatorProcess("large", args=lat + ["--lro-polls", "1000", "--lro-seconds", str(LRO_SECONDS)]) as emu:
