@@ -22,7 +22,10 @@ def render(d):
         ("Lower bound of the export", "%.1f s" % lb["total_s"],
          "max(%d × %d ms / %d, longest chain %d pages × %d ms) = %.2f s, + fixed cost %.1f s; measured/bound **%.2f×**"
          % (lb["requests"], d["latency_ms"], d["concurrency"], lb["longest_chain"], d["latency_ms"], lb["bound_s"], lb["fixed_s"], e["vs_bound"])),
-        ("Fixed cost: export of an empty workspace", "%.1f s" % d["empty_export"]["wall_s"], "%d requests" % d["empty_export"]["requests"]),
+        ("Fixed cost: export of an empty workspace", "%.1f s" % d["empty_export"]["wall_s"], "%d requests" % d["empty_export"]["requests"]
+         + (", %.1f CPU-s (ansible-playbook and its module processes)" % d["empty_export"]["cpu_s"] if "cpu_s" in d["empty_export"] else "")),
+        ("Fixed cost: purge of an empty workspace", "%.1f s" % d["empty_purge"]["wall_s"], "%d requests" % d["empty_purge"]["requests"]
+         + (", %.1f CPU-s" % d["empty_purge"]["cpu_s"] if "cpu_s" in d["empty_purge"] else "")),
         ("Baseline A: `ansible.builtin.uri` loop", "%.0f s" % a["extrapolated_s"],
          "%.3f s per call (%d-call sample minus a 1-call run), × %d calls; export **%.0f×** faster"
          % (a["per_item_s"], a["sample"], e["requests"], a["export_speedup"])),

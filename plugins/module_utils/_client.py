@@ -208,6 +208,32 @@ def map_concurrent(fn, items, concurrency):
         return [f.result() for f in futures]
 
 
+def new_session(concurrency):
+    """A ``requests`` session with a pool of ``concurrency`` connections (the REST client's and the storage transport's)
+    that reads the environment (proxies and ``no_proxy``, the CA bundle variables) once per origin instead of on every
+    request: the environment does not change during a module run, and reading it cost more CPU than the rest of
+    ``requests`` per call (about 0.2 ms; 5,000 calls in a large export)."""
+    session = _EnvOncePerOrigin()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=concurrency, max_retries=0)
+    session.mount('https://', adapter)
+    session.mount('http://', adapter)
+    return session
+
+
+if HAS_REQUESTS:
+    class _EnvOncePerOrigin(requests.Session):
+        def merge_environment_settings(self, url, proxies, stream, verify, cert):
+            if not self.trust_env or proxies:
+                return super().merge_environment_settings(url, proxies, stream, verify, cert)
+            parts = urlsplit(url)
+            key = (parts.scheme, parts.netloc, stream, verify, cert)
+            cache = self.__dict__.setdefault('_env_settings', {})
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            return dict(found, proxies=dict(found['proxies']))
+
+
 def describe_call(op, params):
     """Default ``what`` of a call: ``models.get id=abc in workspace rg/ws``."""
     params = params or {}
@@ -263,10 +289,7 @@ class Client:
         self.session = session or self._make_session()
 
     def _make_session(self):
-        session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.concurrency, max_retries=0)
-        session.mount('https://', adapter)
-        session.mount('http://', adapter)
+        session = new_session(self.concurrency)
         session.headers.update({
             'User-Agent': f'gdpr.azureml/{COLLECTION_VERSION} {session.headers.get("User-Agent", "")}'.strip(),
             'Accept': 'application/json',
@@ -303,14 +326,15 @@ class Client:
         """True when a data-plane call of ``family`` must first run the resolver.
 
         ``documented``: only for a host it would otherwise miss (no base_url, no location, no host).
-        ``current``: once per run (workspace + discovery document, as azureml-core does), even with
-        base_url, which then still overrides the hosts the document names.
+        ``current``: once per run (workspace + discovery document, as azureml-core does).
+        With base_url, never: base_url replaces every host, so neither the location nor the hosts a
+        discovery document names would be used (two wasted requests per module run).
         """
-        if self._resolved or self._resolver is None or family not in DATA_PLANE_FAMILIES:
+        if self._resolved or self._resolver is None or self.base_url or family not in DATA_PLANE_FAMILIES:
             return False
         if self.api_profile == 'current':
             return True
-        return not self.base_url and not self.location and family not in self.hosts
+        return not self.location and family not in self.hosts
 
     def url(self, op, params=None, query=None):
         """Absolute URL of ``op`` (see ``_routes.build_url``), the location looked up when needed."""

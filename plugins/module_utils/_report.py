@@ -130,7 +130,7 @@ def _requested(index):
     return found
 
 
-def _subject_index(bundle_dir, kinds):
+def _subject_index(bundle_dir, kinds, verified=None):
     """``(index, source)``: the subject index of ``subjects.json`` when it lists identities, else a computed one."""
     path = os.path.join(bundle_dir, SUBJECTS_NAME)
     from_file = _read_subjects_file(path) if os.path.isfile(path) else None
@@ -141,7 +141,7 @@ def _subject_index(bundle_dir, kinds):
     # Imported here: the subject index is only needed when subjects.json does not list identities.
     from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, build_index
     try:
-        computed = build_index(bundle_dir, identities=True, allow_incomplete=True)
+        computed = build_index(bundle_dir, identities=True, allow_incomplete=True, verified=verified)
     except (SubjectError, BundleError) as exc:
         raise ReportError(f'cannot index the people of {bundle_dir}: {exc}') from exc
     return computed, from_file or {}, 'computed from runs.json and the other kind files'
@@ -212,8 +212,9 @@ def _text(value):
     return '' if value is None else str(value)
 
 
-def build_report(bundle_dir, audit_log=None):
-    """Everything the report shows, as plain data (the module returns part of it)."""
+def build_report(bundle_dir, audit_log=None, verified=None):
+    """Everything the report shows, as plain data (the module returns part of it). ``verified``: the problems
+    ``verify_bundle`` found in this same run, when the caller has just verified the bundle (not read again)."""
     bundle_dir = os.path.abspath(os.path.expanduser(str(bundle_dir)))
     if not os.path.isdir(bundle_dir):
         raise ReportError(f'no export bundle at {bundle_dir}')
@@ -223,10 +224,10 @@ def build_report(bundle_dir, audit_log=None):
         raise ReportError(str(exc)) from exc
     if manifest is None:
         raise ReportError(f'the export bundle at {bundle_dir} has no manifest.json: it is incomplete, export it again first')
-    problems = verify_bundle(bundle_dir)
+    problems = verify_bundle(bundle_dir) if verified is None else list(verified)
     kinds = _kinds_of(manifest)
     kind_names = [k['kind'] for k in kinds]
-    index, subjects_file, source = _subject_index(bundle_dir, kind_names)
+    index, subjects_file, source = _subject_index(bundle_dir, kind_names, problems)
     workspace = manifest.get('workspace') or {}
     report = {
         'bundle_dir': bundle_dir,
@@ -481,12 +482,12 @@ def _same(path, data):
         return False
 
 
-def write_reports(bundle_dir, audit_log=None, formats=FORMATS, dest=None, check_mode=False):
+def write_reports(bundle_dir, audit_log=None, formats=FORMATS, dest=None, check_mode=False, *, verified=None):
     """Build the report of ``bundle_dir`` and write it (atomically, mode 0600) unless the files already hold the same bytes.
 
     :returns: the module's result: ``changed``, ``files`` (format -> path), ``sha256``, and a summary of the report.
     """
-    report = build_report(bundle_dir, audit_log)
+    report = build_report(bundle_dir, audit_log, verified=verified)
     folder = os.path.abspath(os.path.expanduser(str(dest))) if dest else report['bundle_dir']
     if not os.path.isdir(folder):
         raise ReportError(f'dest {folder} is not a folder')

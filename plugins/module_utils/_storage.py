@@ -46,7 +46,7 @@ from collections import namedtuple
 from urllib.parse import urlsplit
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._auth import MissingLibraryError
-from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION, REDACTED, AzureMLError, DeleteResult
+from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION, REDACTED, AzureMLError, DeleteResult, new_session
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import STORAGE_SCOPE, storage_endpoint
 
 ARTIFACT_CONTAINER = 'azureml'  # the container of the workspaceartifactstore datastore
@@ -168,15 +168,10 @@ class StorageClient:
         return account_url(self.cloud, account, self.storage_base_url)
 
     def _make_transport(self):
-        import requests
         from azure.core.pipeline.transport import RequestsTransport
-        from requests.adapters import HTTPAdapter
 
         if self._session is None:
-            self._session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.concurrency, max_retries=0)
-            self._session.mount('https://', adapter)
-            self._session.mount('http://', adapter)
+            self._session = new_session(self.concurrency)
         return RequestsTransport(session=self._session, session_owner=False, connection_verify=self.verify,
                                  connection_timeout=self.timeout, read_timeout=self.timeout)
 

@@ -373,8 +373,11 @@ class _Identity:
         return out
 
 
-def bundle_kinds(bundle_dir, allow_incomplete=False):
+def bundle_kinds(bundle_dir, allow_incomplete=False, *, verified=None):
     """``(manifest, kind names to read, problems)`` of a bundle; SubjectError when it cannot be indexed.
+
+    ``verified``: the problems ``verify_bundle`` found in this same run (the caller that has just verified the bundle
+    does not make this read every file again).
 
     A complete bundle (manifest present, every checksum right) gives the kinds its manifest lists.
     Otherwise the bundle is refused unless ``allow_incomplete``: then every kind file present is
@@ -382,7 +385,7 @@ def bundle_kinds(bundle_dir, allow_incomplete=False):
     """
     if not os.path.isdir(bundle_dir):
         raise SubjectError(f'no export bundle at {bundle_dir}')
-    problems = verify_bundle(bundle_dir)
+    problems = verify_bundle(bundle_dir) if verified is None else list(verified)
     if problems and not allow_incomplete:
         raise SubjectError('the export bundle cannot be indexed: ' + '; '.join(problems)
                            + ' (export it again, or set allow_incomplete to index what is there)')
@@ -409,7 +412,7 @@ def _workspace_of(bundle_dir, manifest, kinds):
     return {}
 
 
-def build_index(bundle_dir, subjects=(), identities=None, contains=False, allow_incomplete=False):
+def build_index(bundle_dir, subjects=(), identities=None, contains=False, allow_incomplete=False, *, verified=None):
     """The subject index of the bundle in ``bundle_dir`` (the content of ``subjects.json``).
 
     :param subjects: identities to look for (strings or dicts, see :func:`parse_subject`).
@@ -417,13 +420,14 @@ def build_index(bundle_dir, subjects=(), identities=None, contains=False, allow_
         (an answer about one person should not list the others).
     :param contains: also report values that contain a subject's identifier (``mentions``).
     :param allow_incomplete: index a bundle without manifest or with wrong checksums (``bundle.complete`` is then false).
+    :param verified: what ``verify_bundle`` found in this run, if the caller has just verified it (see :func:`bundle_kinds`).
     :raises SubjectError: bad subjects, no bundle, an incomplete bundle without ``allow_incomplete``.
     :raises BundleError: a kind file that is not a JSON array.
     """
     parsed = parse_subjects(subjects)
     if identities is None:
         identities = not parsed
-    manifest, kinds, problems = bundle_kinds(bundle_dir, allow_incomplete)
+    manifest, kinds, problems = bundle_kinds(bundle_dir, allow_incomplete, verified=verified)
     matcher = SubjectMatcher(parsed, contains=contains)
     found = [{} for subject in parsed]  # per subject: (kind, id) -> entry
     who = {}
@@ -579,11 +583,13 @@ def write_index(dest, index, check_mode=False):
     return {'changed': changed, 'dest': dest, 'sha256': digest}
 
 
-def subject_info(params, check_mode=False):
-    """The result of the module ``subject_info`` for its ``params`` (raises SubjectError / BundleError)."""
+def subject_info(params, check_mode=False, verified=None):
+    """The result of the module ``subject_info`` for its ``params`` (raises SubjectError / BundleError); ``verified``: see
+    :func:`bundle_kinds`."""
     bundle_dir = os.path.abspath(os.path.expanduser(str(params['bundle_dir'])))
     index = build_index(bundle_dir, params.get('subjects') or (), identities=params.get('identities'),
-                        contains=params.get('match') == 'contains', allow_incomplete=bool(params.get('allow_incomplete')))
+                        contains=params.get('match') == 'contains', allow_incomplete=bool(params.get('allow_incomplete')),
+                        verified=verified)
     objects = set()
     for entry in index.get('subjects') or ():
         objects.update((o['kind'], o['id']) for o in entry['objects'])

@@ -275,7 +275,7 @@ duration:
 
 import os
 
-from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, folder_problem
+from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, folder_problem, verify_bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._export import export_bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import EXPORT_DEFAULT, KIND_NAMES
 from ansible_collections.gdpr.azureml.plugins.module_utils._module import AzureMLModule
@@ -304,11 +304,15 @@ def run(module):
         return result
     bundle_dir = result['bundle_dir']
     try:
+        # One verification for both (every checksum: the kind files and every stored file, artifact contents and blobs),
+        # not one each: a storage export would read its gigabytes back twice.
+        verified = verify_bundle(bundle_dir) if p['subjects'] is not None or p['report'] else None
         if p['subjects'] is not None:
-            index = subject_info({'bundle_dir': bundle_dir, 'subjects': p['subjects'], 'dest': os.path.join(bundle_dir, 'subjects.json')})
+            index = subject_info({'bundle_dir': bundle_dir, 'subjects': p['subjects'], 'dest': os.path.join(bundle_dir, 'subjects.json')},
+                                 verified=verified)
             result['subject_index'] = {k: index[k] for k in INDEX_KEYS if k in index}
         if p['report']:
-            report = write_reports(bundle_dir)
+            report = write_reports(bundle_dir, verified=verified)
             result['report'] = {k: report[k] for k in REPORT_KEYS}
     except (SubjectError, ReportError, BundleError) as exc:
         module.fail(f'the bundle {bundle_dir} was exported, but its subject index or report could not be written: {exc}',

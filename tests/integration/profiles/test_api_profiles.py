@@ -5,10 +5,10 @@
 - A ``current`` run uses no route that only the 2020 document has (``/api{ws}`` model management, GET run-history
   lists, ``/artifact/v1.0``); a ``documented`` run no route that only today's specs have (``/modelmanagement/v1.0``,
   ``POST ...:query``, ``/artifact/v2.0``). Routes both tables share are fine under either.
-- Under ``current`` every module run that reaches the data plane reads the workspace's discovery document exactly once
-  (``base_url`` then overrides the hosts it names); under ``documented`` never. That the request carries no
-  Authorization header cannot be seen in the journal (it records no headers): the unit tests
-  ``test_client.py::test_discovery_is_sent_without_a_token`` and ``test_module.py`` assert it on the wire.
+- With ``base_url`` (as against the emulator) no module run reads the workspace or its discovery document to find the
+  data-plane hosts, under either profile: ``base_url`` replaces every host. How ``current`` reads the document
+  without it (once per module run, without an Authorization header) is asserted on the wire by the unit tests
+  ``test_api_profiles.py``, ``test_client.py::test_discovery_is_sent_without_a_token`` and ``test_module.py``.
 """
 from __future__ import annotations
 
@@ -129,9 +129,8 @@ def test_export_gives_identical_bundles_under_both_profiles_each_on_its_own_rout
         assert all(e["status"] is not None and e["status"] < 400 for e in entries), \
             [(e["status"], e["path"]) for e in entries if e["status"] is None or e["status"] >= 400][:10]
         assert not any(e["mutating"] for e in entries)
-    # under current, each workspace's export (one module run) read its discovery document once; documented never
-    assert len(_ops(journals["current"], "discovery.get")) == hosts
-    assert _ops(journals["documented"], "discovery.get") == []
+    # with base_url (the emulator) neither profile reads a discovery document
+    assert _ops(journals["current"], "discovery.get") == _ops(journals["documented"], "discovery.get") == []
     # both profiles walked every list and downloaded the contents
     for profile in PROFILES:
         ops = {e["op"] for e in journals[profile]}
@@ -191,8 +190,8 @@ def _with_env(original, extra):
     return env
 
 
-@pytest.mark.parametrize("profile, expected", [("documented", 0), ("current", 1)])
-def test_discovery_is_read_once_per_module_run_under_current_only(ansible, demo_inventory, profile, expected):
+@pytest.mark.parametrize("profile", PROFILES)
+def test_no_workspace_or_discovery_lookup_for_the_hosts_when_base_url_replaces_them(ansible, demo_inventory, profile):
     emu = ansible.emulator
     hosts = len(emu.state()["workspaces"])
     playbook = ansible.write_playbook("info.yml", """
@@ -212,7 +211,7 @@ def test_discovery_is_read_once_per_module_run_under_current_only(ansible, demo_
       gdpr.azureml.export_bundle:
         dest: "{{ playbook_dir }}/bundles/{{ inventory_hostname }}"
         kinds: [datastores, models]
-    - name: The workspace (ARM only, no discovery)
+    - name: The workspace (ARM only)
       gdpr.azureml.workspace_info:
 """)
     emu.clear_journal()
@@ -220,6 +219,7 @@ def test_discovery_is_read_once_per_module_run_under_current_only(ansible, demo_
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-2000:]
     entries = emu.journal()
     check_routes(entries, profile)
-    discovery = _ops(entries, "discovery.get")
-    assert len(discovery) == expected * 3 * hosts  # three data-plane module runs per host
-    assert all(e["path"] == "/discovery" and e["status"] == 200 for e in discovery)
+    assert _ops(entries, "discovery.get") == []
+    # the workspace GETs of export_bundle (the bundle's workspace.json) and workspace_info only: model_info and
+    # experiment_info (data plane only) read no workspace (under current they read it and its discovery document before)
+    assert len(_ops(entries, "workspaces.get")) == 2 * hosts

@@ -677,3 +677,26 @@ def test_redaction_covers_escaped_forms(escape):
     redacted = _client.redact_text(text, [secret])
     assert '********' in redacted
     assert 'tok' not in redacted and 'va' not in redacted.replace('failed', '')
+
+
+def test_the_session_reads_the_proxy_environment_once_per_origin_and_keeps_no_proxy(monkeypatch):
+    monkeypatch.setenv('HTTPS_PROXY', 'http://proxy.example:3128')
+    monkeypatch.setenv('NO_PROXY', 'bypass.example')
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/ca-from-env.pem')
+    calls = []
+    real = requests.sessions.get_environ_proxies
+    monkeypatch.setattr(requests.sessions, 'get_environ_proxies', lambda url, no_proxy=None: calls.append(url) or real(url, no_proxy))
+    session = _client.new_session(4)
+    settings = [session.merge_environment_settings(url, {}, False, True, None)
+                for url in ('https://a.example/x?page=1', 'https://a.example/y', 'https://bypass.example/z', 'https://a.example/w')]
+    assert calls == ['https://a.example/x?page=1', 'https://bypass.example/z']  # once per origin
+    assert [s['proxies'].get('https') for s in settings] == ['http://proxy.example:3128'] * 2 + [None, 'http://proxy.example:3128']
+    assert all(s['verify'] == '/etc/ca-from-env.pem' for s in settings)
+    settings[0]['proxies']['https'] = 'changed by a caller'  # a copy: the cache is not changed
+    assert session.merge_environment_settings('https://a.example/v', {}, False, True, None)['proxies']['https'] == 'http://proxy.example:3128'
+    # a given verify or explicit proxies are honoured as requests does
+    assert session.merge_environment_settings('https://a.example/x', {}, False, '/ca.pem', None)['verify'] == '/ca.pem'
+    assert session.merge_environment_settings('https://a.example/x', {'https': 'http://other:1'}, False, True, None)['proxies']['https'] == \
+        'http://other:1'
+    adapter = session.get_adapter('https://a.example/')
+    assert adapter._pool_maxsize == 4 and adapter.max_retries.total == 0

@@ -219,6 +219,7 @@ def test_a_rejected_discovery_host_is_not_warned_about_when_base_url_replaces_ev
         rsps.add(responses.GET, 'https://emulator.example' + WS_ID + API, json={
             'id': WS_ID, 'location': 'eastus', 'properties': {'discoveryUrl': 'https://emulator.example/discovery'}})
         rsps.add(responses.GET, 'https://emulator.example/discovery', json={'api': 'http://127.0.0.1:8080'})
+        assert module.location() == 'eastus'  # asked for explicitly: a data-plane URL alone reads nothing with base_url
         assert module.client.url('models.list').startswith('https://emulator.example/')
     assert not [w for w in warnings if 'discovery host' in w]
 

@@ -324,6 +324,32 @@ def test_subjects_and_report_in_the_same_run_then_unchanged(run_module, service,
     assert 'subjects' in json.loads((dest / 'subjects.json').read_text(encoding='utf-8'))
 
 
+def test_subjects_and_report_share_one_verification_of_the_stored_files(run_module, service, tmp_path, monkeypatch):
+    """The bundle just written is verified once for subjects.json and the report together: every stored file (here the
+    artifact contents; the storage blobs alike) is read back once, not once for each."""
+    service.add_experiment('files', runs=1)
+    run_id = service.runs['files'][0]['runId']
+    service.artifacts[run_id] = [{'artifactId': f'ExperimentRun/{run_id}/out/{n}.bin', 'container': run_id, 'path': f'out/{n}.bin'}
+                                 for n in range(3)]
+    for art in service.artifacts[run_id]:
+        service.blobs[art['artifactId']] = art['path'].encode() * 100
+    hashed = []
+    real = _bundle.sha256_file
+    monkeypatch.setattr(_bundle, 'sha256_file', lambda path: hashed.append(os.path.relpath(path, str(tmp_path))) or real(path))
+    dest = tmp_path / 'host1'
+    result = run_module(export_bundle, {'dest': str(dest), 'kinds': ['runs', 'artifacts'], 'artifact_content': True,
+                                        'subjects': [], 'report': True})
+    assert result['changed'] is True and result['report']['changed'] is True and result['subject_index']['changed'] is True
+    contents = [h for h in hashed if h.startswith('host1/artifacts/')]
+    assert len(contents) == 3 and len(set(contents)) == 3, hashed  # each once (it was twice)
+    assert hashed.count('host1/runs.json') == 1, hashed
+    assert 'bundle complete, checksums verified' in (dest / 'report.html').read_text(encoding='utf-8')
+    # a stored file changed behind the export's back is still caught by that one verification
+    os.chmod(dest / contents[0].split('/', 1)[1], 0o600)
+    (dest / contents[0].split('/', 1)[1]).write_bytes(b'tampered')
+    assert _bundle.verify_bundle(str(dest)) != []
+
+
 def test_subjects_and_report_are_not_written_in_check_mode(run_module, service, tmp_path):
     populate(service)
     dest = tmp_path / 'host1'
