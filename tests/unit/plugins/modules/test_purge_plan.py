@@ -478,14 +478,14 @@ def _failing_storage(monkeypatch, *, deletes_fail=False, relist_fails=False):
     monkeypatch.setattr(_storage_purge, 'remaining', remaining)
 
 
-@pytest.mark.parametrize('deletes_fail, relist_fails, first', [
-    (True, False, 'storage of workspace rg-1/ws-1: 1 blob delete(s) failed'),
-    (False, True, 'the storage deletes are done, listing the prefixes again failed'),
+@pytest.mark.parametrize('case', [
+    ({'deletes_fail': True}, 'storage of workspace rg-1/ws-1: 1 blob delete(s) failed'),
+    ({'relist_fails': True}, 'the storage deletes are done, listing the prefixes again failed'),
 ])
-def test_apply_verifies_the_api_kinds_even_when_the_storage_part_fails(run, rsps, tmp_path, monkeypatch, deletes_fail, relist_fails,
-                                                                       first):
+def test_apply_verifies_the_api_kinds_even_when_the_storage_part_fails(run, rsps, tmp_path, monkeypatch, case):
+    fails, first = case
     svc = Service(rsps, OBJECTS)
-    _failing_storage(monkeypatch, deletes_fail=deletes_fail, relist_fails=relist_fails)
+    _failing_storage(monkeypatch, **fails)
     audit = tmp_path / 'audit.jsonl'
     result = run(dict(APPLY, audit_log=str(audit), storage=True, export_dir=str(tmp_path / 'bundle')))
     assert result['failed'] and result['msg'].startswith(first), result['msg']  # the storage failure first
