@@ -215,6 +215,34 @@ def _plan_workspace(store: Store, ws: Workspace) -> WorkspaceStorage:
     return WorkspaceStorage(account, sorted({ARTIFACT_CONTAINER, bstore}), blobs, not_seeded)
 
 
+def artifact_blob(ws: Workspace, art: dict) -> str | None:
+    """The name of the blob holding the artifact's bytes in the ``azureml`` container (as :func:`plan` seeds it), or None."""
+    if art.get("origin") != "ExperimentRun":
+        return None
+    runs = ws.table("runs")
+    container = art.get("container", "")
+    run = next((r for r in runs.items.values() if r.get("dataContainerId") == container), None) or runs.get(container)
+    if run is None or storable(run_blob_prefix(run) + art["path"]):
+        return None
+    return run_blob_prefix(run) + art["path"]
+
+
+def read_blob(azurite, account: str, name: str) -> tuple[bytes, str] | None:
+    """``(bytes, ETag header value)`` of the blob as Azurite holds it now (None when it does not exist): what a SAS URL of
+    the artifact serves, as on Azure, where the artifact content and the run's blob are the same blob."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    services = azurite.__dict__.setdefault("_readers", {})
+    service = services.get(account) or services.setdefault(account, azurite.service_client(account))
+    try:
+        stream = service.get_blob_client(ARTIFACT_CONTAINER, name).download_blob()
+        data = stream.readall()
+    except ResourceNotFoundError:
+        return None
+    etag = str(stream.properties.etag)
+    return data, etag if etag.startswith('"') else f'"{etag}"'
+
+
 def wipe(azurite, account_names) -> None:
     """Delete every container of ``account_names`` (before seeding again)."""
     for account in sorted(account_names):

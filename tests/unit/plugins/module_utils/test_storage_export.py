@@ -5,6 +5,8 @@ The export and the purge against a real Azurite: ``tests/integration/storage/tes
 import json
 import os
 
+import pytest
+
 from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests, _kinds, _storage_export
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import Blob
 
@@ -82,7 +84,7 @@ def test_reused_when_etag_size_and_local_sha256_match_and_deduplicated_against_a
     (tmp_path / 'storage_blobs.json').write_text(json.dumps([{'id': 'stml01/azureml/ExperimentRun/dcid.r1/log.txt', 'etag': '0x1',
                                                               'size': 3, 'sha256': sha, 'stored_path': rel}]), encoding='utf-8')
     blobs = [blob('ExperimentRun/dcid.r1/log.txt'), blob('ExperimentRun/dcid.r1/outputs/m.pkl', size=5)]
-    contents = {('r1', 'outputs/m.pkl'): {'stored_path': 'artifacts/r1/outputs/m.pkl', 'sha256': 'cd' * 32, 'size': 5}}
+    contents = {('r1', 'outputs/m.pkl'): {'stored_path': 'artifacts/r1/outputs/m.pkl', 'sha256': 'cd' * 32, 'size': 5, 'etag': '"0x1"'}}
     export = _storage_export.StorageExport(_Storage(blobs), 'stml01', str(tmp_path), None, concurrency=2, where='ws',
                                            artifacts={('dcid.r1', 'outputs/m.pkl'): 'art-1'}, contents=contents)
     result = export.run([('r1', 'dcid.r1')], str(tmp_path / 'predicted.json'))
@@ -93,6 +95,51 @@ def test_reused_when_etag_size_and_local_sha256_match_and_deduplicated_against_a
     again = _storage_export.StorageExport(_Storage(blobs), 'stml01', str(tmp_path), None, concurrency=1, where='ws')
     again.run([('r1', 'dcid.r1')], str(tmp_path / 'predicted.json'))
     assert again.reused == 0
+
+
+class _DownloadingStorage(_Storage):
+    """Lists given blobs and downloads ``data`` (the bytes the blob has now), recording what it downloaded."""
+
+    def __init__(self, blobs, data):
+        super().__init__(blobs)
+        self.data, self.downloaded = data, []
+
+    def download(self, account, container, name, fileobj, snapshot=None):
+        import hashlib
+
+        from ansible_collections.gdpr.azureml.plugins.module_utils._storage import Download
+
+        self.downloaded.append(name)
+        fileobj.write(self.data)
+        listed = next(b for b in self.blobs if b.name == name)
+        return Download(len(self.data), hashlib.sha256(self.data).hexdigest(), listed.etag)
+
+
+@pytest.mark.parametrize('content_etag, deduplicated', [('"0x2"', True), ('W/"0x2"', True), ('"0x1"', False), (None, False)])
+def test_deduplicated_only_when_the_artifact_download_had_the_listed_etag(tmp_path, content_etag, deduplicated):
+    """The blob was rewritten (same size) between the artifact-content download (etag 0x1, old bytes) and the storage
+    listing (etag 0x2): the entry must not pair the new etag with the old bytes' SHA-256 (a purge on If-Match 0x2 would
+    delete bytes never exported), so the blob is downloaded again."""
+    import hashlib
+
+    old, new = b'old!!', b'new!!'
+    listed = blob('ExperimentRun/dcid.r1/outputs/m.pkl', etag='0x2', size=5)
+    contents = {('r1', 'outputs/m.pkl'): {'stored_path': 'artifacts/r1/outputs/m.pkl', 'sha256': hashlib.sha256(old).hexdigest(),
+                                          'size': 5, 'etag': content_etag}}
+    staging = tmp_path / 'staging'
+    staging.mkdir()
+    storage = _DownloadingStorage([listed], new)
+    export = _storage_export.StorageExport(storage, 'stml01', str(tmp_path), str(staging), concurrency=1, where='ws', contents=contents)
+    export.run([('r1', 'dcid.r1')], str(tmp_path / 'storage_blobs.json'))
+    entry, = json.loads((tmp_path / 'storage_blobs.json').read_text(encoding='utf-8'))
+    assert entry['etag'] == '0x2'
+    if deduplicated:
+        assert (export.deduplicated, storage.downloaded) == (1, [])
+        assert entry['stored_path'] == 'artifacts/r1/outputs/m.pkl'
+    else:
+        assert (export.deduplicated, export.downloaded, storage.downloaded) == (0, 1, [listed.name])
+        assert entry['sha256'] == hashlib.sha256(new).hexdigest() and entry['stored_path'].startswith('storage/')
+        assert (tmp_path / entry['stored_path']).read_bytes() == new
 
 
 # -- the purge's selection ------------------------------------------------------------------------------------------------
