@@ -120,7 +120,8 @@ def _apply_storage_selection(module):
     if problems:
         raise PurgeError(f'purge of the storage of workspace {ws} refused, nothing deleted: ' + ' | '.join(problems), changed=False,
                          deleted={}, results=[], refusals=problems)
-    runs = _storage_purge.purged_runs(export_dir, p.get('subjects'))
+    kept = {k['run_id'] for k in section.get('kept') or []}  # another workspace of the account has a run of that id
+    runs = [ref for ref in _storage_purge.purged_runs(export_dir, p.get('subjects')) if ref[0] not in kept]
     return {'section': section, 'blobs': blobs, 'runs': runs, 'account': section['account']}
 
 

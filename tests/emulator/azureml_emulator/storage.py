@@ -1,7 +1,9 @@
 """The workspaces' storage on Azurite (``--storage azurite``): accounts, datastores, and the files they hold.
 
 With storage, every workspace's ``storageAccount`` names an Azurite account (one per workspace unless the
-scenario gives several workspaces the same ``storage_account``) whose key is derived from its name, and
+scenario gives several workspaces the same ``storage_account``; ``storage_resource_group`` names the account's
+resource group when it is not the workspace's, so that workspaces of two groups share one ARM id) whose key is
+derived from its name, and
 its default datastores point at it, as in a real workspace:
 
 - ``workspaceartifactstore``: container ``azureml`` -- every run's files under :func:`run_blob_prefix`

@@ -313,3 +313,65 @@ def test_the_roles_export_then_delete_the_workspace_with_the_files_of_every_run(
     assert "Users/&lt;name&gt;/ of the workspace file share" in (bundle / "report.md").read_text(encoding="utf-8")
     text = audit.read_text(encoding="utf-8") + all_text(bundle) + run.stdout + check.stdout
     assert not [s for s in secrets_of(emu, emu.storage_token()) if s in text]
+
+
+def test_a_run_id_that_another_workspace_of_the_account_has_too_keeps_its_files(storage_ansible, restore_storage, tmp_path):
+    """Two more workspaces of the subscription are put on the HR workspace's storage account (the scenario's
+    ``storage_account``: both write ``ExperimentRun/dcid.<run id>/`` in its ``azureml`` container) and one of them has a run
+    of the same id as one of the subject's runs (a v2 job name is chosen by the user). The plan asks each sharing
+    workspace for each purged run id, names that prefix as kept with why, and the apply deletes every other file of the
+    subject's runs and none under it; the verification does not count it."""
+    from azureml_emulator import scenarios
+
+    emu = storage_ansible.emulator
+    account = hr(emu)["storage"]["account"]
+    config = scenarios.builtin("demo")
+    for group in config["subscriptions"][0]["resource_groups"]:
+        for spec in group["workspaces"]:
+            if spec["name"] in ("ws-empty-sandbox", "Research-Vision-WS"):
+                spec.update(storage_account=account, storage_resource_group="rg-gdpr-demo")
+    scenario = tmp_path / "shared-account.json"
+    scenario.write_text(json.dumps(config), encoding="utf-8")
+    emu.reset(scenario=str(scenario))  # the files too: every account emptied, then seeded again
+    ws = hr(emu)
+    sandbox = next(w for w in emu.state()["workspaces"] if w["name"] == "ws-empty-sandbox")
+    assert ws["storage"]["account"] == sandbox["storage"]["account"] == account
+    oid = ws["objects"]["runs"][0]["created_by"]["userObjectId"]
+    theirs = subject_runs(ws, oid)
+    assert len(theirs) >= 2
+    same_id = sorted(theirs)[0]
+    emu.create_object(sandbox["id"], "runs", {"runId": same_id, "dataContainerId": f"dcid.{same_id}"})
+    dest, audit = tmp_path / "bundle", tmp_path / "audit.jsonl"
+    assert step(storage_ansible, "export_bundle", full_export_args(dest))[0].rc == 0
+    before = emu.storage_blobs()
+    kept = under(before, [theirs[same_id]])
+    targets = under(before, [p for r, p in theirs.items() if r != same_id])
+    assert kept and targets
+    emu.clear_journal()
+
+    run, plan = step(storage_ansible, "purge_plan", purge_args(dest, oid), check=True)
+    assert run.rc == 0 and plan["refusals"] == [], run.stdout[-3000:]
+    storage = plan["storage"]
+    assert storage["shared_with"] == ["Research-Vision-WS", "ws-empty-sandbox"]
+    assert [(k["run_id"], k["prefix"], k["shared_with"]) for k in storage["kept"]] == [(same_id, theirs[same_id], ["ws-empty-sandbox"])]
+    assert "may be theirs" in storage["kept"][0]["why"]
+    assert (storage["runs"], storage["blobs"] + storage["snapshots"]) == (len(theirs) - 1, len(targets))
+    assert any(line.strip().startswith(f"kept: {theirs[same_id]}") for line in plan["lines"])
+    asked = {(e["path"].split("/workspaces/")[1].split("/")[0], e["path"].rsplit("/", 1)[1], e["status"])
+             for e in emu.journal() if e["op"] == "runs.get_by_id"}
+    assert asked == {(name, run_id, 200 if (name, run_id) == ("ws-empty-sandbox", same_id) else 404)
+                     for name in ("ws-empty-sandbox", "Research-Vision-WS") for run_id in theirs}
+    assert not any(e["mutating"] for e in emu.journal()) and emu.storage_blobs() == before
+
+    apply = purge_args(dest, oid, mode="apply", kinds=plan["plan"]["kinds"], objects=plan["plan"]["objects"],
+                       confirm=["ws_hr-people"], audit_log=str(audit))
+    run, result = step(storage_ansible, "purge_plan", apply)
+    assert run.rc == 0, run.stdout[-3000:]
+    after = emu.storage_blobs()
+    assert after == [b for b in before if b not in targets]  # the kept prefix and everything else as they were
+    assert under(after, [theirs[same_id]]) == kept
+    assert result["storage"]["deleted"] == len(targets) and result["storage"]["remaining"] == 0
+    assert [k["run_id"] for k in result["storage"]["kept"]] == [same_id]
+    lines = [line for line in audit_lines(audit) if line["kind"] == "storage_blobs"]
+    assert not [line for line in lines if line.get("id") and theirs[same_id] in line["id"]]
+    assert lines[-1]["outcome"] == "verified" and lines[-1]["remaining"] == 0

@@ -162,14 +162,24 @@ def write_runs(folder):
 class _Client:
     concurrency = 2
 
-    def __init__(self, workspaces=()):
+    def __init__(self, workspaces=(), runs=(), error=None):
         self.workspaces = workspaces
+        self.runs = set(runs)  # (workspace name, run id) of the other workspaces
+        self.error = error
+        self.gets = []
 
     def map_concurrent(self, fn, items):
         return [fn(item) for item in items]
 
     def iter_items(self, op, params=None, **kwargs):
         return iter(self.workspaces)
+
+    def get_json(self, op, params=None, *, what=None, missing_ok=False):
+        assert op == 'runs.get_by_id' and missing_ok
+        self.gets.append((params['subscription_id'], params['resource_group'], params['workspace_name'], params['run_id']))
+        if self.error is not None:
+            raise self.error
+        return {'runId': params['run_id']} if (params['workspace_name'], params['run_id']) in self.runs else None
 
 
 class _PurgeStorage(_Storage):
@@ -189,9 +199,9 @@ class _Workspace:
 class _Module:
     workspace = _Workspace()
 
-    def __init__(self, blobs, workspaces=(), retention=Retention(True, 7, None), max_deletions=10000):
+    def __init__(self, blobs, workspaces=(), retention=Retention(True, 7, None), max_deletions=10000, *, runs=(), error=None):
         self.storage = _PurgeStorage(blobs, retention)
-        self.client = _Client(workspaces)
+        self.client = _Client(workspaces, runs, error)
         self.params = {'max_deletions': max_deletions}
 
 
@@ -210,8 +220,7 @@ def test_select_refuses_blobs_the_bundle_does_not_hold_or_holds_with_another_eta
         _storage_export.listed_entry(held)['id']: _digests.digest('storage_blobs', _storage_export.listed_entry(held)),
         _storage_export.listed_entry(other)['id']: _digests.digest('storage_blobs', dict(_storage_export.listed_entry(other), etag='0x1')),
     }}
-    siblings = [{'id': 'x', 'name': 'ws-2', 'properties': {'storageAccount': WS_OBJECT['properties']['storageAccount'].upper()}},
-                WS_OBJECT]
+    siblings = [sibling('ws-2', upper=True), WS_OBJECT]
     module = _Module([held, late, other], siblings)
     section, refusals, blobs = _storage_purge.select(module, WS_OBJECT, str(tmp_path), None, exported)
     assert len(blobs) == 3 and section['blobs'] == 3 and section['runs'] == 2
@@ -233,6 +242,46 @@ def test_select_refuses_blobs_the_bundle_does_not_hold_or_holds_with_another_eta
 
     section, refusals, dummy = _storage_purge.select(_Module([held]), WS_OBJECT, str(tmp_path), [ALICE], {'runs': {}})
     assert any('kind storage_blobs not in the export bundle' in r for r in refusals)
+
+
+def sibling(name, rg='rg', upper=False):
+    account = WS_OBJECT['properties']['storageAccount']
+    return {'id': f'/subscriptions/s/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{name}', 'name': name,
+            'properties': {'storageAccount': account.upper() if upper else account}}
+
+
+def test_a_run_id_another_workspace_of_the_account_has_too_is_kept_and_named(tmp_path):
+    """Two workspaces on one account write ExperimentRun/dcid.<run id>/ in the same container: a purged run whose id a
+    sharing workspace has too is not listed (so neither deleted nor verified) and the plan says why."""
+    write_runs(tmp_path)
+    r1, r2 = blob('ExperimentRun/dcid.r1/a.txt'), blob('ExperimentRun/dcid.r2/b.txt')
+    exported = {'storage_blobs': {_storage_export.listed_entry(b)['id']: _digests.digest('storage_blobs', _storage_export.listed_entry(b))
+                                  for b in (r1, r2)}}
+    module = _Module([r1, r2], [WS_OBJECT, sibling('ws-2'), sibling('ws-3', rg='rg-other')], runs=[('ws-3', 'r1')])
+    section, refusals, blobs = _storage_purge.select(module, WS_OBJECT, str(tmp_path), None, exported)
+    assert refusals == [] and [b.name for b in blobs] == ['ExperimentRun/dcid.r2/b.txt']
+    assert section['runs'] == 1 and section['blobs'] == 1 and section['shared_with'] == ['ws-2', 'ws-3']
+    assert [(k['run_id'], k['prefix'], k['shared_with']) for k in section['kept']] == [('r1', 'ExperimentRun/dcid.r1/', ['ws-3'])]
+    assert sorted(module.client.gets) == [('s', 'rg', 'ws-2', 'r1'), ('s', 'rg', 'ws-2', 'r2'), ('s', 'rg-other', 'ws-3', 'r1'),
+                                          ('s', 'rg-other', 'ws-3', 'r2')]
+    assert any(line.startswith('    kept: ExperimentRun/dcid.r1/ (workspace(s) ws-3 ') for line in _storage_purge.plan_lines(section))
+    # not shared: no check at all
+    alone = _Module([r1, r2], [WS_OBJECT])
+    section, refusals, blobs = _storage_purge.select(alone, WS_OBJECT, str(tmp_path), None, exported)
+    assert len(blobs) == 2 and section['kept'] == [] and alone.client.gets == []
+
+
+def test_a_run_id_check_that_cannot_be_made_refuses_the_storage_part(tmp_path):
+    from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError
+
+    write_runs(tmp_path)
+    error = AzureMLError('get run r1 in workspace rg/ws-2', 'forbidden', status=403, code='AuthorizationFailed', request_id='rid-1')
+    module = _Module([blob('ExperimentRun/dcid.r1/a.txt')], [WS_OBJECT, sibling('ws-2')], error=error)
+    with pytest.raises(_storage_purge.StoragePurgeError) as caught:
+        _storage_purge.select(module, WS_OBJECT, str(tmp_path), None, {'storage_blobs': {}})
+    text = str(caught.value)
+    assert 'use storage account stml01 too have runs of the same ids could not be checked' in text
+    assert 'HTTP 403' in text and 'rid-1' in text and 'no file is deleted' in text
 
 
 def test_the_retention_policy_as_the_plan_says_it():
