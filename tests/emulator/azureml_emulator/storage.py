@@ -245,6 +245,13 @@ def read_blob(azurite, account: str, name: str) -> tuple[bytes, str] | None:
     return data, etag if etag.startswith('"') else f'"{etag}"'
 
 
+def write_blob(azurite, account: str, name: str, data: bytes) -> None:
+    """Overwrite the blob ``name`` of the ``azureml`` container (the emulator's own doing, with the account key)."""
+    services = azurite.__dict__.setdefault("_readers", {})
+    service = services.get(account) or services.setdefault(account, azurite.service_client(account))
+    service.get_blob_client(ARTIFACT_CONTAINER, name).upload_blob(data, overwrite=True)
+
+
 def wipe(azurite, account_names) -> None:
     """Delete every container of ``account_names`` (before seeding again)."""
     for account in sorted(account_names):

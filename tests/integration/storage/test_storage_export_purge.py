@@ -133,6 +133,29 @@ def test_export_holds_every_blob_of_every_run_deduplicated_and_a_rerun_changes_n
     assert _bundle.verify_bundle(str(dest)) == []
 
 
+def test_a_blob_rewritten_after_its_artifact_download_is_downloaded_again(storage_ansible, restore_storage, tmp_path, request):
+    """Every artifact's blob is rewritten (same size, other bytes) right after its SAS download: the storage listing then
+    gives another etag than the one the artifact's bytes had, so nothing is de-duplicated, and every entry holds the bytes
+    of the etag it records (a purge deletes on that etag: only what the bundle holds)."""
+    emu = storage_ansible.emulator
+    ws = hr(emu)
+    emu.configure(rewrite_blob_after_sas=True)
+    request.addfinalizer(lambda: emu.configure(reset=True))
+    dest = tmp_path / "bundle"
+    run, result = step(storage_ansible, "export_bundle", export_args(dest))
+    assert run.rc == 0, run.stdout[-3000:]
+    live = {key(b): b for b in under(emu.storage_blobs(ws["storage"]["account"], sha256=True), run_prefixes(ws).values())}
+    artifacts = list(_bundle.iter_objects(str(dest / "artifact_contents.json")))
+    assert [a for a in artifacts if a.get("stored_path")]
+    assert result["storage"]["deduplicated"] == 0
+    entries = list(_bundle.iter_objects(str(dest / "storage_blobs.json")))
+    assert sorted(key(e) for e in entries) == sorted(live)
+    for entry in entries:
+        assert (entry["etag"], entry["sha256"]) == (live[key(entry)]["etag"], live[key(entry)]["sha256"]), entry["id"]
+        assert entry["stored_path"].startswith("storage/")
+    assert _bundle.verify_bundle(str(dest)) == []
+
+
 def test_an_interrupted_storage_export_resumes(storage_ansible, tmp_path):
     emu = storage_ansible.emulator
     ws = hr(emu)

@@ -167,6 +167,9 @@ async def get_blob(ctx: Ctx):
         found = await asyncio.get_running_loop().run_in_executor(None, storage.read_blob, ctx.emu.azurite, ws.storage_account_name, name)
         if found is not None:
             data, etag = found
+            if ctx.config.rewrite_blob_after_sas:  # served, then changed: same size, other bytes, another ETag
+                await asyncio.get_running_loop().run_in_executor(None, storage.write_blob, ctx.emu.azurite, ws.storage_account_name,
+                                                                 name, bytes(b ^ 0x5A for b in data))
     ctype = mimetypes.guess_type(art["path"].replace("\\", "/"))[0] or "application/octet-stream"
     headers = {"Content-MD5": base64.b64encode(hashlib.md5(data).digest()).decode(),  # noqa: S324 - storage's checksum
                "ETag": etag, "x-ms-blob-type": "BlockBlob", "x-ms-version": SAS_VERSION,
