@@ -87,10 +87,9 @@ def apply(module):
                          results=results, **exc.to_result()) from None
     if storage_failure is not None:
         left = {k: n for k, n in verified['remaining'].items() if n}
-        raise PurgeError(f'{storage_failure}; the API kinds were listed again: '
-                         + (', '.join(f'{n} {k}' for k, n in left.items()) + ' remain' if left else 'none of their objects remains'),
-                         **dict(storage_failure.result, **{k: verified[k] for k in ('remaining', 'remaining_ids', 'workspace_found',
-                                                                                   'audit_lines')})) from None
+        listed = ', '.join(f'{n} {k}' for k, n in left.items()) + ' remain' if left else 'none of their objects remains'
+        checked = {k: verified[k] for k in ('remaining', 'remaining_ids', 'workspace_found', 'audit_lines')}
+        raise PurgeError(f'{storage_failure}; the API kinds were listed again: {listed}', **dict(storage_failure.result, **checked)) from None
     result = dict(verified, changed=any(deleted.values()) or bool(storage_result and storage_result['deleted']), deleted=deleted,
                   results=results)
     if storage_result is not None:

@@ -493,8 +493,8 @@ def test_a_storage_purge_killed_mid_delete_is_settled_and_completed_by_a_rerun(s
         lines = [line for line in audit_lines(audit) if line["kind"] == "storage_blobs"]
         pending = [line for line in lines if line["outcome"] == "pending"]
         assert len(pending) == 4 and len([line for line in lines if line["outcome"] == "deleted"]) == 3
-        held_id = next(line["id"] for line in pending if not any(x["client_request_id"] == line["client_request_id"]
-                                                                   and x["outcome"] != "pending" for x in lines))
+        settled_ids = {x["client_request_id"] for x in lines if x["outcome"] != "pending"}
+        held_id = next(line["id"] for line in pending if line["client_request_id"] not in settled_ids)
     finally:
         proxy.close()
     middle = emu.storage_blobs()
