@@ -482,8 +482,9 @@ class Client:
             return None
         return self._json(response, what or describe_call(op, self.params(params)))
 
-    def download(self, url, fileobj, *, what, chunk_size=1024 * 1024):
+    def download(self, url, fileobj, *, what, chunk_size=1024 * 1024, received=None):
         """GET the pre-signed URL ``url`` (an Azure Storage SAS URL) into ``fileobj``; return ``(size, sha256 hex)``.
+        A dict ``received`` gets ``etag``: the ``ETag`` header of the answer whose bytes were written (None without one).
 
         The request carries NO Authorization header: the URL's signature is its credential, and
         the token must never reach a storage host. The body streams in ``chunk_size`` pieces
@@ -510,6 +511,8 @@ class Client:
                 if response.status_code != 200:
                     error = self._error(what, response)
                     raise AzureMLError(what, clean(error.message), status=error.status, code=error.code, request_id=error.request_id)
+                if received is not None:
+                    received['etag'] = response.headers.get('ETag')
                 fileobj.seek(0)
                 fileobj.truncate()
                 digest, size = hashlib.sha256(), 0

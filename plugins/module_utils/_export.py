@@ -529,6 +529,7 @@ class _ContentDownloader:
         self.staging = staging
         self.where = where
         self._dirs_lock = threading.Lock()
+        self.etags = {}  # (run id, path): the ETag of the downloaded bytes (in memory only: the storage export's de-duplication)
 
     @staticmethod
     def plan(run_id, located):
@@ -549,9 +550,12 @@ class _ContentDownloader:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0)
         fd = os.open(target, flags, _bundle.FILE_MODE)
         with os.fdopen(fd, 'w+b') as f:
-            size, digest = self.client.download(uri, f, what=f'download artifact {path!r} of run {run_id!r} in {self.where}')
+            received = {}
+            size, digest = self.client.download(uri, f, what=f'download artifact {path!r} of run {run_id!r} in {self.where}',
+                                                received=received)
             f.flush()
             os.fsync(f.fileno())
+        self.etags[(str(run_id), str(path))] = received.get('etag')
         entry.update(stored_path=rel, size=size, sha256=digest)
         return entry
 
@@ -602,7 +606,7 @@ class BundleExport:
             raise ExportError('storage needs the kind runs in kinds (the files exported are those of the runs exported)')
         self.storage_export = None
         # what the storage export needs of the API kinds, taken as they stream to their files
-        self._runs, self._artifact_ids, self._contents = [], {}, {}
+        self._runs, self._artifact_ids, self._contents, self._content_etags = [], {}, {}, {}
         ws = module.workspace
         self.where = f'workspace {ws}'
         self.staging = None
@@ -645,7 +649,9 @@ class BundleExport:
         if name == _bundle.ARTIFACT_CONTENTS:
             def content(entry):
                 if isinstance(entry, dict) and entry.get('runId') and entry.get('path') is not None:
-                    self._contents[(str(entry['runId']), str(entry['path']))] = entry
+                    key = (str(entry['runId']), str(entry['path']))
+                    # the entry as written, plus the ETag of its bytes (not in the bundle: de-duplication only)
+                    self._contents[key] = dict(entry, etag=self._content_etags.get(key))
             return content
         return None
 
@@ -663,6 +669,8 @@ class BundleExport:
         names = self._names()
         sinks = {name: Sink(scheduler) for name in names}
         download = _ContentDownloader(self.client, self.staging, self.where) if self.artifact_content and not self.check_mode else None
+        if download is not None:
+            self._content_etags = download.etags
         collector = Collector(self.client, scheduler, sinks, download=download)
         results = {}
         writers = []

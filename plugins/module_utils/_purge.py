@@ -29,7 +29,6 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETAB
 from ansible_collections.gdpr.azureml.plugins.module_utils import _storage_purge
 
 
-
 class PurgeError(GdprAzureMLError):
     """A purge cannot go on (a refused plan, deletes that failed); ``result`` holds the failure's extra keys (the plan,
     what was deleted before it stopped)."""

@@ -69,12 +69,27 @@ def apply(module):
         if 'diff' in done:
             before.update(done['diff']['before'])
             after.update(done['diff']['after'])
-    storage_result = _apply_storage(module, storage, deleted, results) if storage is not None else None
+    storage_result, storage_failure = None, None
+    if storage is not None:
+        try:
+            storage_result = _apply_storage(module, storage, deleted, results)
+        except (PurgeError, AzureMLError, AuditError) as exc:  # the API kinds are verified all the same, then this is raised
+            storage_failure = exc if isinstance(exc, PurgeError) else PurgeError(
+                f'storage of workspace {ws}: {exc}', changed=any(deleted.values()), deleted=deleted, results=results,
+                **(exc.to_result() if isinstance(exc, AzureMLError) else {}))
     try:
         verified = verify(module, settle=False)
     except AzureMLError as exc:
+        if storage_failure is not None:  # the storage failure first, then what the verification met
+            raise PurgeError(f'{storage_failure}; then listing each kind again failed too: {exc}',
+                             **dict(storage_failure.result, verify_error=str(exc))) from None
         raise PurgeError(f'the deletes are done, listing each kind again failed: {exc}', changed=any(deleted.values()), deleted=deleted,
                          results=results, **exc.to_result()) from None
+    if storage_failure is not None:
+        left = {k: n for k, n in verified['remaining'].items() if n}
+        listed = ', '.join(f'{n} {k}' for k, n in left.items()) + ' remain' if left else 'none of their objects remains'
+        checked = {k: verified[k] for k in ('remaining', 'remaining_ids', 'workspace_found', 'audit_lines')}
+        raise PurgeError(f'{storage_failure}; the API kinds were listed again: {listed}', **dict(storage_failure.result, **checked)) from None
     result = dict(verified, changed=any(deleted.values()) or bool(storage_result and storage_result['deleted']), deleted=deleted,
                   results=results)
     if storage_result is not None:
@@ -104,7 +119,8 @@ def _apply_storage_selection(module):
     if problems:
         raise PurgeError(f'purge of the storage of workspace {ws} refused, nothing deleted: ' + ' | '.join(problems), changed=False,
                          deleted={}, results=[], refusals=problems)
-    runs = _storage_purge.purged_runs(export_dir, p.get('subjects'))
+    kept = {k['run_id'] for k in section.get('kept') or []}  # another workspace of the account has a run of that id
+    runs = [ref for ref in _storage_purge.purged_runs(export_dir, p.get('subjects')) if ref[0] not in kept]
     return {'section': section, 'blobs': blobs, 'runs': runs, 'account': section['account']}
 
 

@@ -17,7 +17,9 @@ container, blob, snapshot, etag, size, the SHA-256 of the bytes, where they are 
 ``<name>%40<snapshot>``) and what refers to them (the run, and the artifact of the same path).
 
 - **De-duplicated**: a blob whose bytes the export already downloaded as artifact content (same run, same path, same
-  size) is not downloaded again; its entry points at the artifact content's file.
+  size, and the ETag of that download is the listed blob's etag) is not downloaded again; its entry points at the
+  artifact content's file. A blob rewritten between the two (another etag, even with the same size) is downloaded:
+  the entry's etag (what a purge deletes on, ``If-Match``) always goes with the bytes the bundle holds.
 - **Resumable**: a blob is not downloaded again when a previous export (its ``storage_blobs.json``, or the progress
   journal ``.storage-progress.jsonl`` an interrupted run left) recorded the same (etag, size) and the stored file still
   has the recorded SHA-256 (block blobs often have no MD5 to compare with).
@@ -72,6 +74,15 @@ def blob_relpaths(blobs):
     return {key: (rel + '%2F' if rel in folders else rel) for key, rel in rels.items()}
 
 
+def same_etag(downloaded, listed):
+    """True when the ETag header of a download and a listed blob's etag name the same version (quotes and a weak ``W/``
+    prefix aside); False when either is unknown."""
+    def bare(value):
+        value = str(value or '').strip()
+        return (value[2:] if value.startswith('W/') else value).strip('"')
+    return bool(bare(downloaded)) and bare(downloaded) == bare(listed)
+
+
 def listed_entry(blob):
     """The fields of an entry a listing of the account gives (what the purge compares with the bundle's digests)."""
     return {'id': blob_id(blob.account, blob.container, blob.name, blob.snapshot), 'account': blob.account,
@@ -118,7 +129,8 @@ class StorageExport:
     :param storage: the module's ``_storage.StorageClient``; :param account: the workspace's storage account.
     :param bundle_dir: the bundle folder; :param staging: its staging folder (None in check mode: nothing is written).
     :param artifacts: ``{(data container, path): artifact id}`` of the exported artifacts.
-    :param contents: ``{(run id, path): artifact_contents entry}`` of the artifact contents just downloaded.
+    :param contents: ``{(run id, path): artifact_contents entry}`` of the artifact contents just downloaded, each with the
+        ``etag`` of its download (``_client.Client.download``'s ``received``; None when the answer had none).
     """
 
     def __init__(self, storage, account, bundle_dir, staging, *, concurrency, where, artifacts=None, contents=None):
@@ -157,7 +169,8 @@ class StorageExport:
                 refs.append({'kind': 'artifacts', 'id': artifact_id})
             entry = dict(listed_entry(blob), sha256=None, stored_path=rels[(blob.name, blob.snapshot)], referenced_by=refs)
             content = self.contents.get((run_id, path)) if blob.snapshot is None else None
-            if content and content.get('stored_path') and content.get('sha256') and content.get('size') == blob.size:
+            if content and content.get('stored_path') and content.get('sha256') and content.get('size') == blob.size \
+                    and same_etag(content.get('etag'), blob.etag):
                 entry.update(sha256=content['sha256'], stored_path=content['stored_path'])
                 with self._lock:
                     self.deduplicated += 1

@@ -14,7 +14,9 @@ leaves the files where they are. For each purged run the blobs under ``Experimen
 ``azureml`` container are listed now (snapshots included) and compared with the bundle's ``storage_blobs`` digests
 (name, snapshot, etag, size): a blob the bundle does not hold, or holds with another etag or size, refuses the plan
 (export again), as every other kind does. Only this workspace's run prefixes are ever touched; an account that other
-workspaces of the subscription also use is named in the plan.
+workspaces of the subscription also use is named in the plan, and a purged run whose id one of them has too (a v2 job
+name is its run id, chosen by the user, so the two runs share the prefix) is kept: its prefix is named in the plan
+(``kept``) and neither deleted nor verified. When that check cannot be made, the storage part is refused.
 
 The apply deletes each base blob with its snapshots (``delete_snapshots=include``), a snapshot without its base blob on
 its own; a ``pending`` audit line is on disk before each DELETE and settled after; then the prefixes are listed again
@@ -24,6 +26,7 @@ deleted blobs stay recoverable.
 
 import datetime
 import os
+import re
 import uuid
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle
@@ -37,6 +40,8 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._storage_export impor
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import created_by_subjects
 
 KIND = _bundle.STORAGE_BLOBS
+WORKSPACE_ID = re.compile(r'^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.MachineLearningServices/workspaces/'
+                          r'([^/]+)/?$', re.IGNORECASE)
 EXAMPLES = 10
 GAPS = ('file shares (Azure Files) are not read: the notebooks and files under Users/<name>/ of the workspace file share '
         'stay; delete them with the file share tools (az storage file, Storage Explorer)',
@@ -81,7 +86,8 @@ def list_run_blobs(module, account, runs):
 
 
 def shared_with(module, workspace_object):
-    """``(names of the other workspaces of the subscription on the same storage account, None)`` or ``([], why not known)``."""
+    """``([(name, ARM id)] of the other workspaces of the subscription on the same storage account, None)`` or ``([], why
+    not known)``."""
     mine = str(((workspace_object or {}).get('properties') or {}).get('storageAccount') or '').lower()
     own_id = str((workspace_object or {}).get('id') or module.workspace.id).lower()
     try:
@@ -91,10 +97,40 @@ def shared_with(module, workspace_object):
                                                 '(which others use the same storage account)'):
             props = ws.get('properties') or {} if isinstance(ws, dict) else {}
             if str(props.get('storageAccount') or '').lower() == mine and str(ws.get('id') or '').lower() != own_id:
-                others.append(str(ws.get('name') or ws.get('id')))
+                others.append((str(ws.get('name') or ws.get('id')), str(ws.get('id') or '')))
         return sorted(others), None
     except AzureMLError as exc:
         return [], str(exc)
+
+
+def runs_held_elsewhere(module, account, runs, others):
+    """``{run id: [names of the workspaces in others that have a run of that id]}``: those runs' prefixes may hold the
+    other workspace's files (a v2 job name is the run id, and the user chooses it). One ``runs.get_by_id`` per run and
+    other workspace, ``client.concurrency`` at a time; StoragePurgeError when one of them cannot be made."""
+    pairs = [(run_id, name, arm_id) for run_id, dummy in runs for name, arm_id in others]
+
+    def one(pair):
+        run_id, name, arm_id = pair
+        found = WORKSPACE_ID.match(arm_id)
+        if not found:
+            raise StoragePurgeError(f'workspace {name}, which uses storage account {account} too, has no usable ARM id ({arm_id!r}): '
+                                    'whether it has runs of the same ids cannot be checked')
+        sub, rg, ws_name = found.groups()
+        params = {'subscription_id': sub, 'resource_group': rg, 'workspace_name': ws_name, 'run_id': run_id}
+        return module.client.get_json('runs.get_by_id', params, missing_ok=True,
+                                      what=f'get run {run_id} in workspace {rg}/{ws_name} (which uses storage account {account} too)') \
+            is not None
+
+    try:
+        held = module.client.map_concurrent(one, pairs)
+    except AzureMLError as exc:
+        raise StoragePurgeError(f'whether the workspaces that use storage account {account} too have runs of the same ids could not '
+                                f'be checked ({exc}): the files under such a run prefix may be theirs, so no file is deleted') from None
+    found = {}
+    for pair, hit in zip(pairs, held):
+        if hit:
+            found.setdefault(pair[0], []).append(pair[1])
+    return found
 
 
 def retention_of(module, account, now=None):
@@ -130,6 +166,14 @@ def select(module, workspace_object, export_dir, subjects, exported):
                         'were not exported (export with export_workspace_data_storage: true, then plan again)')
     account = workspace_account(workspace_object)
     runs = purged_runs(export_dir, subjects)
+    others, unknown = shared_with(module, workspace_object)
+    elsewhere = runs_held_elsewhere(module, account, runs, others) if others and runs else {}
+    kept = [{'run_id': run_id, 'prefix': run_blob_prefix({'runId': run_id, 'dataContainerId': container}),
+             'shared_with': elsewhere[run_id],
+             'why': f"workspace(s) {', '.join(elsewhere[run_id])} on the same storage account have a run {run_id} too: the files "
+                    'under its prefix may be theirs; not deleted (delete them with the storage tools once you know whose they are)'}
+            for run_id, container in runs if run_id in elsewhere]
+    runs = [ref for ref in runs if ref[0] not in elsewhere]
     blobs = list_run_blobs(module, account, runs) if runs else []
     comparison = Comparison(exported if exported is not None and KIND in exported else None)
     for blob in blobs:
@@ -141,13 +185,12 @@ def select(module, workspace_object, export_dir, subjects, exported):
     if changed:
         refusals.append(f'{len(changed)} storage blob(s) of the purged runs changed since the export (another etag or size): '
                         f'{_ids_text(changed)}. Files are never deleted unexported: export again, then plan again')
-    others, unknown = shared_with(module, workspace_object)
     section = {
         'account': account, 'container': ARTIFACT_CONTAINER, 'runs': len(runs),
         'prefixes': [run_blob_prefix({'runId': r, 'dataContainerId': c}) for r, c in runs][:EXAMPLES],
         'blobs': sum(1 for b in blobs if not b.snapshot), 'snapshots': sum(1 for b in blobs if b.snapshot),
         'bytes': sum(b.size or 0 for b in blobs), 'retention': retention_of(module, account),
-        'shared_with': others, 'shared_unknown': unknown, 'gaps': list(GAPS),
+        'shared_with': [name for name, dummy in others], 'shared_unknown': unknown, 'kept': kept, 'gaps': list(GAPS),
     }
     limit = module.params['max_deletions']
     if len(blobs) > limit:  # the plan and the apply select through here: one limit for both
@@ -166,6 +209,10 @@ def plan_lines(section):
     elif section.get('shared_unknown'):
         lines.append(f"    whether other workspaces use the storage account is unknown ({section['shared_unknown']}); only the "
                      "prefixes of this workspace's runs are touched")
+    kept = section.get('kept') or []
+    lines.extend(f"    kept: {k['prefix']} ({k['why']})" for k in kept[:EXAMPLES])
+    if len(kept) > EXAMPLES:
+        lines.append(f'    kept: {len(kept) - EXAMPLES} more run prefix(es) whose run id another workspace of the account has too')
     lines.extend(f'    not covered: {gap}' for gap in section['gaps'])
     return lines
 

@@ -163,7 +163,9 @@ options:
       - O(mode=plan) lists those blobs (snapshots included) and refuses unless the export bundle holds each one with the same
         etag and size (C(storage_blobs.json), exported with the export's C(storage)) and verifies; it reads the delete
         retention policy (C(retention) of RV(storage)) and names the other workspaces of the subscription that use the same account
-        (C(shared_with) of RV(storage)). Only the prefixes of this workspace's runs are ever touched.
+        (C(shared_with) of RV(storage)). Only the prefixes of this workspace's runs are ever touched. On a shared account each
+        purged run id is looked up in each sharing workspace; a run id one of them has too is kept (its prefix may hold their
+        files, see C(kept) of RV(storage); not deleted, not verified), and when that lookup fails the storage part is refused.
       - O(mode=apply) checks the bundle and the blobs again (a refusal deletes nothing), deletes each blob with its snapshots,
         one C(pending) audit line before each DELETE and its outcome after, then lists the prefixes again (a C(verified)
         line with what remains). Needs O(export_dir).
@@ -399,13 +401,15 @@ storage:
   description:
     - With O(storage) and a purge of runs (O(subjects) or O(delete_workspace)) - C(account), C(container), C(runs), C(prefixes)
       (the first ten), C(blobs), C(snapshots), C(bytes), C(retention) (C(enabled), C(days), C(recoverable_until) - until when
-      blobs deleted now stay recoverable - C(error)), C(shared_with) (other workspaces on the account), C(gaps) (what is not
-      covered). O(mode=apply) adds C(deleted), C(absent), C(failed), C(remaining), C(remaining_ids) and C(results) (one per
+      blobs deleted now stay recoverable - C(error)), C(shared_with) (other workspaces on the account), C(kept) (the run
+      prefixes kept because a workspace of C(shared_with) has a run of the same id - C(run_id), C(prefix), C(shared_with),
+      C(why)), C(gaps) (what is not covered). O(mode=apply) adds C(deleted), C(absent), C(failed), C(remaining), C(remaining_ids) and C(results) (one per
       DELETE); in check mode C(would_delete).
   returned: when O(storage=true) and runs are purged
   type: dict
   sample: {"account": "stmlprod01", "container": "azureml", "runs": 3, "blobs": 12, "snapshots": 2, "bytes": 40960,
-           "retention": {"enabled": true, "days": 7, "recoverable_until": "2026-12-13T09:00:00Z"}, "shared_with": []}
+           "retention": {"enabled": true, "days": 7, "recoverable_until": "2026-12-13T09:00:00Z"}, "shared_with": [],
+           "kept": []}
 audit_lines:
   description: The C(verified) lines appended to O(audit_log) (one per kind).
   returned: O(mode=verify), or O(mode=apply) outside check mode

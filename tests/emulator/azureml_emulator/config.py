@@ -38,6 +38,9 @@ class RuntimeConfig:
     # carried out but its answer is held until this is set back to -1 (off) or 300 s pass: a client killed meanwhile
     # never learns the outcome (the interruption tests of the audit log). Setting it restarts the count.
     hold_deletes_after: int = -1
+    # With --storage azurite: once an artifact's SAS URL has served the run's blob, that blob is rewritten in Azurite with
+    # other bytes of the same size (a blob changed between the artifact-content download and the storage listing).
+    rewrite_blob_after_sas: bool = False
     # What today's service does (azureml-core 1.61, docs/emulator.md "Switches"); False restores the emulator's old behaviour
     artifact_data_container: bool = True  # artifacts live under the run's dataContainerId (False: under the run id)
     experiment_view_type: bool = True  # archived experiments listed only when viewType asks (False: viewType ignored)

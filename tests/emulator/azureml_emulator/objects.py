@@ -103,7 +103,8 @@ def workspace_arm(ws: Workspace, base_url: str, api_version: str) -> dict:
         "keyVault": f"{sub_rg}/Microsoft.KeyVault/vaults/kv{ws.workspace_id[:8]}",
         "applicationInsights": f"{sub_rg}/microsoft.insights/components/ai{ws.workspace_id[:8]}",
         "containerRegistry": f"{sub_rg}/Microsoft.ContainerRegistry/registries/cr{ws.workspace_id[:8]}",
-        "storageAccount": f"{sub_rg}/Microsoft.Storage/storageAccounts/{ws.storage_account_name}",
+        "storageAccount": (f"/subscriptions/{ws.subscription_id}/resourceGroups/{ws.storage_resource_group or ws.resource_group}"
+                           f"/providers/Microsoft.Storage/storageAccounts/{ws.storage_account_name}"),
         "discoveryUrl": f"{base_url}/discovery",
         "provisioningState": ws.provisioning_state,
     }

@@ -189,6 +189,7 @@ def build(config: dict, seed: int | None = None, tenant: str = DEMO_TENANT) -> S
                     principal_id=ob.det_uuid("msi", seed, name), tenant_id=tenant,
                     created_by=store.users[ws_index % len(store.users)],
                     storage_account=str(wsc.get("storage_account") or ""),
+                    storage_resource_group=str(wsc.get("storage_resource_group") or ""),
                 )
                 store.add_workspace(ws)
                 populate(store, ws, counts, hostile=hostile, rng=rng, seed=seed)

@@ -1,7 +1,9 @@
 """The workspaces' storage on Azurite (``--storage azurite``): accounts, datastores, and the files they hold.
 
 With storage, every workspace's ``storageAccount`` names an Azurite account (one per workspace unless the
-scenario gives several workspaces the same ``storage_account``) whose key is derived from its name, and
+scenario gives several workspaces the same ``storage_account``; ``storage_resource_group`` names the account's
+resource group when it is not the workspace's, so that workspaces of two groups share one ARM id) whose key is
+derived from its name, and
 its default datastores point at it, as in a real workspace:
 
 - ``workspaceartifactstore``: container ``azureml`` -- every run's files under :func:`run_blob_prefix`
@@ -213,6 +215,41 @@ def _plan_workspace(store: Store, ws: Workspace) -> WorkspaceStorage:
     add(bstore, "shared/reference/countries.csv", b"code,name\n" + _text(40, seed, ws.key, "countries"))
     add(ARTIFACT_CONTAINER, f"metadata/{ws.workspace_id}.json", f'{{"workspace": "{ws.name}"}}\n'.encode())
     return WorkspaceStorage(account, sorted({ARTIFACT_CONTAINER, bstore}), blobs, not_seeded)
+
+
+def artifact_blob(ws: Workspace, art: dict) -> str | None:
+    """The name of the blob holding the artifact's bytes in the ``azureml`` container (as :func:`plan` seeds it), or None."""
+    if art.get("origin") != "ExperimentRun":
+        return None
+    runs = ws.table("runs")
+    container = art.get("container", "")
+    run = next((r for r in runs.items.values() if r.get("dataContainerId") == container), None) or runs.get(container)
+    if run is None or storable(run_blob_prefix(run) + art["path"]):
+        return None
+    return run_blob_prefix(run) + art["path"]
+
+
+def read_blob(azurite, account: str, name: str) -> tuple[bytes, str] | None:
+    """``(bytes, ETag header value)`` of the blob as Azurite holds it now (None when it does not exist): what a SAS URL of
+    the artifact serves, as on Azure, where the artifact content and the run's blob are the same blob."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    services = azurite.__dict__.setdefault("_readers", {})
+    service = services.get(account) or services.setdefault(account, azurite.service_client(account))
+    try:
+        stream = service.get_blob_client(ARTIFACT_CONTAINER, name).download_blob()
+        data = stream.readall()
+    except ResourceNotFoundError:
+        return None
+    etag = str(stream.properties.etag)
+    return data, etag if etag.startswith('"') else f'"{etag}"'
+
+
+def write_blob(azurite, account: str, name: str, data: bytes) -> None:
+    """Overwrite the blob ``name`` of the ``azureml`` container (the emulator's own doing, with the account key)."""
+    services = azurite.__dict__.setdefault("_readers", {})
+    service = services.get(account) or services.setdefault(account, azurite.service_client(account))
+    service.get_blob_client(ARTIFACT_CONTAINER, name).upload_blob(data, overwrite=True)
 
 
 def wipe(azurite, account_names) -> None:

@@ -152,6 +152,7 @@ class Workspace:
     tenant_id: str = ""
     created_by: dict | None = None  # the user behind systemData.createdBy (newer api-versions)
     storage_account: str = ""  # the scenario's storage_account (workspaces may share one); see storage_account_name
+    storage_resource_group: str = ""  # the scenario's storage_resource_group: the account's (default: the workspace's)
     status: str = "active"  # active | soft_deleted  (purged workspaces are removed from the store)
     provisioning_state: str = "Succeeded"  # Deleting while a delete operation runs
     deleted_at: str | None = None

@@ -133,6 +133,29 @@ def test_export_holds_every_blob_of_every_run_deduplicated_and_a_rerun_changes_n
     assert _bundle.verify_bundle(str(dest)) == []
 
 
+def test_a_blob_rewritten_after_its_artifact_download_is_downloaded_again(storage_ansible, restore_storage, tmp_path, request):
+    """Every artifact's blob is rewritten (same size, other bytes) right after its SAS download: the storage listing then
+    gives another etag than the one the artifact's bytes had, so nothing is de-duplicated, and every entry holds the bytes
+    of the etag it records (a purge deletes on that etag: only what the bundle holds)."""
+    emu = storage_ansible.emulator
+    ws = hr(emu)
+    emu.configure(rewrite_blob_after_sas=True)
+    request.addfinalizer(lambda: emu.configure(reset=True))
+    dest = tmp_path / "bundle"
+    run, result = step(storage_ansible, "export_bundle", export_args(dest))
+    assert run.rc == 0, run.stdout[-3000:]
+    live = {key(b): b for b in under(emu.storage_blobs(ws["storage"]["account"], sha256=True), run_prefixes(ws).values())}
+    artifacts = list(_bundle.iter_objects(str(dest / "artifact_contents.json")))
+    assert [a for a in artifacts if a.get("stored_path")]
+    assert result["storage"]["deduplicated"] == 0
+    entries = list(_bundle.iter_objects(str(dest / "storage_blobs.json")))
+    assert sorted(key(e) for e in entries) == sorted(live)
+    for entry in entries:
+        assert (entry["etag"], entry["sha256"]) == (live[key(entry)]["etag"], live[key(entry)]["sha256"]), entry["id"]
+        assert entry["stored_path"].startswith("storage/")
+    assert _bundle.verify_bundle(str(dest)) == []
+
+
 def test_an_interrupted_storage_export_resumes(storage_ansible, tmp_path):
     emu = storage_ansible.emulator
     ws = hr(emu)
@@ -313,3 +336,181 @@ def test_the_roles_export_then_delete_the_workspace_with_the_files_of_every_run(
     assert "Users/&lt;name&gt;/ of the workspace file share" in (bundle / "report.md").read_text(encoding="utf-8")
     text = audit.read_text(encoding="utf-8") + all_text(bundle) + run.stdout + check.stdout
     assert not [s for s in secrets_of(emu, emu.storage_token()) if s in text]
+
+
+def test_a_run_id_that_another_workspace_of_the_account_has_too_keeps_its_files(storage_ansible, restore_storage, tmp_path):
+    """Two more workspaces of the subscription are put on the HR workspace's storage account (the scenario's
+    ``storage_account``: both write ``ExperimentRun/dcid.<run id>/`` in its ``azureml`` container) and one of them has a run
+    of the same id as one of the subject's runs (a v2 job name is chosen by the user). The plan asks each sharing
+    workspace for each purged run id, names that prefix as kept with why, and the apply deletes every other file of the
+    subject's runs and none under it; the verification does not count it."""
+    from azureml_emulator import scenarios
+
+    emu = storage_ansible.emulator
+    account = hr(emu)["storage"]["account"]
+    config = scenarios.builtin("demo")
+    for group in config["subscriptions"][0]["resource_groups"]:
+        for spec in group["workspaces"]:
+            if spec["name"] in ("ws-empty-sandbox", "Research-Vision-WS"):
+                spec.update(storage_account=account, storage_resource_group="rg-gdpr-demo")
+    scenario = tmp_path / "shared-account.json"
+    scenario.write_text(json.dumps(config), encoding="utf-8")
+    emu.reset(scenario=str(scenario))  # the files too: every account emptied, then seeded again
+    ws = hr(emu)
+    sandbox = next(w for w in emu.state()["workspaces"] if w["name"] == "ws-empty-sandbox")
+    assert ws["storage"]["account"] == sandbox["storage"]["account"] == account
+    oid = ws["objects"]["runs"][0]["created_by"]["userObjectId"]
+    theirs = subject_runs(ws, oid)
+    assert len(theirs) >= 2
+    same_id = sorted(theirs)[0]
+    emu.create_object(sandbox["id"], "runs", {"runId": same_id, "dataContainerId": f"dcid.{same_id}"})
+    dest, audit = tmp_path / "bundle", tmp_path / "audit.jsonl"
+    assert step(storage_ansible, "export_bundle", full_export_args(dest))[0].rc == 0
+    before = emu.storage_blobs()
+    kept = under(before, [theirs[same_id]])
+    targets = under(before, [p for r, p in theirs.items() if r != same_id])
+    assert kept and targets
+    emu.clear_journal()
+
+    run, plan = step(storage_ansible, "purge_plan", purge_args(dest, oid), check=True)
+    assert run.rc == 0 and plan["refusals"] == [], run.stdout[-3000:]
+    storage = plan["storage"]
+    assert storage["shared_with"] == ["Research-Vision-WS", "ws-empty-sandbox"]
+    assert [(k["run_id"], k["prefix"], k["shared_with"]) for k in storage["kept"]] == [(same_id, theirs[same_id], ["ws-empty-sandbox"])]
+    assert "may be theirs" in storage["kept"][0]["why"]
+    assert (storage["runs"], storage["blobs"] + storage["snapshots"]) == (len(theirs) - 1, len(targets))
+    assert any(line.strip().startswith(f"kept: {theirs[same_id]}") for line in plan["lines"])
+    asked = {(e["path"].split("/workspaces/")[1].split("/")[0], e["path"].rsplit("/", 1)[1], e["status"])
+             for e in emu.journal() if e["op"] == "runs.get_by_id"}
+    assert asked == {(name, run_id, 200 if (name, run_id) == ("ws-empty-sandbox", same_id) else 404)
+                     for name in ("ws-empty-sandbox", "Research-Vision-WS") for run_id in theirs}
+    assert not any(e["mutating"] for e in emu.journal()) and emu.storage_blobs() == before
+
+    apply = purge_args(dest, oid, mode="apply", kinds=plan["plan"]["kinds"], objects=plan["plan"]["objects"],
+                       confirm=["ws_hr-people"], audit_log=str(audit))
+    run, result = step(storage_ansible, "purge_plan", apply)
+    assert run.rc == 0, run.stdout[-3000:]
+    after = emu.storage_blobs()
+    assert after == [b for b in before if b not in targets]  # the kept prefix and everything else as they were
+    assert under(after, [theirs[same_id]]) == kept
+    assert result["storage"]["deleted"] == len(targets) and result["storage"]["remaining"] == 0
+    assert [k["run_id"] for k in result["storage"]["kept"]] == [same_id]
+    lines = [line for line in audit_lines(audit) if line["kind"] == "storage_blobs"]
+    assert not [line for line in lines if line.get("id") and theirs[same_id] in line["id"]]
+    assert lines[-1]["outcome"] == "verified" and lines[-1]["remaining"] == 0
+
+
+class HoldingProxy:
+    """A plain-HTTP proxy in front of Azurite (path style: ``http://127.0.0.1:<port>/<account>/...``) that forwards every
+    request but holds the DELETEs after the first ``allow``: the next one never reaches Azurite (``held`` is set while it
+    waits), so a killed purge is stopped at a known point, whatever the machine's speed. Shared Key signatures do not
+    cover the host, so the module talks to it with ``storage_account_key`` (a token is only sent over HTTPS)."""
+
+    def __init__(self, upstream, ca_path, allow):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import requests
+
+        self.deletes, self.held, self.release = 0, threading.Event(), threading.Event()
+        lock, proxy, session = threading.Lock(), self, requests.Session()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _forward(self):
+                if self.command == "DELETE":
+                    with lock:
+                        proxy.deletes += 1
+                        hold = proxy.deletes > allow
+                    if hold:
+                        proxy.held.set()
+                        proxy.release.wait()
+                        self.send_error(503)  # never forwarded
+                        return
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "content-length")}
+                answer = session.request(self.command, upstream + self.path, headers=headers, data=body, verify=ca_path)
+                self.send_response(answer.status_code)
+                for name, value in answer.headers.items():
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(answer.content)
+
+            do_GET = do_PUT = do_DELETE = do_HEAD = do_POST = _forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_storage_purge_killed_mid_delete_is_settled_and_completed_by_a_rerun(storage_ansible, restore_storage, tmp_path):
+    """``purge_plan`` apply killed while its storage DELETEs run (concurrency 1; the 4th DELETE is held by a proxy, so
+    3 blobs are gone and 4 pending lines are on disk when it dies), then run again: every pending line is settled, every
+    target blob is gone, and nothing else of any account was touched."""
+    import subprocess
+
+    emu = storage_ansible.emulator
+    ws = hr(emu)
+    account = ws["storage"]["account"]
+    oid = ws["objects"]["runs"][0]["created_by"]["userObjectId"]
+    theirs = subject_runs(ws, oid)
+    dest, audit = tmp_path / "bundle", tmp_path / "audit.jsonl"
+    assert step(storage_ansible, "export_bundle", full_export_args(dest))[0].rc == 0
+    before = emu.storage_blobs()
+    targets = under(before, theirs.values())
+    assert len([b for b in targets if not b["snapshot"]]) >= 5
+    apply = purge_args(dest, oid, mode="apply", kinds=["models"], objects={"models": []}, confirm=["ws_hr-people"],
+                       audit_log=str(audit))
+
+    proxy = HoldingProxy(emu.storage_url, emu.ca_path, allow=3)
+    try:
+        killed = dict(apply, concurrency=1, storage_account_key=emu.storage_account_keys()[account])
+        path = storage_ansible.write_playbook("kill.yml", PLAY.format(module="purge_plan", args=json.dumps(killed)))
+        cmd = [str(Path(sys.executable).with_name("ansible-playbook")), str(path)]
+        proc = subprocess.Popen(cmd, cwd=str(tmp_path), env=storage_ansible.env(AZUREML_STORAGE_BASE_URL=proxy.url),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not proxy.held.is_set():
+                assert proc.poll() is None, "the purge ended before its 4th blob DELETE"
+                time.sleep(0.05)
+            assert proxy.held.is_set()
+        finally:
+            kill_tree(proc)
+        lines = [line for line in audit_lines(audit) if line["kind"] == "storage_blobs"]
+        pending = [line for line in lines if line["outcome"] == "pending"]
+        assert len(pending) == 4 and len([line for line in lines if line["outcome"] == "deleted"]) == 3
+        settled_ids = {x["client_request_id"] for x in lines if x["outcome"] != "pending"}
+        held_id = next(line["id"] for line in pending if line["client_request_id"] not in settled_ids)
+    finally:
+        proxy.close()
+    middle = emu.storage_blobs()
+    assert len(middle) == len(before) - sum(1 + sum(1 for t in targets if t["snapshot"] and t["name"] == line["id"].split("/", 2)[2])
+                                            for line in lines if line["outcome"] == "deleted")
+    assert any(f"{b['account']}/azureml/{b['name']}" == held_id for b in middle)  # the held DELETE never reached Azurite
+
+    run, result = step(storage_ansible, "purge_plan", apply)
+    assert run.rc == 0, run.stdout[-3000:]
+    after = emu.storage_blobs()
+    assert under(after, theirs.values()) == []
+    assert after == [b for b in before if b not in targets]  # nothing outside the exported targets touched
+    lines = [line for line in audit_lines(audit) if line["kind"] == "storage_blobs"]
+    settled = {line["client_request_id"] for line in lines if line["outcome"] != "pending" and line.get("client_request_id")}
+    assert all(line["client_request_id"] in settled for line in lines if line["outcome"] == "pending")
+    relisted = [line for line in lines if line.get("settled_by") == "relist"]
+    assert [(line["id"], line["outcome"]) for line in relisted] == [(held_id, "failed")]  # still there when the rerun began
+    assert result["storage"]["remaining"] == 0 and lines[-1]["outcome"] == "verified" and lines[-1]["remaining"] == 0
+    assert result["storage"]["deleted"] == len(middle) - len(after)  # the rest, the held blob among them

@@ -13,11 +13,14 @@ run id, ``dcid.`` containers empty); ``contentinfo_path_form: false`` makes the 
 
 ``contentinfo`` returns a ``contentUri`` on the emulator (``/_blobs/<opaque>?...&sig=...``) that, like an
 Azure Storage SAS URL, needs no Authorization header: the signature is the credential. A wrong or
-missing signature answers 403 with the storage service's XML error.
+missing signature answers 403 with the storage service's XML error. With ``--storage azurite`` the URL serves the
+run's blob as Azurite holds it now (its bytes and ETag), as on Azure, where the artifact is that blob; the emulator's
+own bytes when there is no such blob.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -30,6 +33,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from .. import objects as ob
+from .. import storage
 from ..context import Ctx
 from ..errors import ApiError, bad_request, not_found
 from ..routing import WS, Route
@@ -157,10 +161,18 @@ async def get_blob(ctx: Ctx):
     art = ws.table("artifacts").get(art_id) if ws is not None and ws.status == "active" else None
     if art is None:
         raise ApiError(404, "BlobNotFound", "The specified blob does not exist.")
-    data = ob.artifact_content(art)
+    data, etag = ob.artifact_content(art), art["etag"]
+    name = storage.artifact_blob(ws, art) if ctx.emu.azurite is not None else None
+    if name:  # --storage azurite: the artifact's bytes are the run's blob there (as on Azure), its bytes and ETag now
+        found = await asyncio.get_running_loop().run_in_executor(None, storage.read_blob, ctx.emu.azurite, ws.storage_account_name, name)
+        if found is not None:
+            data, etag = found
+            if ctx.config.rewrite_blob_after_sas:  # served, then changed: same size, other bytes, another ETag
+                await asyncio.get_running_loop().run_in_executor(None, storage.write_blob, ctx.emu.azurite, ws.storage_account_name,
+                                                                 name, bytes(b ^ 0x5A for b in data))
     ctype = mimetypes.guess_type(art["path"].replace("\\", "/"))[0] or "application/octet-stream"
     headers = {"Content-MD5": base64.b64encode(hashlib.md5(data).digest()).decode(),  # noqa: S324 - storage's checksum
-               "ETag": art["etag"], "x-ms-blob-type": "BlockBlob", "x-ms-version": SAS_VERSION,
+               "ETag": etag, "x-ms-blob-type": "BlockBlob", "x-ms-version": SAS_VERSION,
                "Last-Modified": "Mon, 02 Mar 2020 08:00:00 GMT", "Accept-Ranges": "bytes"}
     return web.Response(body=data, content_type=ctype, headers=headers)
 

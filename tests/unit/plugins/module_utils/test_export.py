@@ -233,6 +233,30 @@ def test_download_sends_no_token_and_streams_to_the_file(rsps):
     assert 'Authorization' not in rsps.calls[0].request.headers
 
 
+def test_download_gives_the_etag_of_the_bytes_it_wrote(rsps):
+    calls = {'n': 0}
+
+    def body(request):  # the first answer is cut short; the second, of a rewritten blob, is the one written
+        calls['n'] += 1
+        if calls['n'] == 1:
+            raise requests.exceptions.ChunkedEncodingError('connection broken')
+        return 200, {'ETag': '"0x8D-SECOND"'}, b'complete'
+
+    rsps.add_callback(responses.GET, SAS, callback=body)
+    received = {}
+    assert fake_client().download(SAS, io.BytesIO(), what='download', received=received) == (8, hashlib_sha256(b'complete'))
+    assert received == {'etag': '"0x8D-SECOND"'}
+    rsps.replace(responses.GET, SAS, body=b'no etag')
+    received = {}
+    fake_client().download(SAS, io.BytesIO(), what='download', received=received)
+    assert received == {'etag': None}
+
+
+def hashlib_sha256(data):
+    import hashlib
+    return hashlib.sha256(data).hexdigest()
+
+
 def test_download_errors_never_show_the_signature(rsps):
     body = '<Error><Code>AuthenticationFailed</Code><Message>sig=SAS-SIGNATURE-SECRET bad</Message></Error>'
     rsps.add(responses.GET, SAS, status=403, body=body)

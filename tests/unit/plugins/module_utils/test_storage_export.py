@@ -5,6 +5,8 @@ The export and the purge against a real Azurite: ``tests/integration/storage/tes
 import json
 import os
 
+import pytest
+
 from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests, _kinds, _storage_export
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import Blob
 
@@ -82,7 +84,7 @@ def test_reused_when_etag_size_and_local_sha256_match_and_deduplicated_against_a
     (tmp_path / 'storage_blobs.json').write_text(json.dumps([{'id': 'stml01/azureml/ExperimentRun/dcid.r1/log.txt', 'etag': '0x1',
                                                               'size': 3, 'sha256': sha, 'stored_path': rel}]), encoding='utf-8')
     blobs = [blob('ExperimentRun/dcid.r1/log.txt'), blob('ExperimentRun/dcid.r1/outputs/m.pkl', size=5)]
-    contents = {('r1', 'outputs/m.pkl'): {'stored_path': 'artifacts/r1/outputs/m.pkl', 'sha256': 'cd' * 32, 'size': 5}}
+    contents = {('r1', 'outputs/m.pkl'): {'stored_path': 'artifacts/r1/outputs/m.pkl', 'sha256': 'cd' * 32, 'size': 5, 'etag': '"0x1"'}}
     export = _storage_export.StorageExport(_Storage(blobs), 'stml01', str(tmp_path), None, concurrency=2, where='ws',
                                            artifacts={('dcid.r1', 'outputs/m.pkl'): 'art-1'}, contents=contents)
     result = export.run([('r1', 'dcid.r1')], str(tmp_path / 'predicted.json'))
@@ -93,6 +95,51 @@ def test_reused_when_etag_size_and_local_sha256_match_and_deduplicated_against_a
     again = _storage_export.StorageExport(_Storage(blobs), 'stml01', str(tmp_path), None, concurrency=1, where='ws')
     again.run([('r1', 'dcid.r1')], str(tmp_path / 'predicted.json'))
     assert again.reused == 0
+
+
+class _DownloadingStorage(_Storage):
+    """Lists given blobs and downloads ``data`` (the bytes the blob has now), recording what it downloaded."""
+
+    def __init__(self, blobs, data):
+        super().__init__(blobs)
+        self.data, self.downloaded = data, []
+
+    def download(self, account, container, name, fileobj, snapshot=None):
+        import hashlib
+
+        from ansible_collections.gdpr.azureml.plugins.module_utils._storage import Download
+
+        self.downloaded.append(name)
+        fileobj.write(self.data)
+        listed = next(b for b in self.blobs if b.name == name)
+        return Download(len(self.data), hashlib.sha256(self.data).hexdigest(), listed.etag)
+
+
+@pytest.mark.parametrize('content_etag, deduplicated', [('"0x2"', True), ('W/"0x2"', True), ('"0x1"', False), (None, False)])
+def test_deduplicated_only_when_the_artifact_download_had_the_listed_etag(tmp_path, content_etag, deduplicated):
+    """The blob was rewritten (same size) between the artifact-content download (etag 0x1, old bytes) and the storage
+    listing (etag 0x2): the entry must not pair the new etag with the old bytes' SHA-256 (a purge on If-Match 0x2 would
+    delete bytes never exported), so the blob is downloaded again."""
+    import hashlib
+
+    old, new = b'old!!', b'new!!'
+    listed = blob('ExperimentRun/dcid.r1/outputs/m.pkl', etag='0x2', size=5)
+    contents = {('r1', 'outputs/m.pkl'): {'stored_path': 'artifacts/r1/outputs/m.pkl', 'sha256': hashlib.sha256(old).hexdigest(),
+                                          'size': 5, 'etag': content_etag}}
+    staging = tmp_path / 'staging'
+    staging.mkdir()
+    storage = _DownloadingStorage([listed], new)
+    export = _storage_export.StorageExport(storage, 'stml01', str(tmp_path), str(staging), concurrency=1, where='ws', contents=contents)
+    export.run([('r1', 'dcid.r1')], str(tmp_path / 'storage_blobs.json'))
+    entry, = json.loads((tmp_path / 'storage_blobs.json').read_text(encoding='utf-8'))
+    assert entry['etag'] == '0x2'
+    if deduplicated:
+        assert (export.deduplicated, storage.downloaded) == (1, [])
+        assert entry['stored_path'] == 'artifacts/r1/outputs/m.pkl'
+    else:
+        assert (export.deduplicated, export.downloaded, storage.downloaded) == (0, 1, [listed.name])
+        assert entry['sha256'] == hashlib.sha256(new).hexdigest() and entry['stored_path'].startswith('storage/')
+        assert (tmp_path / entry['stored_path']).read_bytes() == new
 
 
 # -- the purge's selection ------------------------------------------------------------------------------------------------
@@ -115,14 +162,24 @@ def write_runs(folder):
 class _Client:
     concurrency = 2
 
-    def __init__(self, workspaces=()):
+    def __init__(self, workspaces=(), runs=(), error=None):
         self.workspaces = workspaces
+        self.runs = set(runs)  # (workspace name, run id) of the other workspaces
+        self.error = error
+        self.gets = []
 
     def map_concurrent(self, fn, items):
         return [fn(item) for item in items]
 
     def iter_items(self, op, params=None, **kwargs):
         return iter(self.workspaces)
+
+    def get_json(self, op, params=None, *, what=None, missing_ok=False):
+        assert op == 'runs.get_by_id' and missing_ok
+        self.gets.append((params['subscription_id'], params['resource_group'], params['workspace_name'], params['run_id']))
+        if self.error is not None:
+            raise self.error
+        return {'runId': params['run_id']} if (params['workspace_name'], params['run_id']) in self.runs else None
 
 
 class _PurgeStorage(_Storage):
@@ -142,9 +199,9 @@ class _Workspace:
 class _Module:
     workspace = _Workspace()
 
-    def __init__(self, blobs, workspaces=(), retention=Retention(True, 7, None), max_deletions=10000):
+    def __init__(self, blobs, workspaces=(), retention=Retention(True, 7, None), max_deletions=10000, *, runs=(), error=None):
         self.storage = _PurgeStorage(blobs, retention)
-        self.client = _Client(workspaces)
+        self.client = _Client(workspaces, runs, error)
         self.params = {'max_deletions': max_deletions}
 
 
@@ -163,8 +220,7 @@ def test_select_refuses_blobs_the_bundle_does_not_hold_or_holds_with_another_eta
         _storage_export.listed_entry(held)['id']: _digests.digest('storage_blobs', _storage_export.listed_entry(held)),
         _storage_export.listed_entry(other)['id']: _digests.digest('storage_blobs', dict(_storage_export.listed_entry(other), etag='0x1')),
     }}
-    siblings = [{'id': 'x', 'name': 'ws-2', 'properties': {'storageAccount': WS_OBJECT['properties']['storageAccount'].upper()}},
-                WS_OBJECT]
+    siblings = [sibling('ws-2', upper=True), WS_OBJECT]
     module = _Module([held, late, other], siblings)
     section, refusals, blobs = _storage_purge.select(module, WS_OBJECT, str(tmp_path), None, exported)
     assert len(blobs) == 3 and section['blobs'] == 3 and section['runs'] == 2
@@ -186,6 +242,46 @@ def test_select_refuses_blobs_the_bundle_does_not_hold_or_holds_with_another_eta
 
     section, refusals, dummy = _storage_purge.select(_Module([held]), WS_OBJECT, str(tmp_path), [ALICE], {'runs': {}})
     assert any('kind storage_blobs not in the export bundle' in r for r in refusals)
+
+
+def sibling(name, rg='rg', upper=False):
+    account = WS_OBJECT['properties']['storageAccount']
+    return {'id': f'/subscriptions/s/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{name}', 'name': name,
+            'properties': {'storageAccount': account.upper() if upper else account}}
+
+
+def test_a_run_id_another_workspace_of_the_account_has_too_is_kept_and_named(tmp_path):
+    """Two workspaces on one account write ExperimentRun/dcid.<run id>/ in the same container: a purged run whose id a
+    sharing workspace has too is not listed (so neither deleted nor verified) and the plan says why."""
+    write_runs(tmp_path)
+    r1, r2 = blob('ExperimentRun/dcid.r1/a.txt'), blob('ExperimentRun/dcid.r2/b.txt')
+    exported = {'storage_blobs': {_storage_export.listed_entry(b)['id']: _digests.digest('storage_blobs', _storage_export.listed_entry(b))
+                                  for b in (r1, r2)}}
+    module = _Module([r1, r2], [WS_OBJECT, sibling('ws-2'), sibling('ws-3', rg='rg-other')], runs=[('ws-3', 'r1')])
+    section, refusals, blobs = _storage_purge.select(module, WS_OBJECT, str(tmp_path), None, exported)
+    assert refusals == [] and [b.name for b in blobs] == ['ExperimentRun/dcid.r2/b.txt']
+    assert section['runs'] == 1 and section['blobs'] == 1 and section['shared_with'] == ['ws-2', 'ws-3']
+    assert [(k['run_id'], k['prefix'], k['shared_with']) for k in section['kept']] == [('r1', 'ExperimentRun/dcid.r1/', ['ws-3'])]
+    assert sorted(module.client.gets) == [('s', 'rg', 'ws-2', 'r1'), ('s', 'rg', 'ws-2', 'r2'), ('s', 'rg-other', 'ws-3', 'r1'),
+                                          ('s', 'rg-other', 'ws-3', 'r2')]
+    assert any(line.startswith('    kept: ExperimentRun/dcid.r1/ (workspace(s) ws-3 ') for line in _storage_purge.plan_lines(section))
+    # not shared: no check at all
+    alone = _Module([r1, r2], [WS_OBJECT])
+    section, refusals, blobs = _storage_purge.select(alone, WS_OBJECT, str(tmp_path), None, exported)
+    assert len(blobs) == 2 and section['kept'] == [] and alone.client.gets == []
+
+
+def test_a_run_id_check_that_cannot_be_made_refuses_the_storage_part(tmp_path):
+    from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError
+
+    write_runs(tmp_path)
+    error = AzureMLError('get run r1 in workspace rg/ws-2', 'forbidden', status=403, code='AuthorizationFailed', request_id='rid-1')
+    module = _Module([blob('ExperimentRun/dcid.r1/a.txt')], [WS_OBJECT, sibling('ws-2')], error=error)
+    with pytest.raises(_storage_purge.StoragePurgeError) as caught:
+        _storage_purge.select(module, WS_OBJECT, str(tmp_path), None, {'storage_blobs': {}})
+    text = str(caught.value)
+    assert 'use storage account stml01 too have runs of the same ids could not be checked' in text
+    assert 'HTTP 403' in text and 'rid-1' in text and 'no file is deleted' in text
 
 
 def test_the_retention_policy_as_the_plan_says_it():

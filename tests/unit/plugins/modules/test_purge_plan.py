@@ -452,3 +452,66 @@ def test_apply_keeps_what_was_deleted_when_a_later_listing_fails(run, rsps, tmp_
     assert result['failed_kind'] == 'models' and result['status'] == 500 and result['request_id'] == 'rid-models-list'
     assert result['deleted'] == {'services': ['svc-1'], 'images': ['img-1'], 'models': [], 'assets': []}
     assert result['changed'] is True and svc.order == [('services', 'svc-1'), ('images', 'img-1')]
+
+
+# -- mode=apply with storage: the API kinds are verified even when the storage part fails ------------------------------------
+
+def _failing_storage(monkeypatch, *, deletes_fail=False, relist_fails=False):
+    """The storage part of apply with canned outcomes: one selected blob, its DELETE failed or done, the re-listing failed or
+    empty (no storage service: ``_storage_purge`` is replaced where ``_purge_apply`` calls it)."""
+    from ansible_collections.gdpr.azureml.plugins.module_utils import _purge_apply, _storage_purge
+    from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError
+
+    section = {'account': 'stml01', 'container': 'azureml', 'runs': 1, 'blobs': 1, 'snapshots': 0, 'bytes': 3}
+    monkeypatch.setattr(_purge_apply, '_apply_storage_selection',
+                        lambda module: {'section': section, 'blobs': ['b'], 'runs': [('r1', 'dcid.r1')], 'account': 'stml01'})
+    outcome = {'id': 'stml01/azureml/ExperimentRun/dcid.r1/a.txt', 'status': 412 if deletes_fail else 202, 'request_id': 'rid-blob',
+               'outcome': 'failed' if deletes_fail else 'deleted'}
+    if deletes_fail:
+        outcome['error'] = 'delete blob stml01/azureml/ExperimentRun/dcid.r1/a.txt: not deleted, the blob changed since the export'
+    monkeypatch.setattr(_storage_purge, 'delete', lambda module, blobs, audit: [outcome])
+
+    def remaining(module, account, runs):
+        if relist_fails:
+            raise AzureMLError('list the blobs of stml01/azureml under ExperimentRun/dcid.r1/', 'down', status=503, request_id='rid-list')
+        return []
+    monkeypatch.setattr(_storage_purge, 'remaining', remaining)
+
+
+@pytest.mark.parametrize('case', [
+    ({'deletes_fail': True}, 'storage of workspace rg-1/ws-1: 1 blob delete(s) failed'),
+    ({'relist_fails': True}, 'the storage deletes are done, listing the prefixes again failed'),
+])
+def test_apply_verifies_the_api_kinds_even_when_the_storage_part_fails(run, rsps, tmp_path, monkeypatch, case):
+    fails, first = case
+    svc = Service(rsps, OBJECTS)
+    _failing_storage(monkeypatch, **fails)
+    audit = tmp_path / 'audit.jsonl'
+    result = run(dict(APPLY, audit_log=str(audit), storage=True, export_dir=str(tmp_path / 'bundle')))
+    assert result['failed'] and result['msg'].startswith(first), result['msg']  # the storage failure first
+    assert 'the API kinds were listed again: none of their objects remains' in result['msg']
+    assert result['deleted'] == PLANNED and result['changed'] is True and len(svc.order) == 5
+    assert result['remaining'] == {'services': 0, 'images': 0, 'models': 0, 'assets': 0}
+    assert result['workspace_found'] is True
+    lines = read_lines(audit)
+    assert [(x['kind'], x['remaining']) for x in lines if x['outcome'] == 'verified' and x['kind'] != 'storage_blobs'] == [
+        ('services', 0), ('images', 0), ('models', 0), ('assets', 0)]
+    assert result['audit_lines'] == 4
+
+
+def test_apply_names_both_failures_when_the_verification_fails_after_the_storage_part(run, rsps, tmp_path, monkeypatch):
+    Service(rsps, OBJECTS)
+    _failing_storage(monkeypatch, deletes_fail=True)
+    # the assets' delete lists them once (nothing holds an asset); the verification's listing of them then fails
+    calls = {'n': 0}
+
+    def assets(request):
+        calls['n'] += 1
+        if calls['n'] > 1:
+            return 500, {'x-ms-request-id': 'rid-verify'}, json.dumps({'error': {'code': 'InternalServerError', 'message': 'down'}})
+        return 200, {}, json.dumps({'value': OBJECTS['assets']})
+    rsps.remove(responses.GET, mms('assets'))
+    rsps.add_callback(responses.GET, mms('assets'), callback=assets)
+    result = run(dict(APPLY, audit_log=str(tmp_path / 'audit.jsonl'), storage=True, export_dir=str(tmp_path / 'bundle')))
+    assert result['failed'] and result['msg'].startswith('storage of workspace rg-1/ws-1: 1 blob delete(s) failed'), result['msg']
+    assert 'then listing each kind again failed too' in result['msg'] and 'HTTP 500' in result['verify_error']
