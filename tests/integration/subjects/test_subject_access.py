@@ -14,11 +14,12 @@ import urllib.parse
 import zipfile
 from pathlib import Path
 
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS
+
 # The truth about who created what, as the subject index tests compute it from the state.
 _spec = importlib.util.spec_from_file_location("subjects_truth", Path(__file__).with_name("test_subjects.py"))
 truth = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(truth)
-KINDS = truth.KINDS
 
 WRITE = "Write the package of the person (one module run for the whole fleet)"
 SAY = "Say what the package holds and where it is"
@@ -119,8 +120,8 @@ def test_each_person_gets_exactly_their_objects_and_nobody_elses_identifiers(ans
         # every demo user is named by object id and address, but in ARM systemData (the v2 resources, computes): a name
         assert {e["match"] for e in entries if KINDS[e["kind"]].api != "v2" and e["kind"] != "computes"} == {"identifier"}
         assert all(e["match"] == "identifier" for e in entries if e["kind"] == "jobs")  # the run of the same id
-        assert {e["match"] for e in entries if KINDS[e["kind"]].api == "v2" and e["kind"] != "jobs"} <= {"display_name",
-                                                                                                        "identifier"}
+        v2_matches = {e["match"] for e in entries if KINDS[e["kind"]].api == "v2" and e["kind"] != "jobs"}
+        assert v2_matches <= {"display_name", "identifier"}
 
         # no identifier of anybody else in any byte of the package, the zip and its member names included
         blobs = package_bytes(folder, result["archive"]["path"])

@@ -15,7 +15,6 @@ if str(ROOT / "build" / "collections") not in sys.path:
     sys.path.insert(0, str(ROOT / "build" / "collections"))
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import iter_objects  # noqa: E402
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS  # noqa: E402,F401 - also for test_subject_access
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import subject_purge_selection  # noqa: E402
 
 API = "?api-version=2019-11-01"
