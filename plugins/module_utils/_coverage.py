@@ -25,8 +25,9 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._export import list_d
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KIND_NAMES, KINDS
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
 
-# What a workspace delete takes with it that a listing can see: every kind but the pipeline ones.
-LISTABLE = tuple(name for name in KIND_NAMES if not KINDS[name].pipeline_kind)
+# What a workspace delete takes with it that a listing can see: every kind listed in full (not the pipeline ones, which
+# cannot be listed, nor the registries, which are the resource group's and stay).
+LISTABLE = tuple(name for name in KIND_NAMES if KINDS[name].scope == 'all')
 UNLISTABLE = tuple(name for name in KIND_NAMES if KINDS[name].pipeline_kind)
 EXAMPLES = 10  # ids (or changed objects) spelled out per kind in a refusal
 

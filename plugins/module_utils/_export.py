@@ -30,7 +30,9 @@ dropped, and the error (with what was being done, status, request id) reaches th
 import hashlib
 import heapq
 import itertools
+import json
 import os
+import re
 import queue
 import threading
 import time
@@ -43,6 +45,9 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import CHILDREN, KIND_NAMES, KINDS, PIPELINE_KINDS, depth, descendants
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import account_from_id
+
+# A reference to a registry in a v2 object (an environment, a component or a model of a registry): the registry's name.
+REGISTRY_REF = re.compile(r'azureml://registries/([^/"?#\s]+)', re.IGNORECASE)
 
 # Task priorities: deeper fan-out first (a listing under a parent runs at its kind's depth in the kinds table,
 # ``_kinds.depth``: 1 under the experiments, 2 under the runs).
@@ -229,6 +234,11 @@ class Collector:
         self.missing = {}
         self._needs = {}
         self._lock = threading.Lock()
+        # The registries (lower-case names) the emitted objects refer to, from the kinds that can refer to one.
+        self.registry_refs = set()
+        self._registry_kinds = (frozenset(name for name in sinks if name in KINDS and KINDS[name].api == 'v2'
+                                          and KINDS[name].lister != 'used_registries')
+                                if any(KINDS[n].lister == 'used_registries' for n in sinks if n in KINDS) else frozenset())
         coords = client.params()
         self.where = f"workspace {coords.get('resource_group')}/{coords.get('workspace_name')}"
 
@@ -244,7 +254,21 @@ class Collector:
     def emit(self, name, item):
         sink = self.sinks.get(name)
         if sink is not None:
-            sink.put(scrub(name, item))
+            item = scrub(name, item)
+            if self._registry_kinds and name in self._registry_kinds:
+                found = set(m.lower() for m in REGISTRY_REF.findall(json.dumps(item, ensure_ascii=False)))
+                if found - self.registry_refs:
+                    with self._lock:
+                        self.registry_refs.update(found)
+            sink.put(item)
+
+    def after(self):
+        """Once every other listing is done: submit the listings that need what they found (the registries the exported
+        objects refer to); whether any was submitted (the scheduler then runs again)."""
+        names = [name for name in self.sinks if name in KINDS and KINDS[name].lister == 'used_registries']
+        for name in names:
+            self.scheduler.submit(self._used_registries, name)
+        return bool(names)
 
     def _items(self, op, params, what, query=None):
         for item in self.client.iter_items(op, params, what=what, query=query):
@@ -317,6 +341,16 @@ class Collector:
 
     # Listings that are not one list call per parent object (``Kind.lister``).
     LISTERS = {'run_artifacts': '_artifacts', 'metric_values': '_metrics_v2'}
+
+    def _used_registries(self, name):
+        """The registries of the workspace's resource group that an emitted object refers to (``azureml://registries/<name>``);
+        a registry elsewhere (Microsoft's public ``azureml``, another resource group's) is not listed."""
+        if not self.registry_refs:
+            return
+        what = f'list the {KINDS[name].plural} of the resource group of {self.where}'
+        for item in self._items(KINDS[name].list_op, None, what, KINDS[name].query):
+            if isinstance(item, dict) and str(item.get('name') or '').lower() in self.registry_refs:
+                self.emit(name, item)
 
     def _run_by_id(self, run_id):
         what = f'get run {run_id!r} of {self.where} (for its data container)'
@@ -399,7 +433,8 @@ class Collector:
 
 def start_kinds(collector, kinds, pipeline=None):
     """Set ``collector`` to list every object of ``kinds`` (the pipeline ones: the ids of ``pipeline``, ``{kind: [ids]}``)."""
-    roots = [name for name in KIND_NAMES if KINDS[name].list_op and KINDS[name].parent is None
+    # (A root kind with a lister of its own, the registries, is listed after the others: ``Collector.after``.)
+    roots = [name for name in KIND_NAMES if KINDS[name].list_op and KINDS[name].parent is None and not KINDS[name].lister
              and (name in kinds or set(descendants(name)) & set(kinds))]
     # The kinds with children first: the longest chains of calls (experiments: runs, metrics, artifacts, v2 metrics) hang under them.
     for name in roots:
@@ -434,12 +469,17 @@ def list_digests(client, kinds, digests):
     except Cancelled:
         pass
     scheduler.run()
+    if collector.after():
+        scheduler.run()
 
 
-def _run_then_close(scheduler, sinks):
+def _run_then_close(scheduler, sinks, collector=None):
+    """Run the scheduler to its end (twice when ``collector`` has listings that follow the others), then close ``sinks``."""
     error = None
     try:
         scheduler.run()
+        if collector is not None and collector.after():
+            scheduler.run()
     except BaseException as exc:  # noqa: BLE001 - handed to the consumers
         error = exc
     for sink in sinks:
@@ -463,7 +503,7 @@ def collect(client, name, start):
     start(collector)
 
     def generate():
-        thread = threading.Thread(target=_run_then_close, args=(scheduler, [sink]), daemon=True)
+        thread = threading.Thread(target=_run_then_close, args=(scheduler, [sink], collector), daemon=True)
         thread.start()
         try:
             yield from sink
@@ -690,7 +730,7 @@ class BundleExport:
             start_kinds(collector, self.kinds, self.pipeline)
         except Cancelled:
             pass
-        _run_then_close(scheduler, real_sinks)
+        _run_then_close(scheduler, real_sinks, collector)
         for writer in writers:
             writer.join()
         self.missing = collector.missing

@@ -44,15 +44,18 @@ class Kind:
         cannot delete its objects one by one.
     :param group: a label shared with kinds named together in reports (``pipeline objects``).
     :param export, purge: whether the export (its default ``kinds``) and the purge (a deletable kind) take it by default.
+    :param scope: ``all`` (every object is listed), ``requested`` (only the ids asked for: pipeline objects), ``referenced``
+        (only the objects other exported objects refer to: registries).
+    :param api: ``v2`` for the v2 resources (ARM 2025-12-01), whose objects may refer to a registry; ``v1`` otherwise.
     """
 
     __slots__ = ("name", "file", "id_field", "singular", "plural", "list_op", "get_op", "delete_op", "query", "parent", "under",
                  "lister", "refs", "creator_fields", "creator_ids", "delete_order", "group", "export", "purge", "scope",
-                 "pipeline_kind", "run_field", "volatile", "source")
+                 "pipeline_kind", "run_field", "volatile", "source", "api")
 
     def __init__(self, name, id_field, *, singular=None, plural=None, list_op=None, get_op=None, delete_op=None, query=None, parent=None,
                  under=None, lister=None, refs=(), creator_fields=(), creator_ids=(), delete_order=None, group=None, export=True,
-                 purge=True, scope="all", pipeline_kind=None, run_field=None, volatile=(), source="api"):
+                 purge=True, scope="all", pipeline_kind=None, run_field=None, volatile=(), source="api", api="v1"):
         self.name = name
         self.file = name + ".json"
         self.id_field = id_field
@@ -74,7 +77,8 @@ class Kind:
         self.purge = purge
         self.scope = scope  # "all": every object is listed; "requested": only the ids asked for
         self.pipeline_kind = pipeline_kind  # the pipeline_info `kind` value, for pipeline objects
-        # Objects that name no user but belong to a run: the field naming the run (artifacts: the run's data container)
+        # Objects that belong to a run: the field naming the run (artifacts: the run's data container; a job: its name, the
+        # run of the same id, whose creator the subject index credits precisely)
         self.run_field = run_field
         # Dotted paths of fields that change without the object's data changing (a state the service moves on its own):
         # left out of the object's content digest (``_digests``), so that they never make an exported object look new.
@@ -82,6 +86,8 @@ class Kind:
         # "api": objects of the Azure Machine Learning APIs; "storage": files of the workspace's storage account
         # (``_storage_export``), exported only on request and never listed through a route.
         self.source = source
+        # "v2": a resource of the ARM API of the v2 resources (api-version 2025-12-01; jobs, assets, endpoints, ...).
+        self.api = api
 
     def object_id(self, obj):
         """The identifying value of ``obj`` (the sort key of bundle files)."""
@@ -96,10 +102,16 @@ class Kind:
 # userTenantId, userName); the run history also in ``userId``; ARM resources in ``systemData.createdBy`` (a name or UPN).
 _CREATED_BY = dict(creator_fields=("createdBy",), creator_ids=("createdBy.userObjectId",))
 _PIPELINE = dict(scope="requested", group="pipeline objects", **_CREATED_BY)
+# ARM resources name their creator in ``systemData.createdBy``: a display name for a user (not an id).
+_V2 = dict(api="v2", creator_fields=("systemData.createdBy",))
+_PROVISIONING = ("properties.provisioningState",)
+# A compute instance names the person it is assigned to by object id (precise), and its creator.
+_INSTANCE = "properties.properties.personalComputeInstanceSettings.assignedUser"
 _TABLE = (
     Kind("workspace", "id", singular="workspace", get_op="workspaces.get", delete_op="workspaces.delete",
          creator_fields=("systemData.createdBy",), volatile=("properties.provisioningState",)),
     Kind("computes", "id", singular="compute", list_op="computes.list", get_op="computes.get",
+         creator_fields=(_INSTANCE, "properties.properties.createdBy", "systemData.createdBy"), creator_ids=(_INSTANCE + ".objectId",),
          volatile=("properties.provisioningState", "properties.properties.allocationState",
                    "properties.properties.allocationStateTransitionTime", "properties.properties.currentNodeCount",
                    "properties.properties.targetNodeCount", "properties.properties.nodeStateCounts")),
@@ -125,6 +137,39 @@ _TABLE = (
          refs=(("models", "modelIds[]"),), **_CREATED_BY),
     Kind("services", "id", singular="service", list_op="services.list", get_op="services.get", delete_op="services.delete",
          delete_order=1, refs=(("images", "imageId"), ("models", "models[].id")), volatile=("state",), **_CREATED_BY),
+    # The v2 resources (ARM, api-version 2025-12-01): ARM ids, and ``systemData.createdBy``, the creator's display name (not
+    # unique: weaker evidence, ``_subjects``). A job is the run of the same id (``run_field``: the job's ``name``), which
+    # names its creator by object id. Versions are listed under their container, deployments under their endpoint. The
+    # delete routes exist; the purge does not delete them yet (no ``delete_order``).
+    Kind("jobs", "id", singular="job", list_op="jobs.list", get_op="jobs.get", delete_op="jobs.delete", run_field="name",
+         volatile=("properties.status",), **_V2),
+    *(kind for prefix, label in (("data", "data"), ("model", "model"), ("environment", "environment"),
+                                 ("component", "component"), ("code", "code"))
+      for kind in (
+          Kind(prefix + "_containers", "id", singular=label + " container", plural=label + " containers",
+               list_op=prefix + "_containers.list", get_op=prefix + "_containers.get", delete_op=prefix + "_containers.delete", **_V2),
+          Kind(prefix + "_versions", "id", singular=label + " version", plural=label + " versions",
+               list_op=prefix + "_versions.list", get_op=prefix + "_versions.get", delete_op=prefix + "_versions.delete",
+               parent=prefix + "_containers", under={"name": "name"}, **_V2))),
+    Kind("online_endpoints", "id", singular="online endpoint", plural="online endpoints", list_op="online_endpoints.list",
+         get_op="online_endpoints.get", delete_op="online_endpoints.delete", volatile=_PROVISIONING, **_V2),
+    Kind("online_deployments", "id", singular="online deployment", plural="online deployments",
+         list_op="online_deployments.list", get_op="online_deployments.get", delete_op="online_deployments.delete",
+         parent="online_endpoints", under={"endpoint_name": "name"}, volatile=_PROVISIONING, **_V2),
+    Kind("batch_endpoints", "id", singular="batch endpoint", plural="batch endpoints", list_op="batch_endpoints.list",
+         get_op="batch_endpoints.get", delete_op="batch_endpoints.delete", volatile=_PROVISIONING, **_V2),
+    Kind("batch_deployments", "id", singular="batch deployment", plural="batch deployments",
+         list_op="batch_deployments.list", get_op="batch_deployments.get", delete_op="batch_deployments.delete",
+         parent="batch_endpoints", under={"endpoint_name": "name"}, volatile=_PROVISIONING, **_V2),
+    Kind("schedules", "id", singular="schedule", list_op="schedules.list", get_op="schedules.get", delete_op="schedules.delete",
+         volatile=_PROVISIONING, **_V2),
+    # Credentials only through POST .../listsecrets, never sent; scrubbed if a body holds any (``_scrub``).
+    Kind("connections", "id", singular="connection", list_op="connections.list", get_op="connections.get",
+         delete_op="connections.delete", **_V2),
+    # Resource-group level and shared by workspaces: only the registries of the workspace's resource group that an exported
+    # object refers to (``azureml://registries/<name>/...``), listed once the other kinds are (``_export.Collector``).
+    Kind("registries", "id", singular="registry", list_op="registries.list", get_op="registries.get", lister="used_registries",
+         scope="referenced", **_V2),
     Kind("pipeline_experiments", "id", singular="pipeline experiment", get_op="pipeline_experiments.get", pipeline_kind="experiment",
          **_PIPELINE),
     Kind("pipeline_graphs", "id", singular="pipeline graph", get_op="pipeline_graphs.get", pipeline_kind="graph", **_PIPELINE),
@@ -169,7 +214,10 @@ def derive(table, storage_table=()):
         # What the documented API cannot delete per object (deleting the workspace is the remedy) ...
         "UNDELETABLE_KINDS": undeletable,
         # ... as reports name it: the kinds of a group under the group's label.
-        "NOT_DELETABLE": tuple(dict.fromkeys(kinds[name].group or name for name in undeletable)),
+        # (not named: the kinds whose API has a delete, which this collection's purge does not use yet, the v2 kinds; and the
+        # registries, which are the resource group's, not the workspace's).
+        "NOT_DELETABLE": tuple(dict.fromkeys(kinds[name].group or name for name in undeletable
+                                             if not kinds[name].delete_op and kinds[name].scope != "referenced")),
         # {kind: its label for one object} ("delete model m:1").
         "SINGULAR": dict((k.name, k.singular) for k in kinds.values()),
         # {kind: the kinds whose objects can hold its objects}, in delete order: what a delete of the kind must check first.

@@ -126,8 +126,16 @@ def _requested(index):
             'found': bool(entry.get('found')),
             'total': int(entry.get('total') or 0),
             'counts': {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: _kind_order(kv[0])) if v},
+            # how the objects were tied to the subject (_subjects.EVIDENCE): a display name alone is weaker evidence
+            'evidence': {str(k): int(v) for k, v in (entry.get('evidence') or {}).items() if v},
         })
     return found
+
+
+def _evidence_text(evidence):
+    """``12 precise, 3 by display name only (weaker evidence)``."""
+    labels = {'precise': 'precise (object id)', 'address': 'by address', 'display_name': 'by display name only (weaker evidence)'}
+    return ', '.join(f'{n} {labels.get(k, k)}' for k, n in evidence.items()) if evidence else ''
 
 
 def _subject_index(bundle_dir, kinds, verified=None):
@@ -350,11 +358,15 @@ def render_html(report):
         'count for the creator of their run. Search one person with <code>gdpr.azureml.subject_info</code>.</p>')
     if report['requested']:
         add('<h2>Subjects of this request</h2><table id="requested"><thead><tr><th>subject</th><th>found</th>'
-            '<th class="num">objects</th><th>by kind</th></tr></thead><tbody>')
+            '<th class="num">objects</th><th>by kind</th><th>evidence</th></tr></thead><tbody>')
         for entry in report['requested']:
             add(f'<tr><td class="mono">{_e(entry["subject"])}</td><td>{"yes" if entry["found"] else "no"}</td>'
-                f'<td class="num">{entry["total"]}</td><td>{_e(_kv_counts(entry["counts"]))}</td></tr>')
+                f'<td class="num">{entry["total"]}</td><td>{_e(_kv_counts(entry["counts"]))}</td>'
+                f'<td>{_e(_evidence_text(entry.get("evidence")))}</td></tr>')
         add('</tbody></table>')
+        add('<p class="muted">Evidence: <em>precise</em> objects name the person by object id (their own field, the run of '
+            'the same id for a job, the assigned user of a compute instance); v2 objects name their creator by display '
+            'name only (<code>systemData.createdBy</code>), which people can share: weaker evidence.</p>')
 
     purge = report['purge']
     if purge is not None:
@@ -438,9 +450,13 @@ def render_markdown(report):
     lines += ['', f'From the runs\' createdBy (source: {_m(report["people_source"])}); metrics and artifacts count for the '
                   'creator of their run.']
     if report['requested']:
-        lines += ['', '## Subjects of this request', '', '| subject | found | objects | by kind |', '|---|---|---:|---|']
+        lines += ['', '## Subjects of this request', '', '| subject | found | objects | by kind | evidence |', '|---|---|---:|---|---|']
         for e in report['requested']:
-            lines.append(f'| {_m(e["subject"])} | {"yes" if e["found"] else "no"} | {e["total"]} | {_m(_kv_counts(e["counts"]))} |')
+            lines.append(f'| {_m(e["subject"])} | {"yes" if e["found"] else "no"} | {e["total"]} | {_m(_kv_counts(e["counts"]))} '
+                         f'| {_m(_evidence_text(e.get("evidence")))} |')
+        lines += ['', 'Evidence: precise objects name the person by object id (their own field, the run of the same id for a '
+                      'job, the assigned user of a compute instance); v2 objects name their creator by display name only '
+                      '(systemData.createdBy), which people can share: weaker evidence.']
     purge = report['purge']
     if purge is not None:
         lines += ['', '## Purge', '', f'Audit log: {_m(purge["log"])}'

@@ -118,6 +118,49 @@ DOCUMENTED = {
     'discovery.get': _r(DISCOVERY, 'GET', '{discovery_url}', auth=False),
 }
 
+# The v2 resources (ARM, Microsoft.MachineLearningServices 2025-12-01, mfe.json): the same in both profiles (the
+# api_profile switches the v1 data-plane routes only). Lists are paged by ARM's absolute nextLink; the lists that have
+# a listViewType ask for every view (their defaults leave archived jobs and assets, and disabled schedules, out).
+# Secrets are never requested: no connections/{name}/listsecrets, no endpoint listKeys, no getBlobReferenceSAS.
+V2_API_VERSION = '2025-12-01'
+_V2 = {'api-version': V2_API_VERSION}
+_V2_ALL = dict(_V2, listViewType='All')
+
+
+def _v2_rows(op, path, *, view=True, long_running=False):
+    """``{op}.list``, ``.get`` and ``.delete`` of a v2 resource at ``path`` (under ``{ws}``); the get and delete of one
+    object take its ``{name}`` (a version its ``{version}``)."""
+    one = path + ('/{version}' if path.endswith('/versions') else '/{name}')
+    return {
+        op + '.list': _r(ARM, 'GET', '{ws}/' + path, _V2_ALL if view else _V2, 'arm'),
+        op + '.get': _r(ARM, 'GET', '{ws}/' + one, _V2),
+        # Asset versions and containers, connections: synchronous; jobs, endpoints, deployments, schedules: long-running
+        # (202 + Location): the purge polls them.
+        op + '.delete': _r(ARM, 'DELETE', '{ws}/' + one, _V2),
+    }
+
+
+V2 = {}
+V2.update(_v2_rows('jobs', 'jobs'))
+for _prefix, _path in (('data', 'data'), ('model', 'models'), ('environment', 'environments'), ('component', 'components'),
+                       ('code', 'codes')):
+    _view = _prefix != 'code'  # codes have no listViewType in the spec: their lists hold every code
+    V2.update(_v2_rows(_prefix + '_containers', _path, view=_view))
+    V2.update(_v2_rows(_prefix + '_versions', _path + '/{name}/versions', view=_view))
+V2.update(_v2_rows('online_endpoints', 'onlineEndpoints', view=False))
+V2.update(_v2_rows('online_deployments', 'onlineEndpoints/{endpoint_name}/deployments', view=False))
+V2.update(_v2_rows('batch_endpoints', 'batchEndpoints', view=False))
+V2.update(_v2_rows('batch_deployments', 'batchEndpoints/{endpoint_name}/deployments', view=False))
+V2.update(_v2_rows('schedules', 'schedules'))  # listViewType: EnabledOnly by default
+V2.update(_v2_rows('connections', 'connections', view=False))
+V2.update({
+    'computes.delete': _r(ARM, 'DELETE', '{ws}/computes/{compute_name}', _V2),
+    # Registries are resource-group level, shared by workspaces: read, never deleted by this collection.
+    'registries.list': _r(ARM, 'GET', _RG + '/providers/Microsoft.MachineLearningServices/registries', _V2, 'arm'),
+    'registries.get': _r(ARM, 'GET', _RG + '/providers/Microsoft.MachineLearningServices/registries/{name}', _V2),
+})
+DOCUMENTED.update(V2)
+
 _MM = '/modelmanagement/v1.0{ws}'
 _ART2 = '/artifact/v2.0{ws}/artifacts/ExperimentRun/{container}'
 
@@ -146,6 +189,9 @@ CURRENT.update({
     'services.get': _r(MODEL_MANAGEMENT, 'GET', _MM + '/services/{id}'),
     'services.delete': _r(MODEL_MANAGEMENT, 'DELETE', _MM + '/services/{id}'),
     'mms_operations.get': _r(MODEL_MANAGEMENT, 'GET', _MM + '/operations/{operation_id}'),
+    # Compute instances (and their assignedUser) exist from api-version 2020-01-01 on: today's computes API.
+    'computes.list': _r(ARM, 'GET', '{ws}/computes', _V2, 'arm'),
+    'computes.get': _r(ARM, 'GET', '{ws}/computes/{compute_name}', _V2),
 })
 
 ROUTES = {'documented': DOCUMENTED, 'current': CURRENT}

@@ -13,7 +13,8 @@ Datastores are the one kind whose API returns credentials: ``includeSecret`` def
 fields below from whatever comes back, wherever they appear in the object (any section,
 nested objects such as ``clientCredentials``, sections this code does not know yet), compared
 case-insensitively. Web services with TLS return their certificate's private key (``sslKey`` of ACI services,
-azureml-core ``core/webservice/aci.py``): it is removed the same way. Documented field by field in ``docs/export.md``.
+azureml-core ``core/webservice/aci.py``): it is removed the same way; so are the credentials of v2 workspace connections.
+Documented field by field in ``docs/export.md``.
 """
 
 # Datastore fields holding credentials (DataStore sections of datastore.json 2019-09-30 and azureml-core):
@@ -53,8 +54,20 @@ def scrub_service(obj):
     return _without(obj, _SERVICE_NAMES)
 
 
+# Workspace connections (v2, 2025-12-01 ``WorkspaceConnectionPropertiesV2``): the credentials (``credentials``: key, PAT,
+# SAS, username/password, service principal secret, access keys) come only from ``POST .../listsecrets``, which the export
+# never sends; should a body hold them anyway, the whole ``credentials`` object goes, and the datastore credential names.
+CONNECTION_SECRET_FIELDS = ('credentials',) + DATASTORE_CREDENTIAL_FIELDS
+_CONNECTION_NAMES = frozenset(name.lower() for name in CONNECTION_SECRET_FIELDS)
+
+
+def scrub_connection(obj):
+    """A copy of the connection ``obj`` without credentials (:data:`CONNECTION_SECRET_FIELDS`)."""
+    return _without(obj, _CONNECTION_NAMES)
+
+
 # kind name -> scrubber; kinds not listed are exported as the service returned them.
-SCRUBBERS = {'datastores': scrub_datastore, 'services': scrub_service}
+SCRUBBERS = {'datastores': scrub_datastore, 'services': scrub_service, 'connections': scrub_connection}
 
 
 def scrub(kind_name, obj):

@@ -35,6 +35,10 @@ Matching (the same for both):
 - Metrics (run history and v2) and artifacts name no user: they belong to a run. They are reported
   for the subject who created their run (``via`` names the run; the field is the run reference,
   ``runId``, or ``container`` for artifacts: the run's data container, ``dcid.<runId>``, or its id).
+  So is a v2 job, the run of the same id (its ``name``): its creator precisely, by the run's ``createdBy.userObjectId``.
+- Each object found says how (``evidence``, :data:`EVIDENCE`): ``precise`` (an object id: the object's own, its run's,
+  a compute instance's ``assignedUser.objectId``), ``address`` (a UPN or e-mail address) or ``display_name`` (only a
+  display name, as ARM ``systemData.createdBy`` names a user: people share names, weaker evidence).
 
 Identity fields (what "who appears" reads): user records at any depth (dicts with
 ``userObjectId``, ``userName`` or ``userPuId``: run history ``createdBy`` and the SDK ``User`` of
@@ -77,6 +81,14 @@ TAG_CONTAINERS = frozenset(('tags', 'kvTags', 'properties'))
 # The deletable kinds whose objects carry their creator's object id (``_kinds``: ``Kind.creator_ids``; the SDK's
 # ``createdBy`` on models, images and services). Assets name no creator: a purge by subject never deletes them.
 IDENTITY_TYPES = ('object_id', 'address', 'name')
+# How strongly an object is tied to a subject (``evidence`` of an entry of ``subjects.json``), strongest first:
+# ``precise``: the subject's object id (the object's own field, or the run of the same id for a job and the objects of a
+# run: ``createdBy.userObjectId``; a compute instance's ``assignedUser.objectId``); ``address``: a UPN or e-mail address;
+# ``display_name``: a display name only (ARM ``systemData.createdBy``, ``userName``), which people share: weaker evidence.
+EVIDENCE = ('precise', 'address', 'display_name')
+_EVIDENCE_OF = {'object_id': 'precise', 'address': 'address', 'name': 'display_name'}
+# A dict at this key names a person by ``objectId`` / ``tenantId`` (a compute instance's ``assignedUser``).
+ASSIGNED_USER_KEYS = frozenset(('assignedUser',))
 
 
 class SubjectError(GdprAzureMLError, ValueError):
@@ -306,6 +318,11 @@ def identity_fields(obj, kind_name=None):
                     kind_, key, display = classify(extra['name'])
                     found.append(((kind_, key, display, {'name': None, 'tenant_id': extra['tenant_id']}), path + ('userName',),
                                   creator(path)))
+            if path and path[-1] in ASSIGNED_USER_KEYS and is_guid(value.get('objectId')):
+                tenant = value.get('tenantId')
+                found.append((('object_id', value['objectId'].lower(), value['objectId'].lower(),
+                               {'name': None, 'tenant_id': tenant.lower() if is_guid(tenant) else None}),
+                              path + ('objectId',), creator(path)))
             address = value.get('emailAddress')
             if isinstance(address, str) and classify(address):
                 display_name = value.get('displayName')
@@ -449,20 +466,23 @@ def build_index(bundle_dir, subjects=(), identities=None, contains=False, allow_
             if kind_name == 'runs' and isinstance(obj.get('dataContainerId'), str) and obj['dataContainerId']:
                 run_of_container[obj['dataContainerId']] = obj_id
             if parsed:
-                hits = _subject_hits(matcher, obj)
+                hits = _subject_hits(matcher, obj, kind_name)
                 if run_id is not None:
-                    for i in run_subjects.get(run_id, ()):
-                        hits.setdefault(i, {'fields': set(), 'mentions': set(), 'via': None})
-                        hits[i]['fields'].add((field,))
-                        hits[i]['via'] = {'kind': 'runs', 'id': run_id}
+                    for i, evidence in run_subjects.get(run_id, {}).items():
+                        hit = hits.setdefault(i, _new_hit())
+                        hit['fields'].add((field,))
+                        hit['via'] = {'kind': 'runs', 'id': run_id}
+                        hit['evidence'].add(evidence)
                 if kind_name == 'runs':
-                    mine = tuple(i for i, hit in hits.items() if any(_is_creator_path(p, kind_name) for p in hit['fields']))
+                    mine = {i: strongest(hit['creator_evidence']) for i, hit in hits.items() if hit['creator_evidence']}
                     if mine:
                         run_subjects[obj_id] = mine
                 for i, hit in hits.items():
                     entry = {'kind': kind_name, 'id': obj_id, 'name': object_name(obj),
                              'fields': sorted(format_path(p) for p in hit['fields']),
                              'created_by': any(_is_creator_path(p, kind_name) for p in hit['fields'])}
+                    if hit['evidence']:
+                        entry['evidence'] = strongest(hit['evidence'])
                     if hit['mentions']:
                         entry['mentions'] = sorted(format_path(p) for p in hit['mentions'])
                     if hit['via']:
@@ -497,8 +517,12 @@ def build_index(bundle_dir, subjects=(), identities=None, contains=False, allow_
             counts = dict.fromkeys(kinds, 0)
             for e in objects:
                 counts[e['kind']] += 1
+            evidence = dict.fromkeys(EVIDENCE, 0)
+            for e in objects:
+                if e.get('evidence'):
+                    evidence[e['evidence']] += 1
             index['subjects'].append({'subject': subject, 'found': bool(objects), 'total': len(objects), 'counts': counts,
-                                      'objects': objects})
+                                      'evidence': evidence, 'objects': objects})
     if identities:
         rank = {t: n for n, t in enumerate(IDENTITY_TYPES)}
         index['identities'] = [who[key].as_dict() for key in sorted(who, key=lambda k: (rank[k[0]], k[1]))
@@ -516,15 +540,31 @@ def object_strings(obj):
         yield spath, value, (run_tenant if spath == ('userId',) and record_tenant is None else record_tenant)
 
 
-def _subject_hits(matcher, obj):
-    """``{subject index: {'fields': {path}, 'mentions': {path}, 'via': None}}`` of one object."""
+def _new_hit():
+    return {'fields': set(), 'mentions': set(), 'via': None, 'evidence': set(), 'creator_evidence': set()}
+
+
+def _subject_hits(matcher, obj, kind_name=None):
+    """``{subject index: {'fields': {path}, 'mentions': {path}, 'via': None, 'evidence': {...}, 'creator_evidence': {...}}}``
+    of one object: ``evidence`` how each exact match was made (:data:`EVIDENCE`), ``creator_evidence`` the same for the
+    matches in the object's creator fields."""
     hits = {}
     for spath, value, tenant in object_strings(obj):
-        for i in matcher.exact(value, tenant):
-            hits.setdefault(i, {'fields': set(), 'mentions': set(), 'via': None})['fields'].add(spath)
+        for i, hows in matcher.how(value, tenant).items():
+            hit = hits.setdefault(i, _new_hit())
+            hit['fields'].add(spath)
+            evidence = {_EVIDENCE_OF[h] for h in hows}
+            hit['evidence'] |= evidence
+            if _is_creator_path(spath, kind_name):
+                hit['creator_evidence'] |= evidence
         for i in matcher.mentions(value, tenant):
-            hits.setdefault(i, {'fields': set(), 'mentions': set(), 'via': None})['mentions'].add(spath)
+            hits.setdefault(i, _new_hit())['mentions'].add(spath)
     return hits
+
+
+def strongest(evidence):
+    """The strongest of a set of :data:`EVIDENCE` values (None for an empty set)."""
+    return next((e for e in EVIDENCE if e in evidence), None)
 
 
 def _identities_seen(who, obj, kind_name=None):
@@ -550,9 +590,11 @@ def _is_creator_path(path, kind_name=None):
 
 
 def summary(index):
-    """The short form of an index: per subject ``subject``, ``found``, ``total``, ``counts`` (kinds with objects)."""
+    """The short form of an index: per subject ``subject``, ``found``, ``total``, ``counts`` (kinds with objects),
+    ``evidence`` (how many objects per :data:`EVIDENCE`, those with any)."""
     return [{'subject': s['subject'], 'found': s['found'], 'total': s['total'],
-             'counts': {k: n for k, n in s['counts'].items() if n}} for s in index.get('subjects') or []]
+             'counts': {k: n for k, n in s['counts'].items() if n},
+             'evidence': {k: n for k, n in (s.get('evidence') or {}).items() if n}} for s in index.get('subjects') or []]
 
 
 def dumps_index(index):

@@ -38,12 +38,23 @@ options:
       - The kinds to export, named as their bundle files (V(runs) is C(runs.json)).
       - The pipeline kinds export the objects whose ids O(pipeline_ids) lists (the API has no list call for them);
         the manifest marks them C(scope=requested).
+      - The v2 kinds (V(jobs) to V(connections), ARM api-version 2025-12-01) are listed with every view
+        (C(listViewType=All)), archived jobs and asset versions and disabled schedules too; versions are listed under
+        their container, deployments under their endpoint. No secret is requested (no C(listsecrets), C(listKeys)).
+      - V(registries) holds the registries of the workspace's resource group that the exported v2 objects refer to
+        (C(azureml://registries/<name>/...)); the manifest marks it C(scope=referenced).
     type: list
     elements: str
     choices: [workspace, computes, experiments, runs, metrics, metrics_v2, artifacts, tasks, datastores, models, assets, images,
-              services, pipeline_experiments, pipeline_graphs, pipeline_modules, pipeline_templates, pipeline_datasources]
+              services, jobs, data_containers, data_versions, model_containers, model_versions, environment_containers,
+              environment_versions, component_containers, component_versions, code_containers, code_versions, online_endpoints,
+              online_deployments, batch_endpoints, batch_deployments, schedules, connections, registries, pipeline_experiments,
+              pipeline_graphs, pipeline_modules, pipeline_templates, pipeline_datasources]
     default: [workspace, computes, experiments, runs, metrics, metrics_v2, artifacts, tasks, datastores, models, assets, images,
-              services, pipeline_experiments, pipeline_graphs, pipeline_modules, pipeline_templates, pipeline_datasources]
+              services, jobs, data_containers, data_versions, model_containers, model_versions, environment_containers,
+              environment_versions, component_containers, component_versions, code_containers, code_versions, online_endpoints,
+              online_deployments, batch_endpoints, batch_deployments, schedules, connections, registries, pipeline_experiments,
+              pipeline_graphs, pipeline_modules, pipeline_templates, pipeline_datasources]
   pipeline_ids:
     description:
       - The ids of the pipeline objects to export, by pipeline kind.

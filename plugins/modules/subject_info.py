@@ -186,6 +186,15 @@ summary:
       type: dict
       returned: always
       sample: {"runs": 4, "metrics": 8, "artifacts": 12, "models": 1}
+    evidence:
+      description:
+        - The number of those objects per evidence (those with at least one) - V(precise) (an object id, the object's own
+          or its run's, a compute instance's assigned user), V(address) (a UPN or e-mail address), V(display_name) (a name
+          only, as ARM C(systemData.createdBy) names the creator of a v2 resource - weaker evidence).
+        - Each object of the index says its own in C(evidence).
+      type: dict
+      returned: always
+      sample: {"precise": 24, "display_name": 1}
 found_total:
   description: The number of distinct objects that refer to at least one subject.
   returned: success

@@ -67,6 +67,11 @@ def datastore(name, secret):
         'clientCredentials': {'clientId': 'cid', 'clientSecret': secret}}}
 
 
+# The last segment of the v2 list paths (ARM 2025-12-01): every one answers an empty list unless ``FakeService.v2`` has it.
+V2_COLLECTIONS = frozenset(('jobs', 'data', 'models', 'environments', 'components', 'codes', 'versions', 'onlineEndpoints',
+                            'batchEndpoints', 'deployments', 'schedules', 'connections'))
+
+
 class FakeService:
     """One workspace of the documented API, served through ``responses`` callbacks."""
 
@@ -85,6 +90,7 @@ class FakeService:
         self.mms = {kind: [] for kind in MMS_KINDS}
         self.pipelines = {kind: [] for kind in PIPELINE_PATHS.values()}
         self.blobs = {}      # artifactId -> bytes
+        self.v2 = {}         # the v2 lists (ARM 2025-12-01): path under the workspace ('jobs', 'data/d/versions') -> [object]
         self.leak_secrets = False  # answer datastores with their credentials even with includeSecret=false
         self.latency = 0.0  # seconds added to every answer
         self.calls = []
@@ -216,6 +222,11 @@ class FakeService:
                 return self._json(self._page(request, self.mms[kind], 'mms'))
             if path.startswith(base + '/'):
                 return self._get(self.mms[kind], 'id', path[len(base) + 1:], kind[:-1])
+        rel = path[len(ws) + 1:] if path.startswith(ws + '/') else None
+        if rel is not None and rel.rsplit('/', 1)[-1] in V2_COLLECTIONS:
+            return self._json(self._page(request, self.v2.get(rel, []), 'arm'))
+        if path.endswith('/providers/Microsoft.MachineLearningServices/registries'):
+            return self._json(self._page(request, self.v2.get('registries', []), 'arm'))
         for segment, kind in PIPELINE_PATHS.items():
             base = '/api/v1.0' + ws + '/' + segment + '/'
             if path.startswith(base):

@@ -52,6 +52,13 @@ for _k in ("models", "assets", "images", "services"):
     SEED[_k + ".get"] = "Export: one of " + _k
     SEED[_k + ".delete"] = "Delete: one of " + _k
 
+# The v2 resources (ARM 2025-12-01): not in the seed document, which predates them.
+for _op in _routes.V2:
+    _kind, _verb = _op.split(".")
+    SEED[_op] = {"list": "Export: every " + _kind.replace("_", " ") + " (v2, every view; not a seed row)",
+                 "get": "Export: one of " + _kind.replace("_", " ") + " (v2; not a seed row)",
+                 "delete": "Delete: one of " + _kind.replace("_", " ") + " (v2; not a seed row)"}[_verb]
+
 
 def _fmt(route):
     query = "?" + "&".join("%s=%s" % kv for kv in route.query.items()) if route.query else ""

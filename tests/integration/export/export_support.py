@@ -31,8 +31,34 @@ def bundle_ids(bundle_dir, kind):
     return [KINDS[kind].object_id(obj) for obj in _bundle.iter_objects(os.path.join(bundle_dir, KINDS[kind].file))]
 
 
-def state_ids(ws, kind):
-    return [obj["id"] for obj in ws["objects"].get(kind, [])] if kind != "workspace" else [ws["id"]]
+def state_ids(ws, kind, registries=()):
+    """The ids the emulator's state gives the objects of ``kind`` in workspace ``ws``, as the bundle names them. One store,
+    two views: the jobs are the runs (not the child jobs of pipelines, which only run history lists), the model versions
+    the v1 models ``name:version``; ``registries``: the ARM ids of the resource group's registries the bundle's v2 objects
+    refer to (see :func:`referenced_registries`)."""
+    if kind == "workspace":
+        return [ws["id"]]
+    if kind == "jobs":
+        return [f'{ws["id"]}/jobs/{run["id"]}' for run in ws["objects"]["runs"] if not run.get("parent_run_id")]
+    if kind == "model_versions":
+        return ["%s/models/%s/versions/%s" % ((ws["id"],) + tuple(m["id"].split(":", 1))) for m in ws["objects"]["models"]]
+    if kind == "registries":
+        return list(registries)
+    return [obj["id"] for obj in ws["objects"].get(kind, [])]
+
+
+def referenced_registries(state, ws, bundle_dir):
+    """The ARM ids of the registries of ``ws``'s resource group (``state["registries"]``) whose name an object of the bundle
+    names in ``azureml://registries/<name>/``."""
+    import re
+    names = set()
+    for name, kind in KINDS.items():
+        path = os.path.join(bundle_dir, kind.file)
+        if kind.api == "v2" and name != "registries" and os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                names |= {n.lower() for n in re.findall(r"azureml://registries/([^/\"]+)", f.read())}
+    prefix = f'/subscriptions/{ws["subscription_id"]}/resourceGroups/{ws["resource_group"]}/'.lower()
+    return [r for r in state.get("registries", []) if r.lower().startswith(prefix) and r.rsplit("/", 1)[1].lower() in names]
 
 
 def snapshot(folder):

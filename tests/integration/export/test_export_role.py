@@ -2,14 +2,16 @@
 module export_bundle) over every workspace of the emulator, checked against the emulator's state."""
 from __future__ import annotations
 
+import base64
 import json
 import os
 import stat
 import tarfile
+from urllib.parse import quote, quote_plus
 
 import yaml
 
-from export_support import ROOT, _bundle, bundle_ids, host_name, snapshot, state_ids
+from export_support import ROOT, _bundle, bundle_ids, host_name, referenced_registries, snapshot, state_ids
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS
 
@@ -17,31 +19,44 @@ PLAYBOOK = "gdpr.azureml.export_workspaces"
 EXPORT_TASK = "gdpr.azureml.export_workspace_data : Export the workspace to its bundle"
 
 
-def export(ansible, inventory, dest, **kwargs):
+def export(ansible, inventory, dest, *args, **kwargs):
     extra = dict(kwargs.pop("extra_vars", {}), export_workspace_data_dest=str(dest))
-    return ansible.playbook(PLAYBOOK, inventory=inventory, extra_vars=extra, **kwargs)
+    return ansible.playbook(PLAYBOOK, *args, inventory=inventory, extra_vars=extra, **kwargs)
 
 
 def test_every_object_of_every_workspace_is_in_its_bundle_exactly_once(ansible, pipeline_host_vars, tmp_path):
     emu = ansible.emulator
     emu.configure(page_size=3)
-    state = emu.state()["workspaces"]
+    full_state = emu.state()
+    state = full_state["workspaces"]
     dest = tmp_path / "exports"
     run = export(ansible, pipeline_host_vars, dest)
     assert run.rc == 0, run.stdout + run.stderr
     hostile_names = {"Försäljning 2020", "customer churn v2", "100% rollout & A+B?", "日本語の実験", "naïve-bayes_baseline"}
     seen_hostile, seen_archived, seen_values = set(), 0, 0
+    seen_v2 = dict.fromkeys(("jobs", "archived jobs", "archived versions", "disabled schedules"), 0)
     for ws in state:
         bundle = dest / host_name(ws)
         assert _bundle.verify_bundle(str(bundle), workspace_id=ws["id"]) == [], bundle
         manifest = _bundle.read_manifest(str(bundle))
         assert sorted(manifest["kinds"]) == sorted(KIND_NAMES)
+        registries = referenced_registries(full_state, ws, str(bundle))
         for kind in KIND_NAMES:
             in_bundle = bundle_ids(str(bundle), kind)
             assert len(in_bundle) == len(set(in_bundle)), (ws["name"], kind, "duplicates")
-            assert sorted(in_bundle) == sorted(state_ids(ws, kind)), (ws["name"], kind)
+            assert sorted(in_bundle) == sorted(state_ids(ws, kind, registries)), (ws["name"], kind)
             assert manifest["kinds"][kind]["count"] == len(in_bundle)
-            assert manifest["kinds"][kind]["scope"] == ("requested" if kind.startswith("pipeline_") else "all")
+            assert manifest["kinds"][kind]["scope"] == KINDS[kind].scope
+        # the v2 objects hidden from the lists' default views are there (listViewType=All): archived jobs and asset
+        # versions, disabled schedules
+        jobs = {j["name"]: j for j in _bundle.iter_objects(str(bundle / "jobs.json"))}
+        seen_v2["jobs"] += len(jobs)
+        seen_v2["archived jobs"] += sum(1 for r in ws["objects"]["runs"] if r.get("job_archived") and r["id"] in jobs)
+        for kind in ("data_versions", "environment_versions", "component_versions", "model_versions"):
+            seen_v2["archived versions"] += sum(1 for v in _bundle.iter_objects(str(bundle / KINDS[kind].file))
+                                                if v["properties"].get("isArchived"))
+        disabled = {s["id"] for s in ws["objects"]["schedules"] if not s["enabled"]}
+        seen_v2["disabled schedules"] += len(disabled & set(bundle_ids(str(bundle), "schedules")))
         names = {e["name"] for e in _bundle.iter_objects(str(bundle / "experiments.json"))}
         seen_hostile |= names & hostile_names
         # archived experiments (hidden from the service's default list) and their runs are there (issue 14)
@@ -62,6 +77,7 @@ def test_every_object_of_every_workspace_is_in_its_bundle_exactly_once(ansible, 
         assert manifest["workspace"]["location"] == ws["location"]
     assert seen_hostile == hostile_names
     assert seen_archived >= 4 and seen_values > 100
+    assert all(seen_v2.values()), seen_v2
     # many pages were really walked (page size 3), and only reads were sent
     journal = emu.journal()
     ops = [e["op"] for e in journal]
@@ -69,6 +85,15 @@ def test_every_object_of_every_workspace_is_in_its_bundle_exactly_once(ansible, 
     n_metrics_v2 = sum(len(ws["objects"]["metrics_v2"]) for ws in state)
     assert ops.count("metrics_v2.full") > n_metrics_v2  # metrics of 4 or 5 values take two pages
     assert all(e["query"].get("viewType") == "All" for e in journal if e["op"] == "experiments.list")
+    # every v2 list that has a listViewType asks for every view, and many v2 pages were walked (nextLink as given)
+    v2_lists = [e for e in journal if e["op"] and KINDS.get(e["op"].split(".")[0]) and KINDS[e["op"].split(".")[0]].api == "v2"
+                and e["op"].endswith(".list")]
+    assert {e["op"].split(".")[0] for e in v2_lists} >= {k for k in KIND_NAMES if KINDS[k].api == "v2"} - {"registries"}
+    no_view = ("code_", "online_", "batch_", "connections", "registries")  # no listViewType in the spec
+    wrong = [(e["op"], e["query"]) for e in v2_lists if e["query"].get("listViewType") != (None if e["op"].startswith(no_view) else "All")]
+    assert not wrong, wrong[:5]
+    assert all(e["query"].get("api-version") == "2025-12-01" for e in v2_lists)
+    assert any("$skipToken" in e["query"] for e in v2_lists)
     assert emu.counters()["mutating"] == 0 and not any(e["mutating"] for e in journal)
     datastore_calls = [e for e in journal if (e["op"] or "").startswith("datastores.")]
     assert datastore_calls and all(e["query"].get("includeSecret") == "false" for e in datastore_calls)
@@ -110,6 +135,57 @@ def test_no_credential_reaches_a_bundle_and_modes_are_private(ansible, demo_inve
     assert stat.S_IMODE(os.stat(dest).st_mode) == 0o700  # the root too, created by the role
     assert files > 100
     assert all("SAS" not in line for line in run.stdout.splitlines() if "sig=" in line)
+
+
+def test_registries_are_those_referred_to_and_compute_instances_name_their_user(ansible, demo_inventory, tmp_path):
+    """A deployment of a model of the resource group's registry brings that registry (and only it) into registries.json; a
+    compute instance (served from api-version 2020-01-01 on: the current profile's computes list) with its assignedUser."""
+    emu = ansible.emulator
+    ws = next(w for w in emu.state()["workspaces"] if w["resource_group"] == "rg-ml-research")
+    user = emu.users()[0]
+    emu.create_object(ws["id"], "online_deployments", {"endpoint": next(iter(ws["objects"]["online_endpoints"]))["name"],
+                                                       "name": "shared-model",
+                                                       "model": "azureml://registries/contoso-shared-registry/models/m/versions/1"})
+    emu.create_object(ws["id"], "computes", {"name": "ci-person", "properties": {"computeType": "ComputeInstance"}},
+                      user=user["object_id"])
+    dest = tmp_path / "exports"
+    run = export(ansible, demo_inventory, dest, extra_vars={"target": host_name(ws)})
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    bundle = dest / host_name(ws)
+    registries = list(_bundle.iter_objects(str(bundle / "registries.json")))
+    assert [r["name"] for r in registries] == ["contoso-shared-registry"]  # not Microsoft's public "azureml" registry
+    instance = next(c for c in _bundle.iter_objects(str(bundle / "computes.json")) if c["name"] == "ci-person")
+    settings = instance["properties"]["properties"]["personalComputeInstanceSettings"]
+    assert settings["assignedUser"]["objectId"] == user["object_id"]
+
+
+def encodings(secret):
+    """A secret as it could leak: raw, base64 (standard and URL-safe) and URL-encoded."""
+    raw = secret.encode()
+    return {raw, base64.b64encode(raw), base64.urlsafe_b64encode(raw), quote(secret, safe="").encode(),
+            quote_plus(secret).encode()}
+
+
+def test_no_secret_is_requested_nor_shown_in_any_encoding(ansible, demo_inventory, tmp_path):
+    """The canary secrets of /_emulator/secrets (datastores, services' private keys, the v2 connections') reach no bundle
+    file and no line of a -vvv run, raw, base64 or URL-encoded; no call that returns secrets is sent."""
+    emu = ansible.emulator
+    secrets = emu.secrets()
+    assert any("connection" in s for s in secrets)
+    since = emu.journal()[-1]["seq"] if emu.journal() else 0
+    dest = tmp_path / "exports"
+    run = export(ansible, demo_inventory, dest, "-vvv")
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    needles = {s: encodings(s) for s in secrets}
+    output = (run.stdout + run.stderr).encode()
+    blobs = [("-vvv output", output)]
+    for top, dirs, names in os.walk(dest):
+        blobs += [(os.path.join(top, n), open(os.path.join(top, n), "rb").read()) for n in names]  # noqa: SIM115
+    leaked = [(where, s) for where, data in blobs for s, forms in needles.items() if any(f in data for f in forms)]
+    assert not leaked, leaked[:5]
+    journal = [e for e in emu.journal() if e["seq"] > since]
+    asked = [e["path"] for e in journal if any(w in e["path"].lower() for w in ("listsecrets", "listkeys", "getblobreferencesas"))]
+    assert not asked and any(e["op"] == "connections.list" for e in journal)
 
 
 def test_artifact_contents_are_stored_inside_the_bundle(ansible, demo_inventory, tmp_path):
@@ -157,8 +233,10 @@ def test_rerun_changes_nothing_then_a_new_object_replaces_its_kind_file(ansible,
     after = snapshot(dest)
     host = host_name(ws)
     replaced = {k for k in before if k in after and after[k] != before[k]}
-    # the new model's creator now appears in the workspace's subject index too
-    assert replaced == {host + "/models.json", host + "/manifest.json", host + "/digests.json", host + "/subjects.json",
+    # the new model's creator now appears in the workspace's subject index too; one store, two views: the v1 model is a v2
+    # model version, in a new model container
+    assert replaced == {host + "/models.json", host + "/model_containers.json", host + "/model_versions.json",
+                        host + "/manifest.json", host + "/digests.json", host + "/subjects.json",
                         host + "/report.html", host + "/report.md", host + ".tar.gz", "fleet-summary.json"}
     now = next(w for w in emu.state()["workspaces"] if w["id"] == ws["id"])
     assert len(state_ids(now, "models")) == len(state_ids(ws, "models")) + 1
@@ -180,6 +258,9 @@ def test_check_mode_writes_nothing_and_reports_counts(ansible, demo_inventory, t
             assert result["result"]["kinds"][kind]["count"] == expected, (ws["name"], kind)
         assert result["result"]["changed"] is True
     assert emu.counters()["mutating"] == 0
+    journal = emu.journal()
+    assert not any(e["mutating"] or e["method"] not in ("GET", "POST") for e in journal)
+    assert any(e["op"] == "jobs.list" for e in journal)  # the v2 kinds were listed (the plan is the real listing)
     reports = run.task("gdpr.azureml.export_workspace_data : Report the objects per kind")
     assert len(reports) == len(state) and all("would be exported" in r["result"]["msg"] for r in reports)
 

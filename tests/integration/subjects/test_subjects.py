@@ -29,11 +29,63 @@ def arm_workspace(emulator, ws):
     return emulator.get_json(ws["id"] + API)
 
 
+# The kinds of the state that only the v2 API has: they name their creator by display name (systemData.createdBy).
+V2_ONLY = ("model_containers", "data_containers", "data_versions", "environment_containers", "environment_versions",
+           "component_containers", "component_versions", "code_containers", "code_versions", "online_endpoints",
+           "online_deployments", "batch_endpoints", "batch_deployments", "schedules", "connections")
+
+
+def state_jobs(ws_state):
+    """``{job ARM id: its run}``: one store, two views (pipeline child jobs are only in run history)."""
+    return {f'{ws_state["id"]}/jobs/{r["id"]}': r for r in ws_state["objects"]["runs"] if not r.get("parent_run_id")}
+
+
+def state_display_names(ws_state, users, principals=False):
+    """``{user object id: {kind: set of ARM ids}}`` of the v2 objects whose ``systemData.createdBy`` is the user's display
+    name: the v2-only kinds, the model versions (the v1 models) and the jobs (their run's creator). A service principal,
+    which systemData names by its application id, is left out unless ``principals``: it may be named by its display name
+    where its alias is written (tags, metadata: its alias is its name), so its objects are the most found by name."""
+    people = {u["object_id"] for u in users if u["type"] != "service_principal" or principals}
+    by_user = {}
+    objects = dict((k, ws_state["objects"][k]) for k in V2_ONLY)
+    objects["model_versions"] = [dict(m, id="%s/models/%s/versions/%s" % ((ws_state["id"],) + tuple(m["id"].split(":", 1))))
+                                 for m in ws_state["objects"]["models"]]
+    objects["jobs"] = [dict(r, id=job_id) for job_id, r in state_jobs(ws_state).items()]
+    for kind, items in objects.items():
+        for o in items:
+            oid = (o.get("created_by") or {}).get("userObjectId")
+            if oid in people:
+                by_user.setdefault(oid, {}).setdefault(kind, set()).add(o["id"])
+    return by_user
+
+
+def principal_named(ws_state, user):
+    """``{(kind, id)}``: the v2 objects a service principal created (those its name may be found in)."""
+    named = state_display_names(ws_state, [user], principals=True).get(user["object_id"], {})
+    return {(kind, i) for kind, ids in named.items() for i in ids}
+
+
+def computes_by_name(emulator, ws_state, users):
+    """``{user object id: {"computes": set of ARM ids}}``: the computes whose ``systemData.createdBy`` (served from
+    api-version 2020-09-01 on, what api_profile current asks) is the user's display name (the workspace's creator)."""
+    by_name = {u["name"]: u["object_id"] for u in users}
+    out, url = {}, ws_state["id"] + "/computes?api-version=2025-12-01"
+    while url:
+        page = emulator.get_json(url)
+        for c in page["value"]:
+            oid = by_name.get((c.get("systemData") or {}).get("createdBy"))
+            if oid:
+                out.setdefault(oid, {}).setdefault("computes", set()).add(c["id"])
+        url = page.get("nextLink", "").split(emulator.url, 1)[-1] or None
+    return out
+
+
 def state_identities(ws_state):
-    """``{object id: {kind: set of ids}}`` from the state: each object's creator (metrics and artifacts: their run's),
-    plus the images and services that embed a model of that creator (``modelDetails`` / ``models`` hold the model's
-    ``createdBy``, and the state names the models each one holds)."""
-    objects = ws_state["objects"]
+    """``{object id: {kind: set of ids}}`` from the state: each object's creator (metrics, artifacts and jobs: their
+    run's), plus the images and services that embed a model of that creator (``modelDetails`` / ``models`` hold the
+    model's ``createdBy``, and the state names the models each one holds). Precise ties only: not the v2-only kinds."""
+    objects = dict((k, v) for k, v in ws_state["objects"].items() if k not in V2_ONLY)
+    objects["jobs"] = [dict(r, id=job_id) for job_id, r in state_jobs(ws_state).items()]
     by_user = {}
     for kind, items in objects.items():
         for o in items:
@@ -50,10 +102,14 @@ def state_identities(ws_state):
 
 
 def expected_objects(emulator, ws_state, user):
-    """``{(kind, id)}`` that refer to ``user``: what its object id names (state_identities), and the workspace when the
-    ARM ``Workspace`` the service returns carries the user's address in its ``owner`` tag."""
+    """``{(kind, id)}`` that refer to ``user``: what its object id names (state_identities), what its display name names
+    (state_display_names: the subject is given with the name), and the workspace when the ARM ``Workspace`` the service
+    returns carries the user's address in its ``owner`` tag."""
     kinds = state_identities(ws_state).get(user["object_id"], {})
     out = {(kind, i) for kind, ids in kinds.items() for i in ids}
+    named = dict(state_display_names(ws_state, emulator.users()).get(user["object_id"], {}),
+                 **computes_by_name(emulator, ws_state, emulator.users()).get(user["object_id"], {}))
+    out |= {(kind, i) for kind, ids in named.items() for i in ids}
     owner = (arm_workspace(emulator, ws_state).get("tags") or {}).get("owner") or ""
     if user["email"] and owner.casefold() == user["email"].casefold():
         out.add(("workspace", ws_state["id"]))
@@ -107,15 +163,22 @@ def test_subjects_json_names_exactly_the_objects_of_each_user(ansible, export, d
         assert index["workspace"]["id"] == ws["id"] and index["bundle"]["complete"] is True
         assert "identities" not in index  # a subject's answer does not list the other people
         run_of = {(k, o["id"]): o.get("run_id") for k in ("metrics", "metrics_v2", "artifacts") for o in ws["objects"][k]}
+        run_of.update({("jobs", job_id): run["id"] for job_id, run in state_jobs(ws).items()})
         creators = state_identities(ws)
         for user, entry in zip(users, index["subjects"]):
             assert entry["subject"]["object_id"] == user["object_id"]  # lower case
             got = {(o["kind"], o["id"]): o for o in entry["objects"]}
             expected = expected_objects(emu, ws, user)
+            late_version = ("model_versions", "%s/models/%s/versions/%s" % (sales["id"], late["name"], late["version"]))
             if user is chloe and ws["id"] == sales["id"]:
-                expected.add(("models", late["id"]))
+                expected |= {("models", late["id"]), late_version}  # the v2 view carries its tags and properties too
                 assert got[("models", late["id"])]["fields"] == ["kvTags.reviewer", "properties.contact"]
                 assert got[("models", late["id"])]["created_by"] is False
+            if user["type"] == "service_principal":
+                # systemData names it by its app id: its name appears only where an alias is written (tags, metadata);
+                # every object so found is its own (the state), and nothing it created precisely is missing
+                assert expected <= set(got) <= expected | principal_named(ws, user), (ws["name"], sorted(set(got) ^ expected))
+                expected = set(got)
             assert set(got) == expected, (ws["name"], user["name"], sorted(set(got) ^ expected))
             assert entry["total"] == len(expected) and entry["found"] is bool(expected)
             expected_counts = {}
@@ -123,8 +186,22 @@ def test_subjects_json_names_exactly_the_objects_of_each_user(ansible, export, d
                 expected_counts[kind] = expected_counts.get(kind, 0) + 1
             assert {k: n for k, n in entry["counts"].items() if n} == expected_counts
             own = creators.get(user["object_id"], {})
+            named = dict(state_display_names(ws, users).get(user["object_id"], {}),
+                         **computes_by_name(emu, ws, users).get(user["object_id"], {}))
             for (kind, obj_id), o in got.items():
-                if kind in ("metrics", "metrics_v2", "artifacts"):  # through their run (artifacts: its data container)
+                # precise: the object id (the object's own, its run's); else the display name of systemData only
+                precise = obj_id in own.get(kind, ()) or (user is chloe and (kind, obj_id) in (("models", late["id"]), late_version))
+                if kind != "workspace":  # the workspace: the owner tag's address (or its systemData's name)
+                    assert o["evidence"] == ("precise" if precise else "display_name"), (kind, obj_id, o)
+                if kind == "jobs":  # the run of the same id, precisely; its systemData names the same person by name
+                    assert o["via"] == {"kind": "runs", "id": run_of[(kind, obj_id)]} and "name" in o["fields"]
+                    if user["type"] != "service_principal":  # systemData names a service principal by its app id
+                        assert "systemData.createdBy" in o["fields"] and o["created_by"] is True
+                elif not precise and kind != "workspace" and user["type"] == "service_principal":
+                    assert (kind, obj_id) in principal_named(ws, user) and o["evidence"] == "display_name"
+                elif not precise and kind != "workspace":
+                    assert obj_id in named.get(kind, ()) and "systemData.createdBy" in o["fields"] and o["created_by"] is True
+                elif kind in ("metrics", "metrics_v2", "artifacts"):  # through their run (artifacts: its data container)
                     assert o["fields"] == (["container"] if kind == "artifacts" else ["runId"])
                     assert o["via"] == {"kind": "runs", "id": run_of[(kind, obj_id)]}
                     assert o["created_by"] is False
@@ -161,7 +238,9 @@ def test_who_appears_matches_the_creators_in_the_state(ansible, export, demo_inv
         index = load(report / ("%s.json" % host_name(ws)))
         assert "subjects" not in index
         creators = state_identities(ws)
-        by_oid = {i["object_id"]: i for i in index["identities"] if "object_id" in i}
+        # (an application's id in systemData.createdBy is a GUID too: the service principal's app id, not a person)
+        apps = {u["app_id"] for u in users.values() if u.get("app_id")}
+        by_oid = {i["object_id"]: i for i in index["identities"] if "object_id" in i and i["object_id"] not in apps}
         assert set(by_oid) == set(creators), ws["name"]
         for oid, ident in by_oid.items():
             assert ident["counts"] == {k: len(v) for k, v in creators[oid].items()}, (ws["name"], users[oid]["name"])
@@ -178,7 +257,15 @@ def test_who_appears_matches_the_creators_in_the_state(ansible, export, demo_inv
             assert counts.get("services", 0) == len(created_services)  # kvTags.owner: the creator's address
             assert counts.get("tasks", 0) == len(made.get("tasks", ()))  # a task notifies its creator
             assert counts.get("runs", 0) <= len(made.get("runs", ()))  # owner tags on some of their runs
-        assert not [i for i in index["identities"] if "name" in i]  # no name-only identity in the demo
+        # name-only identities: the display names of ARM systemData (the v2 resources, computes), each a known person
+        # credited with the v2 objects they created (state) at most
+        named = state_display_names(ws, users.values())
+        by_name = {u["name"]: u for u in users.values()}
+        for ident in (i for i in index["identities"] if "name" in i):
+            person = by_name[ident["name"]]
+            assert set(ident["fields"]) <= {"systemData.createdBy", "systemData.lastModifiedBy"}, ident
+            made = dict(named.get(person["object_id"], {}), computes=set(o["id"] for o in ws["objects"]["computes"]))
+            assert all(n <= len(made.get(k, ())) for k, n in ident["counts"].items()), (ident, person["name"])
         if not any(ws["objects"].values()):
             assert by_oid == {}
     shown = run.task(SHOW)

@@ -15,7 +15,10 @@ def test_export_writes_the_index_and_purge_by_subject(ansible, demo_inventory, p
     assert run.rc == 0, run.stdout[-3000:]
     host = "rg-gdpr-demo_ws-sales-analytics"
     index = json.loads((dest / host / "subjects.json").read_text())
-    assert index["subjects"][0]["total"] == 21  # 19 before issue 14, + the 2 v2 metrics of the run Dmitri created
+    # 19 before issue 14, + the 2 v2 metrics of the run Dmitri created (21), + with issue 20 his job (the run of the same
+    # id, precise) and the v2 objects whose systemData names him (display name)
+    assert index["subjects"][0]["total"] == 37
+    assert index["subjects"][0]["evidence"]["precise"] >= 21 and index["subjects"][0]["evidence"]["display_name"] > 0
     again = ansible.playbook("gdpr.azureml.export_workspaces", inventory=demo_inventory, extra_vars=ev)
     exported = again.task("gdpr.azureml.export_workspace_data : Export the workspace to its bundle")
     assert exported and all(r["result"]["subject_index"]["changed"] is False and r["result"]["changed"] is False for r in exported)

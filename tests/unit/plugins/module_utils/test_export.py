@@ -140,6 +140,20 @@ def test_scrub_service_removes_the_tls_private_key_and_keeps_the_certificate():
     assert svc['sslKey'] == 'PRIVATE'  # the input is not modified
 
 
+def test_scrub_connection_removes_credentials_if_the_service_returned_any():
+    conn = {'id': 'c', 'properties': {'authType': 'AccountKey', 'category': 'AzureBlob', 'target': 'https://st/',
+                                      'credentials': {'key': 'CANARY'}, 'metadata': {'Password': 'P'}}}
+    clean = _scrub.scrub('connections', conn)
+    assert clean == {'id': 'c', 'properties': {'authType': 'AccountKey', 'category': 'AzureBlob', 'target': 'https://st/',
+                                               'metadata': {}}}
+    assert 'CANARY' not in repr(clean)
+
+
+def test_registry_references_are_found_in_v2_objects():
+    text = '{"environmentId": "azureml://registries/Contoso-Shared/environments/e/versions/1", "x": "azureml://registries/b"}'
+    assert _export.REGISTRY_REF.findall(text) == ['Contoso-Shared', 'b']
+
+
 def test_scrub_leaves_other_kinds_alone():
     run = {'runId': 'r', 'secret': 'not a datastore'}
     assert _scrub.scrub('runs', run) is run

@@ -8,7 +8,7 @@ WS = f'/subscriptions/{SUB}/resourceGroups/rg-1/providers/Microsoft.MachineLearn
 PARAMS = {
     'subscription_id': SUB, 'resource_group': 'rg-1', 'workspace_name': 'ws-1', 'compute_name': 'cpu',
     'experiment_name': 'exp', 'run_id': 'run-1', 'metric_id': 'm-1', 'path': 'outputs/model.pkl', 'task_id': 't-1',
-    'name': 'store', 'id': 'obj-1', 'operation_id': 'op-1', 'container': 'dcid.run-1',
+    'name': 'store', 'id': 'obj-1', 'operation_id': 'op-1', 'container': 'dcid.run-1', 'endpoint_name': 'ep', 'version': '3',
 }
 API = '?api-version=2019-11-01'
 
@@ -48,6 +48,27 @@ for _kind in ('models', 'assets', 'images', 'services'):
     ARCHITECTURE[f'{_kind}.list'] = ('modelmanagement', 'GET', f'/api{WS}/{_kind}' + API, 'mms')
     ARCHITECTURE[f'{_kind}.get'] = ('modelmanagement', 'GET', f'/api{WS}/{_kind}/obj-1' + API, None)
     ARCHITECTURE[f'{_kind}.delete'] = ('modelmanagement', 'DELETE', f'/api{WS}/{_kind}/obj-1' + API, None)
+
+# The v2 resources (mfe.json 2025-12-01; the same in both profiles): list every view where the spec has listViewType.
+V2 = '?api-version=2025-12-01'
+ALL = V2 + '&listViewType=All'
+for _op, _path, _query in (
+        ('jobs', 'jobs', ALL), ('data_containers', 'data', ALL), ('data_versions', 'data/store/versions', ALL),
+        ('model_containers', 'models', ALL), ('model_versions', 'models/store/versions', ALL),
+        ('environment_containers', 'environments', ALL), ('environment_versions', 'environments/store/versions', ALL),
+        ('component_containers', 'components', ALL), ('component_versions', 'components/store/versions', ALL),
+        ('code_containers', 'codes', V2), ('code_versions', 'codes/store/versions', V2),
+        ('online_endpoints', 'onlineEndpoints', V2), ('online_deployments', 'onlineEndpoints/ep/deployments', V2),
+        ('batch_endpoints', 'batchEndpoints', V2), ('batch_deployments', 'batchEndpoints/ep/deployments', V2),
+        ('schedules', 'schedules', ALL), ('connections', 'connections', V2)):
+    _one = f'{WS}/{_path}/' + ('3' if _path.endswith('/versions') else 'store')
+    ARCHITECTURE[f'{_op}.list'] = ('arm', 'GET', f'{WS}/{_path}{_query}', 'arm')
+    ARCHITECTURE[f'{_op}.get'] = ('arm', 'GET', _one + V2, None)
+    ARCHITECTURE[f'{_op}.delete'] = ('arm', 'DELETE', _one + V2, None)
+ARCHITECTURE['computes.delete'] = ('arm', 'DELETE', WS + '/computes/cpu' + V2, None)
+_REGISTRIES = f'/subscriptions/{SUB}/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/registries'
+ARCHITECTURE['registries.list'] = ('arm', 'GET', _REGISTRIES + V2, 'arm')
+ARCHITECTURE['registries.get'] = ('arm', 'GET', _REGISTRIES + '/store' + V2, None)
 
 HOSTS = {
     'AzureCloud': {'arm': 'https://management.azure.com', 'modelmanagement': 'https://eastus.modelmanagement.azureml.net',
@@ -185,6 +206,9 @@ CURRENT = {
     'mms_operations.get': ('GET', '/modelmanagement/v1.0' + WS + '/operations/op-1'),
     'workspaces.get': ('GET', WS + API),
     'runs.get': ('GET', '/history/v1.0' + WS + '/experiments/exp/runs/run-1'),
+    # compute instances (assignedUser) exist from api-version 2020-01-01: today's computes API
+    'computes.list': ('GET', WS + '/computes' + V2),
+    'computes.get': ('GET', WS + '/computes/cpu' + V2),
 }
 
 
@@ -195,7 +219,7 @@ def test_current_profile_routes(op):
     assert route.method == method
     assert route.idempotent  # POST :query reads are marked idempotent
     url = _routes.build_url(op, PARAMS, _clouds.get_cloud(), 'eastus', api_profile='current')
-    host = 'https://management.azure.com' if op.startswith('workspaces') else 'https://eastus.api.azureml.ms'
+    host = 'https://management.azure.com' if op.startswith(('workspaces', 'computes')) else 'https://eastus.api.azureml.ms'
     assert url == host + path
 
 

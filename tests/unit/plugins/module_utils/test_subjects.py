@@ -167,6 +167,9 @@ def test_index_of_one_subject_names_every_object_and_field(bundle):
     index = S.build_index(bundle, [{'object_id': ANNA.upper(), 'email': 'anna.svensson@contoso.example', 'name': 'Anna Svensson'}])
     assert 'identities' not in index  # one person's answer does not list the others
     objects = found(index)
+    # the object id matched everywhere but in the service, whose properties name the person by address only
+    assert {key: o.pop('evidence') for key, o in objects.items()} == dict.fromkeys(objects, 'precise') | {
+        ('services', 'svc'): 'address'}
     assert objects == {
         ('runs', 'r1'): {'kind': 'runs', 'id': 'r1', 'name': 'churn #1', 'created_by': True,
                          'fields': ['createdBy.userName', 'createdBy.userObjectId', 'tags.owner', 'userId']},
@@ -187,6 +190,50 @@ def test_index_of_one_subject_names_every_object_and_field(bundle):
                                'models': 1, 'assets': 0, 'images': 1, 'services': 1}
     assert index['bundle'] == {'complete': True, 'problems': [], 'kinds': list(entry['counts'])}
     assert index['workspace']['id'] == WS_ID and index['match'] == 'exact'
+
+
+def v2_objects():
+    """The demo workspace with v2 objects: Anna's run r1 is the job r1 (whose systemData names an application), a data
+    version names Anna by display name only, a compute instance is assigned to Björn by object id."""
+    objects = demo_objects()
+    system = {'createdBy': 'Anna Svensson', 'createdByType': 'User', 'lastModifiedBy': 'Anna Svensson'}
+    objects['jobs'] = [{'id': WS_ID + '/jobs/r1', 'name': 'r1', 'systemData': {'createdBy': '96982ead-0264-458f-9faa-25cce0c36be4',
+                                                                               'createdByType': 'Application'}},
+                       {'id': WS_ID + '/jobs/r2', 'name': 'r2', 'systemData': dict(system)}]
+    objects['data_versions'] = [{'id': WS_ID + '/data/d/versions/1', 'name': '1', 'systemData': dict(system)}]
+    objects['computes'] = [{'id': WS_ID + '/computes/ci', 'name': 'ci', 'properties': {'computeType': 'ComputeInstance', 'properties': {
+        'personalComputeInstanceSettings': {'assignedUser': {'objectId': BJORN.upper(), 'tenantId': TENANT}},
+        'createdBy': {'userName': 'Björn Ødegård', 'userOrgId': TENANT, 'userId': BJORN}}}}]
+    return objects
+
+
+def test_v2_jobs_are_joined_through_their_run_and_display_names_are_weaker_evidence(tmp_path):
+    bundle = make_bundle(tmp_path / 'v2', v2_objects())
+    index = S.build_index(bundle, [{'object_id': ANNA, 'name': 'Anna Svensson'}, BJORN])
+    anna, bjorn = found(index, 0), found(index, 1)
+    # the job r1 is Anna's precisely, through the run of the same id (its systemData names an application)
+    assert anna[('jobs', WS_ID + '/jobs/r1')]['via'] == {'kind': 'runs', 'id': 'r1'}
+    assert anna[('jobs', WS_ID + '/jobs/r1')]['evidence'] == 'precise'
+    # Björn's run r2 is Björn's job, whatever its systemData says; Anna is only named there by display name
+    assert bjorn[('jobs', WS_ID + '/jobs/r2')]['evidence'] == 'precise'
+    assert anna[('jobs', WS_ID + '/jobs/r2')] == {
+        'kind': 'jobs', 'id': WS_ID + '/jobs/r2', 'name': 'r2', 'created_by': True, 'evidence': 'display_name',
+        'fields': ['systemData.createdBy', 'systemData.lastModifiedBy']}
+    assert anna[('data_versions', WS_ID + '/data/d/versions/1')]['evidence'] == 'display_name'
+    # a compute instance names the person it is assigned to by object id
+    assert bjorn[('computes', WS_ID + '/computes/ci')]['evidence'] == 'precise'
+    assert bjorn[('computes', WS_ID + '/computes/ci')]['created_by'] is True
+    assert index['subjects'][0]['evidence'] == {'precise': 6, 'address': 0, 'display_name': 2}
+    assert S.summary(index)[0]['evidence'] == {'precise': 6, 'display_name': 2}
+
+
+def test_v2_identities_count_the_job_for_the_run_creator_and_the_assigned_user(tmp_path):
+    index = S.build_index(make_bundle(tmp_path / 'v2', v2_objects()))
+    who = {i.get('object_id') or i.get('name') or i.get('address'): i for i in index['identities']}
+    assert who[ANNA]['counts']['jobs'] == 1 and who[BJORN]['counts']['jobs'] == 1
+    assert who[BJORN]['counts']['computes'] == 1
+    assert 'properties.properties.personalComputeInstanceSettings.assignedUser.objectId' in who[BJORN]['fields']
+    assert who['Anna Svensson']['counts'] == {'jobs': 1, 'data_versions': 1}
 
 
 def test_embedded_models_and_guest_addresses_refer_to_their_people(bundle):

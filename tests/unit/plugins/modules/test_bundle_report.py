@@ -144,3 +144,17 @@ def test_an_unsettled_pending_line_is_shown_as_unknown(tmp_path):
     again = _report.write_reports(bundle, settled)
     assert again['purge']['deleted'] == 1 and again['purge']['unknown'] == 0
     assert 'unknown' not in open(again['files']['html'], encoding='utf-8').read()
+
+
+def test_the_subjects_of_a_request_show_how_strong_the_evidence_is(tmp_path, run):
+    from ansible_collections.gdpr.azureml.plugins.module_utils import _subjects
+    bundle = make_bundle(tmp_path / 'b')
+    index = _subjects.build_index(bundle, [{'object_id': ANNA}, {'name': 'model:1'}, {'name': EVIL}])
+    _subjects.write_index(os.path.join(bundle, 'subjects.json'), index)
+    assert run({'bundle_dir': bundle})['changed'] is True
+    md_text = (tmp_path / 'b' / 'report.md').read_text(encoding='utf-8')
+    html_text = (tmp_path / 'b' / 'report.html').read_text(encoding='utf-8')
+    assert '| runs 2, metrics 1 | 3 precise \\(object id\\) |' in md_text  # two runs and the metric of one, through its run
+    # a name matches the runs' userName (and the metric through its run) and the model's name: never more than a name
+    assert '| runs 2, metrics 1, models 1 | 4 by display name only \\(weaker evidence\\) |' in md_text
+    assert 'weaker evidence' in html_text and '<th>evidence</th>' in html_text

@@ -34,6 +34,19 @@ def populate(service):
     for n, run_obj in enumerate(service.all_runs()):  # v2 metrics of 1 to 3 values (two pages at page size 2)
         service.metrics_v2[run_obj['runId']] = [metric_v2(run_obj['runId'], 'loss', 1 + n % 3)]
     service.mms['services'][0]['sslKey'] = '-----BEGIN PRIVATE KEY-----\n' + SECRETS[0] + '\n-----END PRIVATE KEY-----\n'
+    # v2: jobs, a data container with 3 versions (two pages), an endpoint with a deployment of a registry's model, a
+    # connection returned with its credentials (scrubbed), the resource group's registries (only one is referred to)
+    v2 = service.v2
+    v2['jobs'] = [{'id': f'{WS_ID}/jobs/{r["runId"]}', 'name': r['runId']} for r in service.all_runs()]
+    v2['data'] = [{'id': f'{WS_ID}/data/d', 'name': 'd'}]
+    v2['data/d/versions'] = [{'id': f'{WS_ID}/data/d/versions/{n}', 'name': str(n)} for n in range(3)]
+    v2['onlineEndpoints'] = [{'id': f'{WS_ID}/onlineEndpoints/e', 'name': 'e'}]
+    v2['onlineEndpoints/e/deployments'] = [{'id': f'{WS_ID}/onlineEndpoints/e/deployments/blue', 'name': 'blue', 'properties': {
+        'model': 'azureml://registries/shared/models/m/versions/1'}}]
+    v2['connections'] = [{'id': f'{WS_ID}/connections/c', 'name': 'c', 'properties': {'credentials': {'key': SECRETS[1]}}}]
+    rg = WS_ID.split('/providers/')[0]
+    v2['registries'] = [{'id': f'{rg}/providers/Microsoft.MachineLearningServices/registries/{n}', 'name': n}
+                        for n in ('shared', 'unused')]
 
 
 def expected_ids(service):
@@ -45,6 +58,13 @@ def expected_ids(service):
         'tasks': [t['id'] for t in service.tasks], 'datastores': [d['name'] for d in service.datastores],
         **{kind: [o['id'] for o in service.mms[kind]] for kind in ('models', 'assets', 'images', 'services')},
         'pipeline_experiments': [], 'pipeline_graphs': ['g1'], 'pipeline_modules': [], 'pipeline_templates': [], 'pipeline_datasources': [],
+        **{kind: [] for kind in KIND_NAMES if KINDS[kind].api == 'v2'},
+        'jobs': [o['id'] for o in service.v2.get('jobs', [])], 'data_containers': [o['id'] for o in service.v2.get('data', [])],
+        'data_versions': [o['id'] for o in service.v2.get('data/d/versions', [])],
+        'online_endpoints': [o['id'] for o in service.v2.get('onlineEndpoints', [])],
+        'online_deployments': [o['id'] for o in service.v2.get('onlineEndpoints/e/deployments', [])],
+        'connections': [o['id'] for o in service.v2.get('connections', [])],
+        'registries': [o['id'] for o in service.v2.get('registries', []) if o['name'] == 'shared'],
     }
 
 
@@ -90,7 +110,7 @@ def test_full_export_writes_every_kind_and_the_manifest_last(run_module, service
     assert manifest['started'] <= manifest['finished'] and manifest['finished'].endswith('Z')
     for name, entry in manifest['kinds'].items():
         assert set(entry) == {'file', 'count', 'sha256', 'scope'}
-        assert entry['scope'] == ('requested' if name.startswith('pipeline_') else 'all')
+        assert entry['scope'] == KINDS[name].scope
         assert entry['sha256'] == hashlib.sha256((dest / entry['file']).read_bytes()).hexdigest()
     assert sorted(manifest['kinds']) == sorted(KIND_NAMES)
     assert result['count'] == sum(len(v) for v in expected.values())

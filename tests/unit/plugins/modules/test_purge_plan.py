@@ -11,6 +11,8 @@ from purge_helpers import (
 )
 from unit_helpers import WS_ID
 
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS
+
 from ansible_collections.gdpr.azureml.plugins.modules import purge_plan as purge_plan_module
 
 WORKSPACE = {'id': WS_ID, 'name': 'ws-1', 'location': 'eastus'}
@@ -253,11 +255,17 @@ def serve_everything(rsps, extra=None):
              json={'value': everything['artifacts']})
     rsps.add(responses.GET, f'{HIST}/notification/v1.0{WS_PATH}/tasks', json={'value': everything['tasks']})
     rsps.add(responses.GET, f'{HIST}/datastore/v1.0{WS_PATH}/datastores', json={'value': everything['datastores']})
+    # the v2 kinds (ARM 2025-12-01): an empty workspace of them
+    rsps.add(responses.GET, re.compile(re.escape(ws_url('')) + r'/[A-Za-z]+\?api-version=2025-12-01.*'), json={'value': []})
+
+
+# The v2 kinds, empty in these tests (registries: the resource group's, never erased with the workspace).
+V2_EMPTY = {k: [] for k in KIND_NAMES if KINDS[k].api == 'v2'}
 
 
 @pytest.fixture
 def full_bundle(tmp_path):
-    objects = dict(OBJECTS, **EVERYTHING, workspace=[WORKSPACE], pipeline_experiments=[{'id': 'p-1'}], pipeline_graphs=[],
+    objects = dict(OBJECTS, **EVERYTHING, **V2_EMPTY, workspace=[WORKSPACE], pipeline_experiments=[{'id': 'p-1'}], pipeline_graphs=[],
                    pipeline_modules=[], pipeline_templates=[], pipeline_datasources=[])
     return write_bundle(str(tmp_path / 'exports' / 'rg-1_ws-1'), objects=objects)
 

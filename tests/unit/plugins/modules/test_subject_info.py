@@ -87,9 +87,10 @@ def test_returns_the_objects_of_each_subject(run, bundle):
     assert [(o['kind'], o['id'], o['fields']) for o in bjorn['objects']] == [
         ('runs', 'r2', ['createdBy.userName', 'createdBy.userObjectId', 'userId']),
         ('models', 'model:1', ['createdBy.userName', 'createdBy.userObjectId'])]
-    assert result['summary'] == [{'subject': {'object_id': ANNA}, 'found': True, 'total': 2, 'counts': {'runs': 1, 'metrics': 1}},
+    assert result['summary'] == [{'subject': {'object_id': ANNA}, 'found': True, 'total': 2, 'counts': {'runs': 1, 'metrics': 1},
+                                  'evidence': {'precise': 2}},
                                  {'subject': {'object_id': BJORN, 'name': 'björn'}, 'found': True, 'total': 2,
-                                  'counts': {'runs': 1, 'models': 1}}]
+                                  'counts': {'runs': 1, 'models': 1}, 'evidence': {'precise': 2}}]
     assert result['found_total'] == 4 and result['count'] == 2
     assert 'identities' not in result and 'dest' not in result
 
