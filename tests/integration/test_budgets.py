@@ -24,13 +24,17 @@ SALES = "rg-gdpr-demo_ws-sales-analytics"
 # exact). Issue 14 added, per workspace: one metrics_v2.list per run and one metrics_v2.full per page of each v2 metric
 # (2 metrics of 1 to 4 values per run of the demo: 7 per experiment of 3 runs). No discovery.get: base_url (the emulator)
 # replaces every host, so the discovery document would name hosts that are never used, and is not read.
+# Issue 20 added the v2 resources: 10 lists per workspace (jobs, the five asset containers, online and batch endpoints,
+# schedules, connections: the 10 of the empty workspace), then per container its versions and per endpoint its
+# deployments, each paged at 3 (and the resource group's registries when an exported object refers to one).
 EXPORT_REQUESTS = {
-    "rg-gdpr-demo_ws-sales-analytics": 95,  # 45 + 15 + 35
-    "rg-gdpr-demo_ws_hr-people": 60,  # 30 + 9 + 21
-    "rg-gdpr-demo_ws-empty-sandbox": 9,
-    "rg-ml-research_mlresearch01": 60,  # 30 + 9 + 21
-    "rg-ml-research_Research-Vision-WS": 43,  # 23 + 6 + 14
+    "rg-gdpr-demo_ws-sales-analytics": 125,  # 95 (v1: 45 + 15 + 35) + 30 (v2)
+    "rg-gdpr-demo_ws_hr-people": 88,  # 60 (v1: 30 + 9 + 21) + 28 (v2)
+    "rg-gdpr-demo_ws-empty-sandbox": 19,  # 9 + 10 (v2)
+    "rg-ml-research_mlresearch01": 88,  # 60 (v1: 30 + 9 + 21) + 28 (v2)
+    "rg-ml-research_Research-Vision-WS": 67,  # 43 (v1: 23 + 6 + 14) + 24 (v2)
 }
+REGISTRY_LISTS = 4
 # Module runs (processes) per workspace export: export_bundle alone (every service call, then subjects.json and the
 # report, read from the bundle just written).
 EXPORT_MODULE_RUNS = 1
@@ -83,6 +87,11 @@ def test_export_requests_and_module_runs(ansible, demo_inventory, fresh_emulator
     entries = fresh_emulator.journal()
     per_ws = Counter(_workspace_of(e) for e in entries)
     assert [e for e in entries if e["op"] == "discovery.get"] == []  # base_url replaces every host: nothing to discover
+    # registries are listed at the resource group (no workspace in the path): once per workspace whose exported objects
+    # refer to a registry (4 of the demo's 5; the empty sandbox refers to none)
+    registries = [e for e in entries if _workspace_of(e) is None]
+    assert [e["op"] for e in registries] == ["registries.list"] * REGISTRY_LISTS, [e["op"] for e in registries]
+    per_ws.pop(None, None)
     assert dict(per_ws) == EXPORT_REQUESTS
     assert sum(1 for e in entries if e["mutating"]) == 0
     assert _module_runs(run) == dict.fromkeys(EXPORT_REQUESTS, EXPORT_MODULE_RUNS), dict(_module_runs(run))
