@@ -17,7 +17,7 @@ import stat
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import MODE, make_private_dirs, write_atomic
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import MODE, make_private_dirs, missing_dirs, write_atomic
 
 ARGUMENT_SPEC = {
     'path': {'type': 'path', 'required': True},
@@ -29,17 +29,6 @@ def render(summary):
     """The file's bytes: ``to_nice_json(sort_keys=true)`` and a line break."""
     text = json.dumps(summary, indent=4, sort_keys=True, separators=(',', ': '))
     return (text + '\n').encode('utf-8')
-
-
-def _missing_dirs(folder):
-    missing = []
-    while not os.path.isdir(folder):
-        missing.append(folder)
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
-    return list(reversed(missing))
 
 
 class ActionModule(ActionBase):
@@ -69,7 +58,7 @@ class ActionModule(ActionBase):
                 before = f.read()
         changed = before != content or stat.S_IMODE(info.st_mode) != MODE
         folder = os.path.dirname(path)
-        created = _missing_dirs(folder)
+        created = missing_dirs(folder)  # what a check run would create
         if changed and not self._task.check_mode:
             try:
                 created = make_private_dirs(folder)

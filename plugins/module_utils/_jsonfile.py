@@ -135,6 +135,20 @@ def _check_dest(dest):
     return folder
 
 
+def missing_dirs(path):
+    """The folders of ``path`` (itself and its parents) that do not exist yet, outermost first: what
+    :func:`make_private_dirs` would create (a check run reports them without creating them)."""
+    path = os.path.abspath(path)
+    missing = []
+    while not os.path.isdir(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return list(reversed(missing))
+
+
 def make_private_dirs(path):
     """Create the folder ``path`` and its missing parents with mode 0700 (whatever the umask); return the folders created.
 
@@ -142,17 +156,8 @@ def make_private_dirs(path):
     each missing folder is created with ``mkdir``; when it appeared meanwhile (``EEXIST``) it is accepted only if it is a
     real folder, not a file nor a symbolic link. :raises NotADirectoryError: something on the way is not a folder.
     """
-    path = os.path.abspath(path)
-    missing = []
-    head = path
-    while not os.path.isdir(head):
-        missing.append(head)
-        parent = os.path.dirname(head)
-        if parent == head:
-            break
-        head = parent
     created = []
-    for folder in reversed(missing):
+    for folder in missing_dirs(path):
         try:
             os.mkdir(folder, DIR_MODE)
         except FileExistsError:
