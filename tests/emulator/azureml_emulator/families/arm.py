@@ -106,13 +106,18 @@ def _accepted(ctx: Ctx, op: Operation, api: str):
                            "Retry-After": str(ctx.config.retry_after)})
 
 
-def _operation(ctx: Ctx) -> Operation:
+def find_operation(ctx: Ctx, kind: str) -> Operation:
+    """The operation of the URL (its id, subscription and location) if it is of ``kind``; else ARM's 404."""
     op = ctx.store.operations.get(ctx.params["operation_id"])
-    if (op is None or op.kind != "workspace_delete"
+    if (op is None or op.kind != kind
             or op.subscription_id.lower() != ctx.params["subscription_id"].lower()
             or op.location.lower() != ctx.params["location"].lower()):
         raise ApiError(404, "NotFound", f"The operation '{ctx.params['operation_id']}' was not found.")
     return op
+
+
+def _operation(ctx: Ctx) -> Operation:
+    return find_operation(ctx, "workspace_delete")
 
 
 async def operation_status(ctx: Ctx):

@@ -28,6 +28,7 @@ from ..context import Ctx
 from ..errors import ApiError, bad_request
 from ..routing import WS, Route
 from ..store import PROVIDER, Operation, Table, Workspace, delete_v2
+from .arm import find_operation
 
 OPS_BASE = "/subscriptions/{subscription_id}/providers/Microsoft.MachineLearningServices/locations/{location}"
 REGISTRIES = "/providers/Microsoft.MachineLearningServices/registries"
@@ -106,11 +107,7 @@ def start_delete(ctx: Ctx, ws: Workspace, kind: str, key: str, obj: dict | None)
 
 
 def _operation(ctx: Ctx) -> Operation:
-    op = ctx.store.operations.get(ctx.params["operation_id"])
-    if (op is None or op.kind != "v2_delete" or op.subscription_id.lower() != ctx.params["subscription_id"].lower()
-            or op.location.lower() != ctx.params["location"].lower()):
-        raise ApiError(404, "NotFound", f"The operation '{ctx.params['operation_id']}' was not found.")
-    return op
+    return find_operation(ctx, "v2_delete")
 
 
 async def operation_status(ctx: Ctx):
