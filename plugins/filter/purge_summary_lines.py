@@ -12,7 +12,8 @@ author:
 description:
   - The lines that the role P(gdpr.azureml.purge_workspace#role) prints at the end - what was deleted (or, in check mode, what
     a real run would delete), what remains when each kind is listed again, where the audit log is, what appeared after the
-    reviewed plan, and what happens to what the documented API cannot delete one by one.
+    reviewed plan, what happens to what the documented API cannot delete one by one, and what no purge reaches (what the
+    collection cannot see or erase, docs/subjects.md).
 options:
   _input:
     description: The result of M(gdpr.azureml.purge_plan) in plan mode.
@@ -58,6 +59,7 @@ _value:
   elements: str
 """
 
+from ansible_collections.gdpr.azureml.plugins.module_utils._not_covered import NOT_COVERED
 from ansible_collections.gdpr.azureml.plugins.plugin_utils._summaries import as_dict
 
 NOT_DELETABLE = 'run history, metrics, artifacts, datastores, computes, notification tasks, pipeline objects'
@@ -99,6 +101,9 @@ def purge_summary_lines(result, *, fleet, workspace_name, apply=None, delete_wor
     else:
         lines.append('The workspace is soft-deleted: Azure keeps its data (run history, metrics, artifacts, datastores, ...) for the '
                      'retention period. Run again without purge_workspace_allow_soft_delete to purge it now.')
+    # No purge, not even a workspace delete, reaches what the collection cannot see (_not_covered): said every time.
+    lines.append('Beyond any purge (the collection cannot see or erase them; the report\'s "Not covered by this export" names the '
+                 'workspace\'s resources): ' + ', '.join(entry['title'] for entry in NOT_COVERED) + '.')
     return [str(line) for line in lines]
 
 

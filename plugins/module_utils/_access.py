@@ -35,6 +35,7 @@ import stat
 import tempfile
 import zipfile
 
+from ansible_collections.gdpr.azureml.plugins.module_utils import _not_covered
 from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import (
     ARTIFACT_CONTENTS, BundleError, folder_problem, inside, iter_objects, read_manifest, safe_component,
 )
@@ -500,6 +501,11 @@ def _coverage(bundles, allow_incomplete):
                    else 'the export did not download contents (export_workspace_data_artifact_content)'), b['name'])
         if b['unknown_kinds']:
             add('kinds this version of the collection does not read: ' + ', '.join(b['unknown_kinds']), b['name'])
+        # what the collection cannot see or erase (_not_covered), with the resources this workspace links to
+        for item in _not_covered.of_bundle(b['path'], b['manifest']):
+            linked = f" (this workspace's: {', '.join(item['resource_ids'])})" if item['resource_ids'] else ''
+            add(f"not covered by the collection, so not searched: {item['title']}{linked}: {item['holds']}. Where: "
+                f"{item['remedy']}", b['name'])
     return [{'text': text, 'bundles': names} for text, names in grouped.items()] + [{'text': t, 'bundles': []} for t in NOT_LOOKED_AT]
 
 

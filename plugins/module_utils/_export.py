@@ -38,7 +38,7 @@ import threading
 import time
 from datetime import datetime, timezone
 
-from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests, _storage_export
+from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests, _not_covered, _storage_export
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION, AzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME_FORMAT, sha256_file, utc_now, write_atomic, write_json_array
@@ -799,7 +799,7 @@ class BundleExport:
         entries = self._kind_entries(results)
         digests = self._digests_entry()
         core = {'format_version': _bundle.FORMAT_VERSION, 'collection_version': COLLECTION_VERSION, 'workspace': ws_info, 'kinds': entries,
-                'digests': digests}
+                'digests': digests, _not_covered.MANIFEST_KEY: _not_covered.record(self.module.workspace_object)}
         kinds_changed = {}
         for name in entries:
             sha, mode_ok = _file_state(os.path.join(self.bundle_dir, entries[name]['file']))

@@ -32,6 +32,7 @@ import json
 import os
 import re
 
+from ansible_collections.gdpr.azureml.plugins.module_utils import _not_covered
 from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import BundleError, read_manifest, verify_bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import MODE as FILE_MODE
@@ -250,6 +251,7 @@ def build_report(bundle_dir, audit_log=None, verified=None):
         'requested': _requested(subjects_file),
         'purge': None,
         'gaps': list(STORAGE_GAPS) if 'storage_blobs' in kind_names else [],
+        'not_covered': _not_covered.of_bundle(bundle_dir, manifest),
     }
     if audit_log:
         audit_path = os.path.abspath(os.path.expanduser(str(audit_log)))
@@ -343,6 +345,17 @@ def render_html(report):
             add(f'<li>{_e(gap)}</li>')
         add('</ul></div>')
 
+    add('<h2>Not covered by this export</h2>')
+    add('<p>What the collection cannot see or erase: neither this bundle nor a purge reaches it. The linked resources are '
+        'those the workspace names (from its exported ARM object).</p>')
+    add('<table id="not-covered"><thead><tr><th>what</th><th>what it holds about people</th>'
+        '<th>linked resource of this workspace</th><th>where to erase it</th></tr></thead><tbody>')
+    for item in report['not_covered']:
+        ids = '<br>'.join(_e(i) for i in item['resource_ids']) or '<span class="muted">none</span>'
+        add(f'<tr data-not-covered="{_e(item["name"])}"><td>{_e(item["title"])}</td><td>{_e(item["holds"])}</td>'
+            f'<td class="mono">{ids}</td><td>{_e(item["remedy"])}</td></tr>')
+    add('</tbody></table>')
+
     add('<h2>People in run history</h2>')
     if report['people']:
         add('<table id="people"><thead><tr><th>name</th><th>identity (object id or address)</th><th class="num">runs created</th>'
@@ -399,7 +412,8 @@ def render_html(report):
         add('<p class="muted">Deletes that found nothing to delete (outcome <em>absent</em>, as every rerun does) are in the '
             'audit log only.</p>')
         add('<div class="note">The documented API cannot delete ' + _e(', '.join(NOT_DELETABLE))
-            + ': deleting the workspace is the remedy for them.</div>')
+            + ': deleting the workspace is the remedy for them. No purge, not even a workspace delete, reaches what '
+            '"Not covered by this export" lists.</div>')
     add('<footer>Written by gdpr.azureml.bundle_report from the bundle and the audit log only; no service was called. '
         'Keep this report with the bundle and the audit log.</footer>')
     add('</main></body></html>')
@@ -439,6 +453,14 @@ def render_markdown(report):
     if report.get('gaps'):
         lines += ['', '**Not covered by this bundle:**', '']
         lines += [f'- {_m(g)}' for g in report['gaps']]
+    lines += ['', '## Not covered by this export', '',
+              'What the collection cannot see or erase: neither this bundle nor a purge reaches it. The linked resources are '
+              'those the workspace names (from its exported ARM object).', '',
+              '| what | what it holds about people | linked resource of this workspace | where to erase it |',
+              '|---|---|---|---|']
+    for item in report['not_covered']:
+        lines.append(f'| {_m(item["title"])} | {_m(item["holds"])} | '
+                     f'{", ".join(_m(i) for i in item["resource_ids"]) or "none"} | {_m(item["remedy"])} |')
     lines += ['', '## People in run history', '']
     if report['people']:
         lines += ['| name | identity (object id or address) | runs created | objects referring | by kind |', '|---|---|---:|---:|---|']
@@ -480,7 +502,8 @@ def render_markdown(report):
                 lines.append(f'| {_m(d["time"])} | {_m(d["kind"])} | {_m(d["id"])} | {_m(d["status"])} | {_m(outcome)} | '
                              f'{_m(d["request_id"])} |')
         lines += ['', 'Deletes that found nothing to delete (outcome absent, as every rerun does) are in the audit log only.']
-        lines += ['', 'The documented API cannot delete ' + ', '.join(NOT_DELETABLE) + ': deleting the workspace is the remedy for them.']
+        lines += ['', 'The documented API cannot delete ' + ', '.join(NOT_DELETABLE) + ': deleting the workspace is the remedy for them. '
+                  'No purge, not even a workspace delete, reaches what "Not covered by this export" lists.']
     lines += ['', '_Written by gdpr.azureml.bundle\\_report from the bundle and the audit log only; no service was called._', '']
     return '\n'.join(lines).encode('utf-8')
 
@@ -532,6 +555,7 @@ def write_reports(bundle_dir, audit_log=None, formats=FORMATS, dest=None, check_
         'kinds': {k['kind']: k['count'] for k in report['kinds']},
         'total': report['total'],
         'people': len(report['people']),
+        'not_covered': {item['name']: item['resource_ids'] for item in report['not_covered']},
         'purge': None if purge is None else {
             'audit_log': purge['log'],
             'deleted': purge['deleted'],

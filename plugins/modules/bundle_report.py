@@ -15,6 +15,9 @@ description:
   - "The report shows: the workspace (name, resource group, subscription, location, ARM id), the export's start and end,
     whether the bundle is complete and its checksums hold, each kind with its count (from C(manifest.json)), and the people
     that appear in run history (the runs' C(createdBy)) with the number of runs each created and of objects that refer to them."
+  - "It also lists what the collection cannot see or erase (Application Insights and Log Analytics, the notebooks of the
+    workspace file share, Key Vault secrets, container registry images, the activity log, feature stores, serverless
+    endpoints, people named inside data files), each with the linked resource ids the workspace names, and where to erase it."
   - The people come from C(subjects.json) of the bundle when it lists identities (what the role writes by default), else they
     are computed from the bundle the same way (see M(gdpr.azureml.subject_info)). When C(subjects.json) answers a request
     about named subjects, the report lists those subjects too.
@@ -146,6 +149,19 @@ people:
   returned: success
   type: int
   sample: 5
+not_covered:
+  description:
+    - What the collection cannot see or erase (the report's section "Not covered by this export"), each with the resource
+      ids of the workspace that it is linked to (from the bundle's C(manifest.json) C(not_covered) record, else from its
+      C(workspace.json)); an empty list when nothing of the workspace names it.
+    - The keys and what each one means are in the guide on subject requests (docs/subjects.md).
+  returned: success
+  type: dict
+  version_added: "2.0.0"
+  sample:
+    application_insights: ["/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg/providers/microsoft.insights/components/ai1"]
+    notebooks: ["/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1"]
+    activity_log: []
 purge:
   description: What the audit log says of this workspace; null without O(audit_log).
   returned: success

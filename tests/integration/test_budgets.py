@@ -29,7 +29,8 @@ SALES = "rg-gdpr-demo_ws-sales-analytics"
 # deployments, each paged at 3 (and the resource group's registries when an exported object refers to one).
 EXPORT_REQUESTS = {
     "rg-gdpr-demo_ws-sales-analytics": 125,  # 95 (v1: 45 + 15 + 35) + 30 (v2)
-    "rg-gdpr-demo_ws_hr-people": 88,  # 60 (v1: 30 + 9 + 21) + 28 (v2)
+    # 61: its 2 compute instances make 5 computes, 2 pages at 3 (issue 20: computes at 2025-12-01 show them)
+    "rg-gdpr-demo_ws_hr-people": 89,  # 61 (v1: 31 + 9 + 21) + 28 (v2)
     "rg-gdpr-demo_ws-empty-sandbox": 19,  # 9 + 10 (v2)
     "rg-ml-research_mlresearch01": 88,  # 60 (v1: 30 + 9 + 21) + 28 (v2)
     "rg-ml-research_Research-Vision-WS": 67,  # 43 (v1: 23 + 6 + 14) + 24 (v2)

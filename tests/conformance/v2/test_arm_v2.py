@@ -253,22 +253,20 @@ def test_gets_deserialise(client, state):
     check(client.datastores.get(*args, "workspaceblobstore"), "datastores.get")
 
 
-def add_compute_instances(emulator, w):
-    """Two compute instances assigned to two people (the demo has none: they would change what the v1 export expects)."""
-    for n, user in ((0, 0), (1, 2)):
-        emulator.create_object(w["id"], "computes", {"name": f"ci-{n}", "properties": {"computeType": "ComputeInstance"}},
-                               user=user)
-    return _ws(emulator.state(), w["name"])
+def demo_compute_instances(w):
+    """The demo's ws_hr-people has two compute instances, assigned to two people (scenario count compute_instances)."""
+    instances = [c for c in w["objects"]["computes"] if c.get("assigned_user")]
+    assert len(instances) == 2 and len({c["assigned_user"] for c in instances}) == 2, instances
+    return instances
 
 
 def test_compute_instances_deserialise_with_their_user(client, emulator, state):
     try:
-        w = add_compute_instances(emulator, _ws(state, "ws_hr-people"))
+        w = _ws(state, "ws_hr-people")
         args = (w["resource_group"], w["name"])
         computes = every_page(client.compute.list(*args), "computes")
         once([c.id for c in computes], [c["id"] for c in w["objects"]["computes"]], "computes with instances")
-        instances = [c for c in w["objects"]["computes"] if c.get("assigned_user")]
-        assert len(instances) == 2
+        instances = demo_compute_instances(w)
         for instance in instances:
             ci = client.compute.get(*args, _leaf(instance["id"]))
             check(ci, "compute.get")
@@ -331,7 +329,7 @@ def test_every_begin_delete_completes_and_erases(client, emulator, state):
         client.batch_deployments.begin_delete(*args, batch, _leaf(o["batch_deployments"][0]["id"])).result()
         client.batch_endpoints.begin_delete(*args, batch).result()
         client.schedules.begin_delete(*args, _leaf(o["schedules"][0]["id"])).result()
-        instance = next(c for c in add_compute_instances(emulator, w)["objects"]["computes"] if c.get("assigned_user"))
+        instance = demo_compute_instances(w)[0]
         client.compute.begin_delete(*args, _leaf(instance["id"]), underlying_resource_action="Delete").result()
         after = _ws(emulator.state(), w["name"])["objects"]
         assert run["id"] not in {r["id"] for r in after["runs"]}

@@ -89,7 +89,7 @@ def builtin(name: str) -> dict:
                 {"name": "rg-gdpr-demo", "workspaces": [
                     {"name": "ws-sales-analytics", "location": "westeurope", "hostile": True,
                      "counts": {"experiments": 5, "models": 8, "images": 4, "services": 3}},
-                    {"name": "ws_hr-people", "location": "northeurope"},
+                    {"name": "ws_hr-people", "location": "northeurope", "counts": {"compute_instances": 2}},
                     {"name": "ws-empty-sandbox", "location": "westeurope", "counts": ZERO_COUNTS},
                 ]},
                 {"name": "rg-ml-research", "registries": [{"name": "contoso-shared-registry", "location": "westeurope"}],

@@ -197,18 +197,19 @@ def test_a_v1_model_is_a_v2_model_version(emulator):
 
 
 def add_compute_instances(emulator, st):
-    """Two compute instances assigned to two people (the demo has none: they would change the computes the v1 export
-    expects)."""
-    for n, user in ((0, 0), (1, 2)):
-        emulator.create_object(st["id"], "computes", {"name": f"ci-{n}", "properties": {"computeType": "ComputeInstance"}},
-                               user=user)
+    """The demo's ws_hr-people has two compute instances assigned to two people (scenario count compute_instances); one
+    more made through /_emulator/objects, assigned to a third."""
+    emulator.create_object(st["id"], "computes", {"name": "ci-extra", "properties": {"computeType": "ComputeInstance"}},
+                           user=3)
     return ws_state(emulator, HR)
 
 
 def test_compute_instances_name_their_user_from_api_versions_that_know_them(emulator):
+    demo = [c for c in ws_state(emulator, HR)["objects"]["computes"] if c.get("assigned_user")]
+    assert len(demo) == 2 and len({c["assigned_user"] for c in demo}) == 2  # the demo's two, assigned to two people
     st = add_compute_instances(emulator, ws_state(emulator, HR))
     instances = [c for c in st["objects"]["computes"] if c.get("assigned_user")]
-    assert len(instances) == 2 and len({c["assigned_user"] for c in instances}) == 2
+    assert len(instances) == 3 and len({c["assigned_user"] for c in instances}) == 3
     old = {c["id"] for c in emulator.get_json(f"{hr()}/computes?api-version=2019-11-01")["value"]}
     assert not old & {c["id"] for c in instances}
     body = emulator.get_json(f"{instances[0]['id']}?{API}")
@@ -468,7 +469,11 @@ def _v1(store):
     """The v1 objects of a store: what the collection's v1 exports read."""
     v1 = ("computes", "experiments", "runs", "metrics", "metrics_v2", "artifacts", "tasks", "datastores", "models", "assets", "images",
           "services", "pipeline_experiments")
-    return {ws.name: {k: json.dumps([ws.table(k).items[x] for x in ws.table(k).sorted_keys()], sort_keys=True) for k in v1}
+    def v1_view(kind, obj):  # compute instances are served from api-version 2020-01-01 only (not in the v1 list)
+        return kind != "computes" or (obj.get("properties") or {}).get("computeType") != "ComputeInstance"
+
+    return {ws.name: {k: json.dumps([ws.table(k).items[x] for x in ws.table(k).sorted_keys() if v1_view(k, ws.table(k).items[x])],
+                                    sort_keys=True) for k in v1}
             for ws in store.workspaces.values()}
 
 

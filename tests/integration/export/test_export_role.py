@@ -159,6 +159,35 @@ def test_registries_are_those_referred_to_and_compute_instances_name_their_user(
     assert settings["assignedUser"]["objectId"] == user["object_id"]
 
 
+def test_the_report_names_what_is_not_covered_with_the_workspaces_linked_resources(ansible, demo_inventory, tmp_path):
+    """What the collection cannot see or erase (_not_covered), in the manifest's not_covered record and in report.html and
+    report.md, with the linked resource ids of the demo workspace as the service returns them (its ARM object, read from
+    the emulator at api-version 2025-12-01, not from the bundle)."""
+    from ansible_collections.gdpr.azureml.plugins.module_utils import _not_covered
+
+    emu = ansible.emulator
+    ws = next(w for w in emu.state()["workspaces"] if w["name"] == "ws_hr-people")
+    props = emu.get_json(ws["id"] + "?api-version=2025-12-01")["properties"]
+    linked = {"application_insights": props["applicationInsights"], "notebooks": props["storageAccount"],
+              "key_vault": props["keyVault"], "container_registry": props["containerRegistry"]}
+    assert all(v.startswith("/subscriptions/") for v in linked.values())
+    dest = tmp_path / "exports"
+    run = export(ansible, demo_inventory, dest, extra_vars={"target": host_name(ws)})
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    bundle = dest / host_name(ws)
+    recorded = {e["name"]: e["resource_ids"] for e in _bundle.read_manifest(str(bundle))["not_covered"]}
+    assert list(recorded) == list(_not_covered.NAMES)
+    assert recorded == dict(dict.fromkeys(_not_covered.NAMES, []), **{k: [v] for k, v in linked.items()})
+    html_text = (bundle / "report.html").read_text(encoding="utf-8")
+    md_text = (bundle / "report.md").read_text(encoding="utf-8")
+    for name, resource_id in linked.items():
+        row = html_text[html_text.index(f'data-not-covered="{name}"'):]
+        assert resource_id in row[:row.index("</tr>")], name
+        assert resource_id.replace("_", "\\_") in md_text or resource_id in md_text, name
+    assert html_text.count("data-not-covered=") == len(_not_covered.NAMES)
+    assert "/purge" in html_text and "code-{guid}" in html_text  # Azure Monitor's purge API; the notebooks' file share
+
+
 def encodings(secret):
     """A secret as it could leak: raw, base64 (standard and URL-safe) and URL-encoded."""
     raw = secret.encode()

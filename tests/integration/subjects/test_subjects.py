@@ -92,6 +92,9 @@ def state_identities(ws_state):
             oid = (o.get("created_by") or {}).get("userObjectId")
             if oid:
                 by_user.setdefault(oid, {}).setdefault(kind, set()).add(o["id"])
+    for c in ws_state["objects"]["computes"]:  # a compute instance names its user: assignedUser.objectId
+        if c.get("assigned_user"):
+            by_user.setdefault(c["assigned_user"], {}).setdefault("computes", set()).add(c["id"])
     for kinds in by_user.values():
         models = kinds.get("models", set())
         for kind in ("images", "services"):
@@ -223,6 +226,38 @@ def test_subjects_json_names_exactly_the_objects_of_each_user(ansible, export, d
     models_in = [len(w["objects"]["models"]) for w in state["workspaces"]]
     assert max(models_in) > 3  # some model lists span several pages of 3 (an empty list still takes one request)
     assert ops.count("models.list") == sum((max(n, 1) - 1) // 3 + 1 for n in models_in)
+
+
+ASSIGNED = "properties.properties.personalComputeInstanceSettings.assignedUser.objectId"
+
+
+def test_a_compute_instance_credits_its_assigned_user_precisely(ansible, export, demo_inventory, tmp_path):
+    """The demo's ws_hr-people has 2 compute instances, each assigned to a person (the state's assigned_user): the
+    export's subjects.json credits each to that person by object id, and a subject search finds it as precise evidence."""
+    emu = ansible.emulator
+    users = {u["object_id"]: u for u in emu.users()}
+    hr = next(w for w in emu.state()["workspaces"] if w["name"] == "ws_hr-people")
+    instances = [c for c in hr["objects"]["computes"] if c.get("assigned_user")]
+    assert len(instances) == 2 and len({c["assigned_user"] for c in instances}) == 2
+    dest = export()
+    bundle = dest / host_name(hr)
+    assert {c["id"] for c in iter_objects(str(bundle / "computes.json"))} >= {c["id"] for c in instances}
+    index = load(bundle / "subjects.json")
+    by_oid = {i["object_id"]: i for i in index["identities"] if "object_id" in i}
+    for c in instances:
+        ident = by_oid[c["assigned_user"]]
+        assert ident["counts"].get("computes") == sum(1 for o in instances if o["assigned_user"] == c["assigned_user"])
+        assert ASSIGNED in ident["fields"], ident["fields"]
+    report = tmp_path / "report"
+    person = users[instances[0]["assigned_user"]]
+    run = find(ansible, demo_inventory, dest, report, find_subject_subjects=[{"object_id": person["object_id"]}])
+    assert run.rc == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    entry = load(report / ("%s.json" % host_name(hr)))["subjects"][0]
+    got = {o["id"]: o for o in entry["objects"] if o["kind"] == "computes"}
+    assert instances[0]["id"] in got and got[instances[0]["id"]]["evidence"] == "precise"
+    assert ASSIGNED in got[instances[0]["id"]]["fields"]
+    assert instances[1]["id"] not in got  # the other person's instance
+    assert entry["evidence"].get("precise", 0) >= 1
 
 
 def test_who_appears_matches_the_creators_in_the_state(ansible, export, demo_inventory, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from access_helpers import ANNA, CONTENTS, JANE, NAMESAKE, TENANT, WS, make_bundle, objects_ws1, rh, sdk
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _access as A
-from ansible_collections.gdpr.azureml.plugins.module_utils import _kinds, _subjects
+from ansible_collections.gdpr.azureml.plugins.module_utils import _kinds, _not_covered, _subjects
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file
 from ansible_collections.gdpr.azureml.plugins.module_utils._redact import MARKER
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError
@@ -314,6 +314,10 @@ def test_coverage_says_what_was_not_looked_at(tmp_path):
                  '(export_workspace_data_artifact_content)'] == ['rg_ws1']
     assert texts['kinds this version of the collection does not read: jobs_v3'] == ['rg_ws1']
     assert all(texts[t] == [] for t in A.NOT_LOOKED_AT)
+    # what the collection cannot see or erase (_not_covered), per bundle, each entry once
+    for entry in _not_covered.NOT_COVERED:
+        said = [t for t in texts if t.startswith(f"not covered by the collection, so not searched: {entry['title']}")]
+        assert len(said) == 1 and texts[said[0]] == ['rg_ws1'] and entry['remedy'] in said[0], entry['name']
 
 
 def test_the_person_and_the_slug():
