@@ -40,7 +40,7 @@ help:
 	@echo "make emulator - run the emulator in the foreground (demo scenario; STORAGE=azurite adds the storage accounts)"
 	@echo "make azurite - install Azurite, the storage emulator (npm ci into tools/azurite)"
 	@echo "make bench  - run the benchmarks (not part of make test)"
-	@echo "make bench-storage - the storage export of ~10,000 blobs and 1 GB from Azurite"
+	@echo "make bench-storage - the storage export of ~10,000 blobs and 1 GB from Azurite (20 ms latency proxy, and loopback)"
 	@echo "make platform - the playbooks through ansible-runner (as AWX runs them) and ansible-navigator"
 	@echo "make galaxy-importer - Galaxy's importer on the built tarball (its own virtualenv, .venv-importer)"
 	@echo "make matrix - ansible-core 2.16 to 2.21: sanity, unit and end-to-end tests (.venv-matrix/<minor>; pyenv Pythons)"
@@ -208,7 +208,8 @@ test: lint docs-lint unit emulator-test conformance integration platform galaxy-
 bench: venv collection
 	$(BIN)/python bench/run.py
 
-# The storage export against Azurite: about 10,000 blobs and 1 GB (bench/storage.py, docs/performance.md). Not in make test.
+# The storage export against Azurite: about 10,000 blobs and 1 GB, through a proxy adding 20 ms per request (a model of
+# network latency) and on loopback (bench/storage.py, docs/performance.md; about 35 min under load). Not in make test.
 bench-storage: venv collection azurite
 	$(BIN)/python bench/storage.py
 

@@ -1,4 +1,5 @@
-"""Render a bench result (default bench/latest.json) as the Markdown tables of docs/performance.md."""
+"""Render a bench result (default bench/latest.json; bench/storage-latest.json for ``make bench-storage``) as the Markdown
+tables of docs/performance.md."""
 from __future__ import annotations
 
 import json
@@ -60,6 +61,40 @@ def render(d):
     return "\n".join(out)
 
 
+def render_storage(d):
+    """``make bench-storage``'s result (bench/storage.py): one row per phase, then the CPU per blob of each side."""
+    phases = [d[name] for name in ("with_latency", "loopback") if name in d]
+
+    def label(ph):
+        return "%g ms per request (proxy)" % ph["latency_ms"] if ph["latency_ms"] is not None else "none (loopback, no proxy)"
+
+    out = ["%d blobs, %s bytes (%d of 40 MiB), concurrency %d, 4 MiB chunks; loopback bandwidth %.0f MB/s (one TCP connection)."
+           % (d["blobs"], format(d["bytes"], ","), d["large_blobs"], d["concurrency"], d["loopback_mb_s"]), "",
+           "| injected latency | sequential download | export | speed-up | idle-machine ceiling | export peak RSS | rerun (peak RSS) | load average (1 min) |",
+           "|---|---|---|---|---|---|---|---|"]
+    for ph in phases:
+        rerun = "%.1f s (%.1f MB)" % (ph["rerun_seconds"], ph["rerun_peak_rss_mb"]) if "rerun_seconds" in ph else "-"
+        out.append("| %s | %.1f s (%.1f MB/s) | %.1f s (%.1f MB/s) | **%.2f×** | %.2f× | %.1f MB | %s | %s → %s |"
+                   % (label(ph), ph["sequential_seconds"], ph["sequential_mb_s"], ph["export_seconds"], ph["export_mb_s"],
+                      ph["speedup_vs_sequential"], ph["speedup_ceiling_idle"], ph["export_peak_rss_mb"], rerun,
+                      ph["load_start"][0], ph["load_end"][0]))
+    out += ["", "| injected latency | phase | wall per blob | Azurite CPU | client CPU | proxy CPU | CPU-s per wall second (2 cores) |",
+            "|---|---|---|---|---|---|---|"]
+    for ph in phases:
+        for name in ("sequential", "export"):
+            per = ph["per_blob_ms"][name]
+            out.append("| %s | %s | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.2f |"
+                       % (label(ph), name, per["wall"], per["azurite_cpu"], per["client_cpu"], per["proxy_cpu"],
+                          ph["%s_cpu_seconds_per_wall_second" % name]))
+    out += ["", "| target (issue 16) | result |", "|---|---|"]
+    out += ["| %s | %s |" % (name, "pass" if ok else "**FAIL**") for name, ok in d["targets"].items()]
+    out += ["", "Machine: %(cpus)s cores, Python %(python)s." % d["machine"],
+            "Load average (1, 5, 15 min): %s at the start, %s at the end; bench %s s (seeding %s s), started %s; `%s`."
+            % (d["load_start"], d["load_end"], d["bench_seconds"], d["seed_seconds"], d["started"], d["command"])]
+    return "\n".join(out)
+
+
 if __name__ == "__main__":
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench" / "latest.json"
-    print(render(json.loads(path.read_text(encoding="utf-8"))))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    print(render_storage(data) if "with_latency" in data else render(data))

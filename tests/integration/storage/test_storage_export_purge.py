@@ -18,6 +18,7 @@ for folder in (HERE.parent / "export", HERE.parent / "reliability", HERE.parent 
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
+from azureml_emulator.storage_proxy import StorageProxy  # noqa: E402
 from export_support import _bundle  # noqa: E402
 from reliability_support import kill_tree  # noqa: E402
 
@@ -400,62 +401,6 @@ def test_a_run_id_that_another_workspace_of_the_account_has_too_keeps_its_files(
     assert lines[-1]["outcome"] == "verified" and lines[-1]["remaining"] == 0
 
 
-class HoldingProxy:
-    """A plain-HTTP proxy in front of Azurite (path style: ``http://127.0.0.1:<port>/<account>/...``) that forwards every
-    request but holds the DELETEs after the first ``allow``: the next one never reaches Azurite (``held`` is set while it
-    waits), so a killed purge is stopped at a known point, whatever the machine's speed. Shared Key signatures do not
-    cover the host, so the module talks to it with ``storage_account_key`` (a token is only sent over HTTPS)."""
-
-    def __init__(self, upstream, ca_path, allow):
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        import requests
-
-        self.deletes, self.held, self.release = 0, threading.Event(), threading.Event()
-        lock, proxy, session = threading.Lock(), self, requests.Session()
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _forward(self):
-                if self.command == "DELETE":
-                    with lock:
-                        proxy.deletes += 1
-                        hold = proxy.deletes > allow
-                    if hold:
-                        proxy.held.set()
-                        proxy.release.wait()
-                        self.send_error(503)  # never forwarded
-                        return
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection", "content-length")}
-                answer = session.request(self.command, upstream + self.path, headers=headers, data=body, verify=ca_path)
-                self.send_response(answer.status_code)
-                for name, value in answer.headers.items():
-                    if name.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer.content)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(answer.content)
-
-            do_GET = do_PUT = do_DELETE = do_HEAD = do_POST = _forward
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_a_storage_purge_killed_mid_delete_is_settled_and_completed_by_a_rerun(storage_ansible, restore_storage, tmp_path):
     """``purge_plan`` apply killed while its storage DELETEs run (concurrency 1; the 4th DELETE is held by a proxy, so
     3 blobs are gone and 4 pending lines are on disk when it dies), then run again: every pending line is settled, every
@@ -475,7 +420,9 @@ def test_a_storage_purge_killed_mid_delete_is_settled_and_completed_by_a_rerun(s
     apply = purge_args(dest, oid, mode="apply", kinds=["models"], objects={"models": []}, confirm=["ws_hr-people"],
                        audit_log=str(audit))
 
-    proxy = HoldingProxy(emu.storage_url, emu.ca_path, allow=3)
+    # Plain HTTP in front of Azurite, holding the 4th DELETE: Shared Key signatures do not cover the host, so the module
+    # talks to it with storage_account_key (a token is only sent over HTTPS).
+    proxy = StorageProxy(emu.storage_url, emu.ca_path, hold_deletes_after=3)
     try:
         killed = dict(apply, concurrency=1, storage_account_key=emu.storage_account_keys()[account])
         path = storage_ansible.write_playbook("kill.yml", PLAY.format(module="purge_plan", args=json.dumps(killed)))
