@@ -41,7 +41,8 @@ from datetime import datetime, timezone
 from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests, _storage_export
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION, AzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME_FORMAT, sha256_file, utc_now, write_atomic, write_json_array
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import (TIME_FORMAT, Encoded, sha256_file, utc_now, write_atomic,
+                                                                            write_json_array)
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import CHILDREN, KIND_NAMES, KINDS, PIPELINE_KINDS, depth, descendants
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import account_from_id
@@ -602,13 +603,14 @@ class _ContentDownloader:
 
 def _tapped(items, fn):
     for item in items:
-        fn(item)
+        fn(item.item if isinstance(item, Encoded) else item)
         yield item
 
 
 def _write_kind(scheduler, sink, dest, key, *, check_mode, results, name, digests=None, tap=None):
     try:
-        items = digests.tap(name, sink) if digests is not None else sink  # each object's digest, as it streams to its file
+        # each object's digest, as it streams to its file (encoded once for both)
+        items = digests.tap_encoded(name, sink) if digests is not None else sink
         if tap is not None:
             items = _tapped(items, tap)
         results[name] = write_json_array(dest, items, key, check_mode=check_mode)

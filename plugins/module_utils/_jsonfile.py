@@ -28,6 +28,7 @@ import json
 import os
 import stat
 import tempfile
+from collections import namedtuple
 from datetime import datetime, timezone
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
@@ -53,6 +54,11 @@ class JsonFileError(GdprAzureMLError):
 def dumps_item(item):
     """The bytes of one item: compact JSON with sorted keys, UTF-8."""
     return json.dumps(item, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode('utf-8')
+
+
+# An item of :func:`write_json_array` with its :func:`dumps_item` bytes, when the producer has encoded it already (the
+# export's digest tap, ``_digests.Digests.tap_encoded``): written as is, not encoded again.
+Encoded = namedtuple('Encoded', ['item', 'data'])
 
 
 def sort_key_function(key):
@@ -95,7 +101,10 @@ class _Spill:
         keyfn = sort_key_function(key)
         offset = 0
         for item in items:
-            data = dumps_item(item)
+            if isinstance(item, Encoded):
+                item, data = item
+            else:
+                data = dumps_item(item)
             self.file.write(data)
             # Ties on the key are broken by the item's own bytes (their digest), not by arrival
             # order: the same set of items always gives the same file.
