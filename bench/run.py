@@ -196,7 +196,7 @@ def longest_chain(entries, parents=None):
     parents = list_parents() if parents is None else parents
     pages = Counter((e["op"], e["path"]) for e in entries if (e["op"] or "").endswith(LIST_OPS_SUFFIX))
     longest = {}
-    for (op, dummy), n in pages.items():
+    for (op, _path), n in pages.items():
         longest[op] = max(longest.get(op, 0), n)
 
     def chain(op):

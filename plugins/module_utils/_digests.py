@@ -106,11 +106,11 @@ class Digests:
 
     def tap_encoded(self, kind_name, items):
         """:meth:`tap` for ``_jsonfile.write_json_array``: each item as ``_jsonfile.Encoded`` (its bytes, encoded once for the
-        digest and the file)."""
+        digest and the file; an item that comes ``Encoded`` already is not encoded again)."""
         for item in items:
-            data = dumps_item(item)
-            self.add(kind_name, item, data)
-            yield Encoded(item, data)
+            encoded = item if isinstance(item, Encoded) else Encoded(item, dumps_item(item))
+            self.add(kind_name, encoded.item, encoded.data)
+            yield encoded
 
     def kind(self, kind_name):
         """``{id: digest}`` of one kind (empty when none was seen)."""
