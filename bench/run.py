@@ -180,6 +180,8 @@ def journal(emu):
 def list_parents():
     """``{list operation: the list operation of its parent kind}`` from the collection's kinds table (runs under
     experiments, versions under their container, deployments under their endpoint, ...)."""
+    if str(COLLECTIONS) not in sys.path:
+        sys.path.insert(0, str(COLLECTIONS))  # main() has linked the collection there
     from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS
 
     return {k.list_op: KINDS[k.parent].list_op for k in KINDS.values() if k.list_op and k.parent and KINDS[k.parent].list_op}
