@@ -41,8 +41,8 @@ from datetime import datetime, timezone
 from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests, _storage_export
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION, AzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import (TIME_FORMAT, Encoded, dumps_text, sha256_file, utc_now, write_atomic,
-                                                                            write_json_array)
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME_FORMAT, Encoded, dumps_text, sha256_file, utc_now
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import write_atomic, write_json_array
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import CHILDREN, KIND_NAMES, KINDS, PIPELINE_KINDS, depth, descendants
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import account_from_id
