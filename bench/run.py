@@ -43,6 +43,9 @@ LATENCY_MS = 20
 # for their services to be gone. The purge's lower bound includes it once.
 LRO_SECONDS = 2.0
 CONCURRENCY = 8  # the modules' default
+# The purge of ws-large deletes every object of the deletable kinds: about 2,800 v1 objects, and some 11,000 more once the
+# v2 kinds (jobs, asset versions and containers, endpoints, deployments, schedules) are in the purge's default kinds.
+PURGE_MAX_DELETIONS = 100000
 SUB = "00000000-0000-4000-8000-000000000001"
 LIST_OPS_SUFFIX = (".list", ".list_subscription")
 # The collection's action plugins that run in the controller's process (no module process): not module runs.
@@ -174,12 +177,44 @@ def journal(emu):
         since = page["next"]
 
 
-def lower_bound(entries, latency_s=LATENCY_MS / 1000, concurrency=CONCURRENCY):
-    """max(requests x latency / concurrency, longest chain of pages x latency): the pages of one list go one after another."""
-    chains = Counter((e["op"], e["path"]) for e in entries if (e["op"] or "").endswith(LIST_OPS_SUFFIX))
-    longest = max(chains.values()) if chains else 1
+def list_parents():
+    """``{list operation: the list operation of its parent kind}`` from the collection's kinds table (runs under
+    experiments, versions under their container, deployments under their endpoint, ...)."""
+    if str(COLLECTIONS) not in sys.path:
+        sys.path.insert(0, str(COLLECTIONS))  # main() has linked the collection there
+    from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS
+
+    return {k.list_op: KINDS[k.parent].list_op for k in KINDS.values() if k.list_op and k.parent and KINDS[k.parent].list_op}
+
+
+def longest_chain(entries, parents=None):
+    """The longest chain of requests that must go one after another, in pages, and its operations (outermost first).
+
+    The pages of one list (same operation and path in the journal: a nextLink or a continuation token keeps the path) follow
+    one another. A list under a parent object (the versions of one container, the deployments of one endpoint, the runs of
+    one experiment) starts at the earliest after the first page of its parent's list, and so on up: each ancestor list that
+    the journal holds adds one page (the parent may have been on its first page: the bound stays a lower bound).
+    """
+    parents = list_parents() if parents is None else parents
+    pages = Counter((e["op"], e["path"]) for e in entries if (e["op"] or "").endswith(LIST_OPS_SUFFIX))
+    longest = {}
+    for (op, _path), n in pages.items():
+        longest[op] = max(longest.get(op, 0), n)
+
+    def chain(op):
+        parent = parents.get(op)
+        up = chain(parent) if parent in longest else []
+        return [(p, 1) for p, dummy in up] + [(op, longest[op])]
+
+    best = max((chain(op) for op in longest), key=lambda c: sum(n for dummy, n in c), default=[])
+    return sum(n for dummy, n in best) or 1, ["%s x%d" % (op, n) for op, n in best], len(pages)
+
+
+def lower_bound(entries, latency_s=LATENCY_MS / 1000, concurrency=CONCURRENCY, parents=None):
+    """max(requests x latency / concurrency, longest chain of pages x latency) (:func:`longest_chain`)."""
+    longest, ops, lists = longest_chain(entries, parents)
     n = len(entries)
-    return {"requests": n, "list_chains": len(chains), "longest_chain": longest,
+    return {"requests": n, "list_chains": lists, "longest_chain": longest, "longest_chain_ops": ops,
             "bound_s": round(max(n * latency_s / concurrency, longest * latency_s), 2)}
 
 
@@ -264,9 +299,13 @@ def bench_export_and_purge(work, out, quick):
         bound["fixed_s"] = out["empty_export"]["wall_s"]
         bound["total_s"] = round(bound["bound_s"] + bound["fixed_s"], 2)
         objects = sum(len(v) for v in emu.get_json("/_emulator/state?workspace=ws-large")["workspaces"][0]["objects"].values())
+        # the bundle holds more: a job is also a run and a model version also a model (one store, two views)
+        bundle_objects = next((x["result"].get("count") for x in r["results"] if x["action"] == "gdpr.azureml.export_bundle"
+                               and isinstance(x.get("result"), dict)), None)
         out["export"] = {"wall_s": r["wall_s"], "rc": r["rc"], "failed_tasks": r["failed_tasks"], "requests": len(entries),
                          "requests_by_counters": counters["requests"], "peak_module_rss_mb": r["peak_module_rss_mb"],
-                         "module_runs_per_host": r["module_runs_per_host"], "objects": objects, "by_op": spans(entries), "lower_bound": bound,
+                         "module_runs_per_host": r["module_runs_per_host"], "objects": objects, "bundle_objects": bundle_objects,
+                         "by_op": spans(entries), "lower_bound": bound,
                          "vs_bound": round(r["wall_s"] / bound["total_s"], 2), "load_before": load_before, "load_after": load(),
                          "cpu_s": {"module": r["module_cpu_s"], "ansible_total": r["ansible_cpu_s"], "emulator": emu_cpu}}
         print("export: %(wall_s).2f s, %(requests)d requests, peak module RSS %(peak_module_rss_mb).1f MB" % out["export"],
@@ -309,7 +348,10 @@ def bench_export_and_purge(work, out, quick):
         # (5) the purge of the same workspace, against the same kind of bound
         emu.clear_journal()
         emu_cpu0 = emulator_cpu(emu)
-        p = run_playbook(emu, work, purge_pb, inv, {"export_workspace_data_dest": str(dest), "purge_workspace_confirm": ["ws-large"]})
+        # Every deletable kind of ws-large: with the v2 kinds in the purge's defaults, more than the role's default
+        # purge_workspace_max_deletions (10000), a guard against a purge larger than meant, not this one.
+        p = run_playbook(emu, work, purge_pb, inv, {"export_workspace_data_dest": str(dest), "purge_workspace_confirm": ["ws-large"],
+                                                    "purge_workspace_max_deletions": PURGE_MAX_DELETIONS})
         pentries = journal(emu)
         pbound = lower_bound(pentries)
         pbound["fixed_s"] = out["empty_purge"]["wall_s"]
@@ -414,8 +456,8 @@ def targets(out):
 def table(out):
     e, a, b, p, f, rl, tk = (out[k] for k in ("export", "baseline_a", "baseline_b", "purge", "fleet", "rate_limited", "tokens"))
     rows = [
-        ("export ws-large (playbook)", "%.1f s" % e["wall_s"], "%d requests, %d objects, peak module RSS %.0f MB, %s module runs"
-         % (e["requests"], e["objects"] or 0, e["peak_module_rss_mb"], e["module_runs_per_host"])),
+        ("export ws-large (playbook)", "%.1f s" % e["wall_s"], "%d requests, %d objects (%s in the bundle), peak module RSS %.0f MB, %s module runs"
+         % (e["requests"], e["objects"] or 0, e.get("bundle_objects"), e["peak_module_rss_mb"], e["module_runs_per_host"])),
         ("  CPU used", "%.0f s" % (e["cpu_s"]["ansible_total"] + e["cpu_s"]["emulator"]),
          "ansible+modules %.1f s (export_bundle %.1f s), emulator %.1f s, in %.1f s on %s cores"
          % (e["cpu_s"]["ansible_total"], e["cpu_s"]["module"], e["cpu_s"]["emulator"], e["wall_s"], out["machine"]["nproc"])),

@@ -210,9 +210,9 @@ def map_concurrent(fn, items, concurrency):
 
 def new_session(concurrency):
     """A ``requests`` session with a pool of ``concurrency`` connections (the REST client's and the storage transport's)
-    that reads the environment (proxies and ``no_proxy``, the CA bundle variables) once per origin instead of on every
-    request: the environment does not change during a module run, and reading it cost more CPU than the rest of
-    ``requests`` per call (about 0.2 ms; 5,000 calls in a large export)."""
+    that reads the environment (proxies and ``no_proxy``, the CA bundle variables) and ``~/.netrc`` once per origin instead
+    of on every request: neither changes during a module run, and reading them cost more CPU than the rest of
+    ``requests`` per call (about 0.2 ms; 15,000 calls in a large export)."""
     session = _EnvOncePerOrigin()
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=concurrency, max_retries=0)
     session.mount('https://', adapter)
@@ -232,6 +232,24 @@ if HAS_REQUESTS:
             if found is None:
                 found = cache[key] = super().merge_environment_settings(url, proxies, stream, verify, cert)
             return dict(found, proxies=dict(found['proxies']))
+
+        def prepare_request(self, request):
+            # requests looks ~/.netrc up (two stats and a parse when present) for every request without auth: once per
+            # origin here, with the same outcome (its credentials, or none: then a no-op auth that skips the lookup)
+            if self.trust_env and not request.auth and not self.auth:
+                try:
+                    parts = urlsplit(request.url)
+                except ValueError:  # an invalid URL: requests' own error, as before
+                    return super().prepare_request(request)
+                key = (parts.scheme, parts.netloc)
+                cache = self.__dict__.setdefault('_netrc_auth', {})
+                if key not in cache:
+                    cache[key] = requests.utils.get_netrc_auth(request.url) or _no_auth
+                request.auth = cache[key]
+            return super().prepare_request(request)
+
+    def _no_auth(prepared):
+        return prepared
 
 
 def describe_call(op, params):

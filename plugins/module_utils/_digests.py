@@ -14,45 +14,57 @@ own). Two objects with the same id and different content (a service deleted and 
 else) have different digests: the purge refuses to delete what no bundle holds, naming the fields that changed.
 """
 
-import copy
 import hashlib
 import json
 import threading
 
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import Encoded, dumps_item
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS
 
 DIGESTS_NAME = 'digests.json'
 
 
-def _drop(obj, path):
+def _without(obj, path):
+    """``obj`` without the field at the dotted ``path``: a copy of the dicts along the path only (``obj`` itself when the
+    field is absent; nothing is modified in place)."""
     head, dot, rest = path.partition('.')
     if not isinstance(obj, dict) or head not in obj:
-        return
+        return obj
+    inner = _without(obj[head], rest) if dot else None
+    if dot and inner is obj[head]:
+        return obj
+    out = dict(obj)
     if dot:
-        _drop(obj[head], rest)
+        out[head] = inner
     else:
-        del obj[head]
+        del out[head]
+    return out
 
 
 def content(kind_name, obj):
-    """``obj`` without the volatile fields of its kind (a copy when there is something to drop)."""
+    """``obj`` without the volatile fields of its kind: ``obj`` itself when it has none of them, else a copy of what lies
+    on their paths (the rest shared with ``obj``, which stays as it is)."""
     volatile = KINDS[kind_name].volatile if kind_name in KINDS else ()
     if not volatile or not isinstance(obj, dict):
         return obj
-    obj = copy.deepcopy(obj)
     for path in volatile:
-        _drop(obj, path)
+        obj = _without(obj, path)
     return obj
 
 
 def canonical(kind_name, obj):
-    """The bytes a digest is taken over."""
-    return json.dumps(content(kind_name, obj), sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode('utf-8')
+    """The bytes a digest is taken over: ``_jsonfile.dumps_item`` of the content (the bytes the bundle file stores when
+    the object has no volatile field)."""
+    return dumps_item(content(kind_name, obj))
 
 
-def digest(kind_name, obj):
-    """SHA-256 (hex) of the object's canonical content."""
-    return hashlib.sha256(canonical(kind_name, obj)).hexdigest()
+def digest(kind_name, obj, data=None):
+    """SHA-256 (hex) of the object's canonical content; ``data``: ``dumps_item(obj)`` when the caller has it already
+    (hashed as is when the object has no volatile field: the same bytes, not encoded twice)."""
+    stripped = content(kind_name, obj)
+    if data is not None and stripped is obj:
+        return hashlib.sha256(data).hexdigest()
+    return hashlib.sha256(dumps_item(stripped)).hexdigest()
 
 
 def changed_fields(kind_name, old, new):
@@ -80,8 +92,8 @@ class Digests:
         self._seen = {}
         self._lock = threading.Lock()
 
-    def add(self, kind_name, obj):
-        value = digest(kind_name, obj)
+    def add(self, kind_name, obj, data=None):
+        value = digest(kind_name, obj, data)
         obj_id = KINDS[kind_name].object_id(obj)
         with self._lock:
             self._seen.setdefault(kind_name, {}).setdefault(obj_id, []).append(value)
@@ -91,6 +103,14 @@ class Digests:
         """``items``, each one's digest recorded on its way (the export's writer consumes it: no second pass)."""
         for item in items:
             yield self.add(kind_name, item)
+
+    def tap_encoded(self, kind_name, items):
+        """:meth:`tap` for ``_jsonfile.write_json_array``: each item as ``_jsonfile.Encoded`` (its bytes, encoded once for the
+        digest and the file; an item that comes ``Encoded`` already is not encoded again)."""
+        for item in items:
+            encoded = item if isinstance(item, Encoded) else Encoded(item, dumps_item(item))
+            self.add(kind_name, encoded.item, encoded.data)
+            yield encoded
 
     def kind(self, kind_name):
         """``{id: digest}`` of one kind (empty when none was seen)."""

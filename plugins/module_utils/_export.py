@@ -41,7 +41,8 @@ from datetime import datetime, timezone
 from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests, _not_covered, _storage_export
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION, AzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
-from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME_FORMAT, sha256_file, utc_now, write_atomic, write_json_array
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME_FORMAT, Encoded, dumps_text, sha256_file, utc_now
+from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import write_atomic, write_json_array
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import CHILDREN, KIND_NAMES, KINDS, PIPELINE_KINDS, depth, descendants
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import account_from_id
@@ -226,11 +227,14 @@ class Collector:
         artifact (called in a task of its own); entries go to the ``artifact_contents`` sink.
     """
 
-    def __init__(self, client, scheduler, sinks, *, download=None):
+    def __init__(self, client, scheduler, sinks, *, download=None, encode=False):
         self.client = client
         self.scheduler = scheduler
         self.sinks = sinks
         self.download = download
+        # encode: objects go to their sinks as ``_jsonfile.Encoded`` (their file bytes), encoded once for the registry
+        # references, the digest and the file (export_bundle's writers)
+        self.encode = encode
         self.missing = {}
         self._needs = {}
         self._lock = threading.Lock()
@@ -255,12 +259,16 @@ class Collector:
         sink = self.sinks.get(name)
         if sink is not None:
             item = scrub(name, item)
+            text = None
+            if self.encode:
+                text = dumps_text(item)
             if self._registry_kinds and name in self._registry_kinds:
-                found = set(m.lower() for m in REGISTRY_REF.findall(json.dumps(item, ensure_ascii=False)))
+                # a reference lies inside one JSON string, escaped the same way whatever the key order and separators
+                found = set(m.lower() for m in REGISTRY_REF.findall(text if text is not None else json.dumps(item, ensure_ascii=False)))
                 if found - self.registry_refs:
                     with self._lock:
                         self.registry_refs.update(found)
-            sink.put(item)
+            sink.put(item if text is None else Encoded(item, text.encode('utf-8')))
 
     def after(self):
         """Once every other listing is done: submit the listings that need what they found (the registries the exported
@@ -602,13 +610,14 @@ class _ContentDownloader:
 
 def _tapped(items, fn):
     for item in items:
-        fn(item)
+        fn(item.item if isinstance(item, Encoded) else item)
         yield item
 
 
 def _write_kind(scheduler, sink, dest, key, *, check_mode, results, name, digests=None, tap=None):
     try:
-        items = digests.tap(name, sink) if digests is not None else sink  # each object's digest, as it streams to its file
+        # each object's digest, as it streams to its file (encoded once for both)
+        items = digests.tap_encoded(name, sink) if digests is not None else sink
         if tap is not None:
             items = _tapped(items, tap)
         results[name] = write_json_array(dest, items, key, check_mode=check_mode)
@@ -711,7 +720,7 @@ class BundleExport:
         download = _ContentDownloader(self.client, self.staging, self.where) if self.artifact_content and not self.check_mode else None
         if download is not None:
             self._content_etags = download.etags
-        collector = Collector(self.client, scheduler, sinks, download=download)
+        collector = Collector(self.client, scheduler, sinks, download=download, encode=True)
         results = {}
         writers = []
         for name in names:

@@ -28,6 +28,7 @@ import json
 import os
 import stat
 import tempfile
+from collections import namedtuple
 from datetime import datetime, timezone
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
@@ -50,9 +51,19 @@ class JsonFileError(GdprAzureMLError):
     """``dest`` cannot be written (missing folder, a directory in the way)."""
 
 
+def dumps_text(item):
+    """The text of one item: compact JSON with sorted keys (:func:`dumps_item` before its UTF-8 encoding)."""
+    return json.dumps(item, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
+
+
 def dumps_item(item):
     """The bytes of one item: compact JSON with sorted keys, UTF-8."""
-    return json.dumps(item, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode('utf-8')
+    return dumps_text(item).encode('utf-8')
+
+
+# An item of :func:`write_json_array` with its :func:`dumps_item` bytes, when the producer has encoded it already (the
+# export's digest tap, ``_digests.Digests.tap_encoded``): written as is, not encoded again.
+Encoded = namedtuple('Encoded', ['item', 'data'])
 
 
 def sort_key_function(key):
@@ -94,8 +105,8 @@ class _Spill:
         self.records = []
         keyfn = sort_key_function(key)
         offset = 0
-        for item in items:
-            data = dumps_item(item)
+        for given in items:
+            item, data = given if isinstance(given, Encoded) else (given, dumps_item(given))
             self.file.write(data)
             # Ties on the key are broken by the item's own bytes (their digest), not by arrival
             # order: the same set of items always gives the same file.
@@ -108,12 +119,13 @@ class _Spill:
         if not self.records:
             yield b'[]\n'
             return
+        self.file.flush()
+        fd = self.file.fileno()
         yield b'[\n'
         for position, (_key, _digest, offset, length) in enumerate(self.records):
             if position:
                 yield b',\n'
-            self.file.seek(offset)
-            yield self.file.read(length)
+            yield os.pread(fd, length, offset)  # one system call, no seek of the buffered file
         yield b'\n]\n'
 
     def sha256(self):
@@ -124,6 +136,12 @@ class _Spill:
 
     def close(self):
         self.file.close()
+
+
+def _hashing(chunks, hashed):
+    for chunk in chunks:
+        hashed.update(chunk)
+        yield chunk
 
 
 def _check_dest(dest):
@@ -223,7 +241,8 @@ def fsync_dir(folder):
 
 
 def write_json_array(dest, items, key, *, check_mode=False):
-    """Write ``items`` (any iterable of JSON values) to ``dest`` as a sorted JSON array.
+    """Write ``items`` (any iterable of JSON values, or of :data:`Encoded` values with their bytes) to ``dest`` as a sorted
+    JSON array.
 
     :param key: the sort key: a field name (``'id'``) or a callable ``item -> value``.
     :param check_mode: compute ``count`` and ``sha256`` and whether the file would change,
@@ -238,8 +257,13 @@ def write_json_array(dest, items, key, *, check_mode=False):
         folder = _check_dest(dest)
     spill = _Spill(items, key, folder)
     try:
-        digest = spill.sha256()
         existing = sha256_file(dest) if os.path.isfile(dest) else None
+        if existing is None and not check_mode:
+            # nothing to compare with (a new file, the export's staging folder): written and hashed in one pass
+            hashed = hashlib.sha256()
+            write_atomic(dest, _hashing(spill.chunks(), hashed))
+            return {'changed': True, 'count': len(spill.records), 'sha256': hashed.hexdigest(), 'dest': dest}
+        digest = spill.sha256()
         changed = digest != existing
         if not check_mode:
             if changed:

@@ -53,6 +53,7 @@ deletable kinds the listed subjects created (by their object id, from the object
 ``createdBy``), and which of those another person's image or service still holds.
 """
 
+import functools
 import hashlib
 import json
 import os
@@ -262,6 +263,7 @@ def format_path(path):
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def pattern_path(path):
     """:func:`format_path` with array indexes left out (``recipients[].emailAddress``)."""
     return format_path(tuple('[]' if isinstance(s, int) else s for s in path)).replace('.[]', '[]').replace('["[]"]', '[]')
@@ -308,7 +310,7 @@ def identity_fields(obj, kind_name=None):
 
     def walk(value, path, in_tags):
         if isinstance(value, dict):
-            if any(isinstance(value.get(k), str) and value[k].strip() for k in USER_RECORD_KEYS):
+            if _has_user_record(value):
                 oid, name, tenant = value.get('userObjectId'), value.get('userName'), value.get('userTenantId')
                 extra = {'name': name if isinstance(name, str) and name.strip() else None,
                          'tenant_id': tenant.lower() if is_guid(tenant) else None}
@@ -331,17 +333,17 @@ def identity_fields(obj, kind_name=None):
                                                      else None, 'tenant_id': None}), path + ('emailAddress',), False))
             for raw_key, item in value.items():
                 key = str(raw_key)
-                sub = path + (key,)
                 if isinstance(item, str):
                     if in_tags:
                         if EMAIL_RE.match(item.strip()):
-                            found.append((classify(item) + ({'name': None, 'tenant_id': None},), sub, False))
+                            found.append((classify(item) + ({'name': None, 'tenant_id': None},), path + (key,), False))
                     elif key in IDENTITY_STRING_KEYS or (key == 'userId' and not path):
                         ident = classify(item)
                         if ident:
+                            sub = path + (key,)
                             found.append((ident + ({'name': None, 'tenant_id': None},), sub, creator(sub)))
-                else:
-                    walk(item, sub, in_tags or key in TAG_CONTAINERS)
+                elif isinstance(item, (dict, list)):
+                    walk(item, path + (key,), in_tags or key in TAG_CONTAINERS)
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 walk(item, path + (index,), in_tags)
@@ -350,6 +352,15 @@ def identity_fields(obj, kind_name=None):
 
     walk(obj, (), False)
     return found
+
+
+def _has_user_record(value):
+    """Whether the dict ``value`` is a user record: one of :data:`USER_RECORD_KEYS` holds a non-blank string."""
+    for key in USER_RECORD_KEYS:
+        item = value.get(key)
+        if isinstance(item, str) and item.strip():
+            return True
+    return False
 
 
 def object_name(obj):
@@ -583,10 +594,15 @@ def _identities_seen(who, obj, kind_name=None):
     return seen
 
 
+@functools.lru_cache(maxsize=4096)
+def _creator_steps(kind_name):
+    fields = KINDS[kind_name].creator_fields if kind_name in KINDS else CREATOR_FIELDS
+    return tuple(tuple(f.split('.')) for f in fields)
+
+
 def _is_creator_path(path, kind_name=None):
     """Whether the field at ``path`` names the object's creator (a field of kind ``kind_name``'s ``creator_fields``)."""
-    fields = KINDS[kind_name].creator_fields if kind_name in KINDS else CREATOR_FIELDS
-    return any(tuple(path[:len(steps)]) == steps for steps in (tuple(f.split('.')) for f in fields))
+    return any(tuple(path[:len(steps)]) == steps for steps in _creator_steps(kind_name))
 
 
 def summary(index):

@@ -119,10 +119,15 @@ def builtin(name: str) -> dict:
                         "tasks": 200, "datastores": 7, "computes": 4, "models": 2000, "assets": 500, "images": 200,
                         "services": 100, "pipeline_objects": 20, "archived_experiments": 5, "metrics_v2_per_run": 1,
                         "metric_v2_values": 3,
-                        # v2: the 5000 runs are 5000 jobs; 4 asset kinds x 20 containers x 50 versions = 4000 versions
-                        "archived_jobs": 250, "archived_model_versions": 100, "asset_containers": 20,
-                        "versions_per_container": 50, "online_endpoints": 10, "batch_endpoints": 10,
-                        "deployments_per_endpoint": 3, "schedules": 40, "connections": 20, "compute_instances": 0}},
+                        # v2: the 5000 runs and 20 pipeline jobs are the 5020 jobs of the jobs list (250 archived; the 60
+                        # pipeline steps are runs and child jobs, not listed at the top); the 2000 models
+                        # are 2000 model versions (100 archived) in 5 containers; 4 asset kinds (data, environment,
+                        # component, code) x 20 containers (1 archived) x 50 versions (the first archived) = 4000 versions;
+                        # 10 online and 10 batch endpoints x 3 deployments; 40 schedules (20 disabled); 20 connections;
+                        # 4 compute instances (with the 4 computes above, 8 computes)
+                        "archived_jobs": 250, "pipeline_jobs": 20, "pipeline_children": 3, "archived_model_versions": 100,
+                        "asset_containers": 20, "versions_per_container": 50, "online_endpoints": 10, "batch_endpoints": 10,
+                        "deployments_per_endpoint": 3, "schedules": 40, "connections": 20, "compute_instances": 4}},
                 ]},
                 {"name": "rg-gdpr-demo", "workspaces": [{"name": "ws-small", "location": "westeurope"}]},
             ]}],

@@ -206,7 +206,8 @@ def test_scenario_file_and_large_scenario(tmp_path):
         st = emu.session.get(f"{emu.url}/_emulator/state", params={"workspace": "ws-large",
                                                                     "kinds": "runs,models,artifacts,services"}).json()
         o = st["workspaces"][0]["objects"]
-        assert (len(o["runs"]), len(o["models"]), len(o["artifacts"]), len(o["services"])) == (5000, 2000, 10000, 100)
+        # 50 x 100 runs, and 20 pipeline runs of 3 steps each (the v2 side's pipeline jobs)
+        assert (len(o["runs"]), len(o["models"]), len(o["artifacts"]), len(o["services"])) == (5080, 2000, 10000, 100)
         models, pages = collect(emu, f"/api{ws}/models?{API}", "mms")
         assert len({m["id"] for m in models}) == 2000 and pages == 40
 

@@ -497,3 +497,20 @@ def test_the_large_scenario_holds_thousands_of_jobs_and_versions():
     assert sum(len(ws.table(f"{p}_versions")) for p in ("data", "environment", "component", "code")) >= 4000
     assert len(ws.table("models")) >= 2000
     assert len([k for k in ws.archived if k[0] == "runs"]) > 100
+    # a realistic spread of the other v2 kinds: pipeline jobs with their steps, containers with versions (some archived),
+    # endpoints with deployments, schedules (some disabled), connections, compute instances with their user
+    runs = ws.table("runs").items.values()
+    pipelines = [r for r in runs if r.get("runType") == "azureml.PipelineRun"]
+    assert len(pipelines) == 20 and sum(1 for r in runs if r.get("parentRunId")) == 60
+    for prefix in ("data", "environment", "component", "code"):
+        containers = ws.table(f"{prefix}_containers").items.values()
+        assert len(containers) == 20 and sum(1 for c in containers if c["properties"]["isArchived"]) == 1
+        versions = ws.table(f"{prefix}_versions").items.values()
+        assert len(versions) == 1000 and sum(1 for v in versions if v["properties"]["isArchived"]) == 20
+    assert len(ws.table("model_containers")) == 5 and len([k for k in ws.archived if k[0] == "models"]) == 100
+    for kind in ("online", "batch"):
+        assert len(ws.table(f"{kind}_endpoints")) == 10 and len(ws.table(f"{kind}_deployments")) == 30
+    schedules = ws.table("schedules").items.values()
+    assert len(schedules) == 40 and sum(1 for s in schedules if not s["properties"]["isEnabled"]) == 20
+    assert len(ws.table("connections")) == 20
+    assert sum(1 for c in ws.table("computes").items.values() if (c.get("properties") or {}).get("computeType") == "ComputeInstance") == 4

@@ -679,6 +679,21 @@ def test_redaction_covers_escaped_forms(escape):
     assert 'tok' not in redacted and 'va' not in redacted.replace('failed', '')
 
 
+def test_the_session_reads_netrc_once_per_origin_with_the_same_outcome(monkeypatch):
+    calls = []
+    found = {'https://a.example': None, 'https://b.example': ('login', 'password')}
+    monkeypatch.setattr(requests.utils, 'get_netrc_auth', lambda url, raise_errors=False: calls.append(url) or found[url.rsplit('/', 1)[0]])
+    session = _client.new_session(4)
+    prepared = [session.prepare_request(requests.Request('GET', url, headers={'Authorization': 'Bearer t'}))
+                for url in ('https://a.example/x', 'https://a.example/y', 'https://b.example/z', 'https://b.example/w')]
+    assert calls == ['https://a.example/x', 'https://b.example/z']  # once per origin
+    assert [p.headers['Authorization'] for p in prepared[:2]] == ['Bearer t'] * 2  # no netrc entry: the header as sent
+    assert all(p.headers['Authorization'].startswith('Basic ') for p in prepared[2:])  # a netrc entry: what requests does
+    session.trust_env = False
+    session.prepare_request(requests.Request('GET', 'https://c.example/'))
+    assert len(calls) == 2  # trust_env off: never looked up, as in requests
+
+
 def test_the_session_reads_the_proxy_environment_once_per_origin_and_keeps_no_proxy(monkeypatch):
     monkeypatch.setenv('HTTPS_PROXY', 'http://proxy.example:3128')
     monkeypatch.setenv('NO_PROXY', 'bypass.example')

@@ -45,3 +45,36 @@ def test_an_id_met_twice_gets_one_digest_whatever_the_order():
     second.add('models', b)
     second.add('models', a)
     assert first.kind('models') == second.kind('models') != {'x': _digests.digest('models', a)}
+
+
+def test_the_digest_tap_encodes_each_object_once_for_its_digest_and_its_file(monkeypatch, tmp_path):
+    from ansible_collections.gdpr.azureml.plugins.module_utils import _jsonfile
+
+    calls = []
+    real = _jsonfile.dumps_item
+    monkeypatch.setattr(_digests, 'dumps_item', lambda item: calls.append(item) or real(item))
+    monkeypatch.setattr(_jsonfile, 'dumps_item', lambda item: calls.append(item) or real(item))
+    models = [{'id': f'm{n}', 'name': 'churn', 'version': n} for n in range(5)]
+    services = [{'id': 's1', 'state': 'Healthy'}, {'id': 's2', 'description': 'no volatile field'}]
+    digests = _digests.Digests()
+    _jsonfile.write_json_array(str(tmp_path / 'models.json'), digests.tap_encoded('models', models), 'id')
+    assert len(calls) == 5  # once per object: the digest hashes the bytes the file stores
+    calls.clear()
+    _jsonfile.write_json_array(str(tmp_path / 'services.json'), digests.tap_encoded('services', services), 'id')
+    assert len(calls) == 3  # s1 once more, without its volatile state
+    plain = _digests.Digests()
+    for obj in models + services:
+        plain.add('models' if obj['id'].startswith('m') else 'services', obj)
+    assert digests.as_dict() == plain.as_dict()  # the same digests as without the bytes
+    assert (tmp_path / 'models.json').read_bytes() == b'[\n' + b',\n'.join(real(m) for m in models) + b'\n]\n'
+
+
+def test_content_copies_only_the_path_of_a_volatile_field():
+    compute = {'id': 'c', 'tags': {'a': 1}, 'properties': {'provisioningState': 'Updating', 'properties': {'vmSize': 'S'},
+                                                           'description': 'x'}}
+    stripped = _digests.content('computes', compute)
+    assert stripped == {'id': 'c', 'tags': {'a': 1}, 'properties': {'properties': {'vmSize': 'S'}, 'description': 'x'}}
+    assert compute['properties']['provisioningState'] == 'Updating'  # left as it was
+    assert stripped['tags'] is compute['tags']  # what lies off the path is shared, not copied
+    without = {'id': 'c', 'properties': {'properties': {'vmSize': 'S'}}}
+    assert _digests.content('computes', without) is without  # nothing volatile: the object itself

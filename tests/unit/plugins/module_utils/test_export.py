@@ -154,6 +154,26 @@ def test_registry_references_are_found_in_v2_objects():
     assert _export.REGISTRY_REF.findall(text) == ['Contoso-Shared', 'b']
 
 
+@pytest.mark.parametrize('encode', [False, True])
+def test_an_encoding_collector_emits_the_file_bytes_and_finds_the_same_registries(encode):
+    from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import Encoded, dumps_item
+
+    class ListSink(list):
+        put = list.append
+
+    sinks = {'online_deployments': ListSink(), 'registries': ListSink()}
+    collector = _export.Collector(make_client(), _export.Scheduler(1), sinks, encode=encode)
+    deployment = {'id': 'd', 'properties': {'model': 'azureml://registries/Shared/models/m/versions/1',
+                                            'note': 'a "quoted" azureml://registries/x"y/z', 'ünïcode': 'azureml://REGISTRIES/été/a'}}
+    collector.emit('online_deployments', deployment)
+    assert collector.registry_refs == {'shared', 'x\\', 'été'}  # as the JSON text reads: a quote ends the name
+    (item,) = sinks['online_deployments']
+    if encode:
+        assert item == Encoded(deployment, dumps_item(deployment))
+    else:
+        assert item == deployment
+
+
 def test_scrub_leaves_other_kinds_alone():
     run = {'runId': 'r', 'secret': 'not a datastore'}
     assert _scrub.scrub('runs', run) is run

@@ -201,3 +201,21 @@ def test_utc_now_to_the_second_or_to_the_microsecond():
     assert re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ', utc_now())
     assert re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z', utc_now(precise=True))
     assert datetime.strptime(utc_now(), TIME_FORMAT).replace(tzinfo=timezone.utc) <= datetime.now(timezone.utc)
+
+
+def test_a_new_array_file_is_written_and_hashed_in_one_pass_over_the_spill(monkeypatch, tmp_path):
+    reads = []
+    real = os.pread
+    monkeypatch.setattr(_jsonfile.os, 'pread', lambda fd, n, offset: reads.append(offset) or real(fd, n, offset))
+    items = [{'id': f'o{n}', 'v': n} for n in range(10, 0, -1)]
+    dest = tmp_path / 'objects.json'
+    result = _jsonfile.write_json_array(str(dest), items, 'id')
+    assert len(reads) == 10  # each item read back once from the spill: written and hashed together
+    assert result['changed'] and result['sha256'] == hashlib.sha256(dest.read_bytes()).hexdigest()
+    reads.clear()
+    again = _jsonfile.write_json_array(str(dest), items, 'id')
+    assert len(reads) == 10 and not again['changed'] and again['sha256'] == result['sha256']  # compared, not written
+    reads.clear()
+    other = _jsonfile.write_json_array(str(dest), items[1:], 'id')
+    assert len(reads) == 18 and other['changed']  # hashed to compare, then written
+    assert other['sha256'] == hashlib.sha256(dest.read_bytes()).hexdigest()
