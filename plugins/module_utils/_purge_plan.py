@@ -19,10 +19,10 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import verify
 from ansible_collections.gdpr.azureml.plugins.module_utils._coverage import (
     UNLISTABLE, check_bundle, compare_planned, content_problems, erasure_counts, list_erasure,
 )
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, HOLDER_KINDS, KIND_NAMES, KINDS
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, HOLDER_KINDS, KIND_NAMES, KINDS, PURGE_DEFAULT
 from ansible_collections.gdpr.azureml.plugins.module_utils._plan_file import PLAN_NAME, plan_document, read_plan, write_plan
 from ansible_collections.gdpr.azureml.plugins.module_utils._purge import (
-    PurgeError, blocking_holders, describe_holders, holders_message, list_kinds, require_absolute, singular, with_holders,
+    PurgeError, blocking_holders, describe_holders, holders_message, list_kinds, once_each, require_absolute, singular, with_holders,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._purge_apply import apply, verify
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, purge_subjects, subject_purge_selection
@@ -35,7 +35,7 @@ def plan_argument_spec():
     return {
         'mode': {'type': 'str', 'default': 'plan', 'choices': ['plan', 'apply', 'verify']},
         'objects': {'type': 'dict'},
-        'kinds': {'type': 'list', 'elements': 'str', 'default': list(DELETABLE_KINDS), 'choices': list(DELETABLE_KINDS)},
+        'kinds': {'type': 'list', 'elements': 'str', 'default': list(PURGE_DEFAULT), 'choices': list(DELETABLE_KINDS)},
         'export_dir': {'type': 'path'},
         'require_export': {'type': 'bool', 'default': True},
         'max_deletions': {'type': 'int', 'default': 10000},
@@ -193,7 +193,7 @@ def _plan(module):
                                 f'(a wrong name?): {"; ".join(problems)}')
     else:
         # a workspace delete takes every deletable object with it: all four kinds are listed (and checked) then
-        listed = list_kinds(client, DELETABLE_KINDS if erasure else with_holders(kinds), ws)
+        listed = list_kinds(client, with_holders(DELETABLE_KINDS if erasure else kinds), ws)
         current = {k: sorted({KINDS[k].object_id(o) for o in listed[k]}) for k in kinds}
         if p.get('subjects'):  # only what the subjects created; what another person's image or service holds is kept
             selection = subject_purge_selection(listed, kinds, p['subjects'])
@@ -204,6 +204,8 @@ def _plan(module):
                 for obj_id, holders in sorted((held.get(kind_name) or {}).items()):
                     notes.append(f'{singular(kind_name)} {obj_id} is kept: the subjects created it, but it is still used by '
                                  f'{describe_holders(holders)}')
+        # each object once (a v2 model version that is a v1 model in scope: under models), no container with versions left
+        current, kept = once_each(current, listed, kinds)
         objects = dict(current)
         if p.get('plan_file'):
             reviewed, problems = read_plan(p['plan_file'], workspace['id'])
@@ -218,6 +220,12 @@ def _plan(module):
                 missing = sorted(allowed - set(current[k]))
                 if missing:
                     gone[k] = missing
+            objects, more = once_each(objects, listed, kinds)  # a version the reviewed plan left out keeps its container
+            for kind_name, reasons in more.items():
+                kept.setdefault(kind_name, {}).update(reasons)
+        for kind_name, reasons in sorted(kept.items()):
+            for obj_id, reason in sorted(reasons.items()):
+                notes.append(f'{singular(kind_name)} {obj_id} is kept: {reason}')
         blocked = blocking_holders({k: objects[k] for k in kinds}, listed)
         if blocked:
             refusals.append(holders_message(blocked, ws))

@@ -27,7 +27,7 @@ JSON body for POST ``:query`` reads), ``None`` (a single object).
 import re
 from collections import namedtuple
 
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import (
     ARM, ARTIFACT, DATASTORE, DISCOVERY, HISTORY, MODEL_MANAGEMENT, NOTIFICATION, PIPELINES, family_base,
@@ -155,6 +155,8 @@ V2.update(_v2_rows('schedules', 'schedules'))  # listViewType: EnabledOnly by de
 V2.update(_v2_rows('connections', 'connections', view=False))
 V2.update({
     'computes.delete': _r(ARM, 'DELETE', '{ws}/computes/{compute_name}', _V2),
+    # The v2 view of a datastore (the v1 datastore of the same name): the delete removes the registration, not the storage.
+    'datastores.delete': _r(ARM, 'DELETE', '{ws}/datastores/{name}', _V2),
     # Registries are resource-group level, shared by workspaces: read, never deleted by this collection.
     'registries.list': _r(ARM, 'GET', _RG + '/providers/Microsoft.MachineLearningServices/registries', _V2, 'arm'),
     'registries.get': _r(ARM, 'GET', _RG + '/providers/Microsoft.MachineLearningServices/registries/{name}', _V2),
@@ -262,6 +264,20 @@ def segment(value):
     normalisers (urllib3, proxies, servers) would otherwise take for the current or the parent folder:
     ``DELETE .../models/..`` must never become a request for the workspace."""
     return quote(value, safe='') if value.strip('.') else value.replace('.', '%2E')
+
+
+def path_params(op, path, api_profile='documented'):
+    """The parameters of ``op``'s path template that the path ``path`` (an ARM id) fills, ``{name: value}`` (values
+    percent-decoded; compared case-insensitively, as ARM compares ids); None when ``path`` is not a path of ``op``."""
+    template = get_route(op, api_profile).path.replace('{ws}', WS)
+    pattern, last = [], 0
+    for match in _PLACEHOLDER.finditer(template):
+        pattern.append(re.escape(template[last:match.start()]))
+        pattern.append(f'(?P<{match.group(1)}>.+)' if match.group(2) else f'(?P<{match.group(1)}>[^/]+)')
+        last = match.end()
+    pattern.append(re.escape(template[last:]))
+    found = re.fullmatch(''.join(pattern), str(path or ''), re.IGNORECASE)
+    return None if found is None else {k: unquote(v) for k, v in found.groupdict().items()}
 
 
 def build_query(op, route_query, params, query=None):

@@ -60,11 +60,59 @@ options:
     type: dict
   kinds:
     description:
-      - The kinds to delete. The plan always orders them services, images, models, assets.
+      - The kinds to delete. The plan always orders them schedules, online_deployments, batch_deployments, online_endpoints, batch_endpoints, services, images, jobs, models, assets, data_versions, model_versions, environment_versions, component_versions, code_versions, data_containers, model_containers, environment_containers, component_containers, code_containers, connections, datastores, computes.
+      - The default is every deletable kind but V(connections), V(datastores) and V(computes), which are deleted only when named
+        here (or with O(delete_workspace)). Registries are never deleted.
+      - An object of two views is deleted and counted once, under its first kind (a v2 model version under V(models), the v1
+        model of the same name and version; a job is the run of the same id). A container is kept while one of its versions
+        stays; deleting an endpoint takes its deployments.
     type: list
     elements: str
-    choices: [services, images, models, assets]
-    default: [services, images, models, assets]
+    choices:
+      - schedules
+      - online_deployments
+      - batch_deployments
+      - online_endpoints
+      - batch_endpoints
+      - services
+      - images
+      - jobs
+      - models
+      - assets
+      - data_versions
+      - model_versions
+      - environment_versions
+      - component_versions
+      - code_versions
+      - data_containers
+      - model_containers
+      - environment_containers
+      - component_containers
+      - code_containers
+      - connections
+      - datastores
+      - computes
+    default:
+      - schedules
+      - online_deployments
+      - batch_deployments
+      - online_endpoints
+      - batch_endpoints
+      - services
+      - images
+      - jobs
+      - models
+      - assets
+      - data_versions
+      - model_versions
+      - environment_versions
+      - component_versions
+      - code_versions
+      - data_containers
+      - model_containers
+      - environment_containers
+      - component_containers
+      - code_containers
   export_dir:
     description:
       - The export bundle of this workspace (written by the role P(gdpr.azureml.export_workspace_data#role)), and where a check run
