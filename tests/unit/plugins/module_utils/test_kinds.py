@@ -255,6 +255,8 @@ SERVICE = {
                      {'id': 'w2', 'createdBy': user(BO, 'Bo'), 'parts': [{'modelId': 'm2:1'}]}],
     'models.list': [{'id': 'm1:1', 'createdBy': user(ANNA, 'Anna')}, {'id': 'm2:1', 'createdBy': user(ANNA, 'Anna')}],
     'images.list': [], 'services.list': [], 'assets.list': [],
+    # the v2 kinds the default purge lists: none in this workspace
+    **{_kinds.KINDS[k].list_op: [] for k in _kinds.PURGE_DEFAULT if _kinds.KINDS[k].api == 'v2'},
 }
 
 
@@ -364,4 +366,4 @@ def test_a_new_kind_in_the_subject_index_and_the_report(new_kinds, tmp_path):
     assert people[ANNA] == {'runs': 1, 'widgets': 1, 'run_notes': 1}
     markdown = _report.render_markdown(dict(report, purge={'log': 'a', 'deletions': [], 'by_kind': {}, 'verified': [],
                                                            'deleted': 0, 'failed': 0, 'unknown': 0, 'missing': True}))
-    assert b'datastores, pipeline objects, run_notes: deleting the workspace is the remedy' in markdown
+    assert b'tasks, pipeline objects, run_notes: deleting the workspace is the remedy' in markdown
