@@ -26,7 +26,7 @@ SALES = "rg-gdpr-demo_ws-sales-analytics"
 DELETABLE = ("services", "images", "models", "assets")
 # (role, task) as job events name them
 EXPORT_TASK = ("export_workspace_data", "Export the workspace to its bundle")
-DELETE_TASK = ("purge_workspace", "Delete the planned objects (services, images, models, assets), then list each kind again")
+DELETE_TASK = ("purge_workspace", "Delete the planned objects in dependency order, then list each kind again")
 STALE_TOKEN = "stale+Token/Left=~in-the-field"  # noqa: S105 - a credential field filled but not the chosen source
 NO_LOG = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 

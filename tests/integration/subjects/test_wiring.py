@@ -44,7 +44,7 @@ def test_export_writes_the_index_and_purge_by_subject(ansible, demo_inventory, p
     for k, ids in gone.items():
         for i in ids:
             assert before[k][i]["created_by"]["userObjectId"] == dmitri["object_id"]
-    apply_task = "gdpr.azureml.purge_workspace : Delete the planned objects (services, images, models, assets), then list each kind again"
+    apply_task = "gdpr.azureml.purge_workspace : Delete the planned objects in dependency order, then list each kind again"
     verify = real.task(apply_task, host)[0]["result"]
     assert verify["remaining"] == {"services": 0, "images": 0, "models": 0, "assets": 0}
     refused = ansible.playbook("gdpr.azureml.purge_workspaces", inventory=demo_inventory,
