@@ -56,16 +56,18 @@ class Kind:
     :param takes_children: whether deleting an object takes the objects listed under it (an endpoint its deployments);
         otherwise the service refuses the delete while any is left (a container with versions: HTTP 409), and a purge keeps
         a container whose versions it does not all delete.
+    :param empty_of: ``(kind, field)``: an object is deleted only once no object of that kind whose ``field`` names it
+        stays (an experiment once every run of it goes: its jobs are deleted in the same purge).
     """
 
     __slots__ = ("name", "file", "id_field", "singular", "plural", "list_op", "get_op", "delete_op", "query", "parent", "under",
                  "lister", "refs", "creator_fields", "creator_ids", "delete_order", "group", "export", "purge", "scope",
-                 "pipeline_kind", "run_field", "volatile", "source", "api", "same_as", "takes_children")
+                 "pipeline_kind", "run_field", "volatile", "source", "api", "same_as", "takes_children", "empty_of")
 
     def __init__(self, name, id_field, *, singular=None, plural=None, list_op=None, get_op=None, delete_op=None, query=None, parent=None,
                  under=None, lister=None, refs=(), creator_fields=(), creator_ids=(), delete_order=None, group=None, export=True,
                  purge=True, scope="all", pipeline_kind=None, run_field=None, volatile=(), source="api", api="v1", same_as=None,
-                 takes_children=False):
+                 takes_children=False, empty_of=None):
         self.name = name
         self.file = name + ".json"
         self.id_field = id_field
@@ -100,6 +102,7 @@ class Kind:
         self.api = api
         self.same_as = tuple(same_as) if same_as else None
         self.takes_children = takes_children
+        self.empty_of = tuple(empty_of) if empty_of else None
 
     def object_id(self, obj):
         """The identifying value of ``obj`` (the sort key of bundle files)."""
@@ -124,7 +127,7 @@ _INSTANCE = "properties.properties.personalComputeInstanceSettings.assignedUser"
 # left); then what only a purge naming it deletes (``purge=False``): connections, datastores, computes.
 _ORDER = dict((name, place) for place, name in enumerate((
     "schedules", "online_deployments", "batch_deployments", "online_endpoints", "batch_endpoints", "services", "images", "jobs",
-    "models", "assets", "data_versions", "model_versions", "environment_versions", "component_versions", "code_versions",
+    "experiments", "models", "assets", "data_versions", "model_versions", "environment_versions", "component_versions", "code_versions",
     "data_containers", "model_containers", "environment_containers", "component_containers", "code_containers",
     "connections", "datastores", "computes"), start=1))
 _TABLE = (
@@ -137,7 +140,9 @@ _TABLE = (
          volatile=("properties.provisioningState", "properties.properties.allocationState",
                    "properties.properties.allocationStateTransitionTime", "properties.properties.currentNodeCount",
                    "properties.properties.targetNodeCount", "properties.properties.nodeStateCounts")),
-    Kind("experiments", "experimentId", singular="experiment", list_op="experiments.list"),
+    # Deleted (azureml-core's delete of an empty experiment) once every run under it goes: its names are often personal.
+    Kind("experiments", "experimentId", singular="experiment", list_op="experiments.list", delete_op="experiments.delete",
+         delete_order=_ORDER["experiments"], empty_of=("runs", "experimentId")),
     Kind("runs", "runId", singular="run", list_op="runs.list", get_op="runs.get", parent="experiments",
          under={"experiment_name": "name"}, creator_fields=("createdBy", "userId"), creator_ids=("createdBy.userObjectId", "userId")),
     Kind("metrics", "metricId", singular="metric", list_op="metrics.list", get_op="metrics.get", parent="experiments",

@@ -29,6 +29,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._export import list_a
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import (
     CHILDREN, DELETABLE_KINDS, HOLDER_KINDS, HOLDING_KINDS, KINDS, SAME_AS, SINGULAR, other_view, references, route_params,
 )
+from ansible_collections.gdpr.azureml.plugins.module_utils._routes import placeholders
 from ansible_collections.gdpr.azureml.plugins.module_utils import _storage_purge
 
 
@@ -74,6 +75,7 @@ def with_holders(kind_names):
     names = list(kind_names)
     names += [h for k in kind_names for h in HOLDER_KINDS.get(k, ())]
     names += [c for k in kind_names if not KINDS[k].takes_children for c in CHILDREN.get(k, ()) if KINDS[c].delete_op]
+    names += [KINDS[k].empty_of[0] for k in kind_names if KINDS[k].empty_of]
     names += [SAME_AS[k] for k in list(names) if k in SAME_AS and KINDS[SAME_AS[k]].delete_op]
     return list(dict.fromkeys(names))
 
@@ -85,20 +87,25 @@ def delete_params(kind_name, obj_id, ws):
     if params is None:
         if str(obj_id).startswith('/'):
             raise PurgeError(f'{singular(kind_name)} {obj_id} is not an id of a {singular(kind_name)} (its delete route does not match)')
-        return {'name' if KINDS[kind_name].id_field == 'name' else 'id': obj_id}
+        own = [n for n in placeholders(KINDS[kind_name].delete_op) if n not in ('subscription_id', 'resource_group', 'workspace_name')]
+        return {own[0]: obj_id}
     coords = {'subscription_id': ws.subscription_id, 'resource_group': ws.resource_group, 'workspace_name': ws.workspace_name}
     if any(str(params.get(k, '')).lower() != str(v).lower() for k, v in coords.items()):
         raise PurgeError(f'{singular(kind_name)} {obj_id} is not in workspace {ws}: not deleted')
     return {k: v for k, v in params.items() if k not in coords}
 
 
-def once_each(objects, listed, kinds):
+def once_each(objects, listed, kinds, by_subject=False):
     """The plan's ``objects`` (``{kind: [ids]}``) with each object deleted once and no delete the service would refuse:
 
     - an object of two views (``Kind.same_as``: a v2 model version is the v1 model ``name:version``) in scope under both is
       deleted (and counted) under the other kind only;
     - a container (a kind whose delete does not take what is listed under it) is kept while one of its versions stays (the
       service answers 409): with a purge by subject, another person's version keeps it.
+
+    - an object deleted only once empty (``Kind.empty_of``: an experiment) is planned when none of its runs stays (each
+      run goes as the job of the same id); with a purge by subject (``by_subject``) only when this purge takes one of its
+      runs (an experiment the subject's jobs leave empty; another person's empty experiment is not theirs).
 
     Returns ``(objects, kept)``; ``kept`` is ``{kind: {id: reason}}``.
     """
@@ -109,6 +116,28 @@ def once_each(objects, listed, kinds):
             planned = set(objects.get(other) or ())
             objects[kind_name] = [i for i in objects[kind_name] if (other_view(kind_name, i) or (None, None))[1] not in planned]
     kept = {}
+    for kind_name in kinds:
+        if not KINDS[kind_name].empty_of:
+            continue
+        child, field = KINDS[kind_name].empty_of
+        going = {other_view(alias, i)[1] for alias, target in SAME_AS.items() if target == child and alias in kinds
+                 for i in objects.get(alias) or () if other_view(alias, i)}
+        staying, emptied = {}, set()
+        for obj in listed.get(child) or []:
+            parent = str(obj.get(field) or '')
+            if KINDS[child].object_id(obj) in going:
+                emptied.add(parent)
+            else:
+                staying[parent] = staying.get(parent, 0) + 1
+        candidates = [KINDS[kind_name].object_id(o) for o in listed.get(kind_name) or []] if by_subject else objects[kind_name]
+        planned = []
+        for obj_id in candidates:
+            if staying.get(obj_id):
+                if obj_id in emptied or not by_subject:
+                    kept.setdefault(kind_name, {})[obj_id] = f'{staying[obj_id]} of its {KINDS[child].plural} stay'
+            elif obj_id in emptied or not by_subject:
+                planned.append(obj_id)
+        objects[kind_name] = sorted(set(planned))
     for kind_name in kinds:
         if KINDS[kind_name].takes_children or not objects.get(kind_name):
             continue

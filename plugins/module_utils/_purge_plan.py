@@ -208,7 +208,7 @@ def _plan(module):
                     notes.append(f'{singular(kind_name)} {obj_id} is kept: the subjects created it, but it is still used by '
                                  f'{describe_holders(holders)}')
         # each object once (a v2 model version that is a v1 model in scope: under models), no container with versions left
-        current, kept = once_each(current, listed, kinds)
+        current, kept = once_each(current, listed, kinds, by_subject=bool(p.get('subjects')))
         objects = dict(current)
         if p.get('plan_file'):
             reviewed, problems = read_plan(p['plan_file'], workspace['id'])
@@ -223,7 +223,7 @@ def _plan(module):
                 missing = sorted(allowed - set(current[k]))
                 if missing:
                     gone[k] = missing
-            objects, more = once_each(objects, listed, kinds)  # a version the reviewed plan left out keeps its container
+            objects, more = once_each(objects, listed, kinds)  # (not by subject: only what the reviewed plan holds)  # a version the reviewed plan left out keeps its container
             for kind_name, reasons in more.items():
                 kept.setdefault(kind_name, {}).update(reasons)
         for kind_name, reasons in sorted(kept.items()):

@@ -79,6 +79,8 @@ DOCUMENTED = {
     # A run by its id alone (azureml-core RunOperations.get_workspace_run): artifact_info learns the run's data container.
     'runs.get_by_id': _r(HISTORY, 'GET', '/history/v1.0{ws}/runs/{run_id}'),
     'metrics.list': _r(HISTORY, 'GET', '/history/v1.0{ws}/experiments/{experiment_name}/metrics', paging='continuation'),
+    # azureml-core 1.61 WorkspaceClient.delete_experiment: an empty experiment, by id; 200, or 202 + Location (polled)
+    'experiments.delete': _r(HISTORY, 'DELETE', '/history/v1.0{ws}/experimentids/{experiment_id}'),
     'metrics.get': _r(HISTORY, 'GET', '/history/v1.0{ws}/experiments/{experiment_name}/metrics/{metric_id}'),
 
     'metrics_v2.list': _r(HISTORY, 'POST', _METRIC2 + '/list', paging='continuation', idempotent=True),
@@ -278,6 +280,11 @@ def path_params(op, path, api_profile='documented'):
     pattern.append(re.escape(template[last:]))
     found = re.fullmatch(''.join(pattern), str(path or ''), re.IGNORECASE)
     return None if found is None else {k: unquote(v) for k, v in found.groupdict().items()}
+
+
+def placeholders(op, api_profile='documented'):
+    """The names of the parameters of ``op``'s path, in order (``{ws}``'s three first)."""
+    return [m.group(1) for m in _PLACEHOLDER.finditer(get_route(op, api_profile).path.replace('{ws}', WS))]
 
 
 def build_query(op, route_query, params, query=None):

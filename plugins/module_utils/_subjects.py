@@ -793,6 +793,8 @@ def subject_purge_selection(listed, kinds, subjects, match='precise'):
                 evidence.setdefault(kind_name, {})[obj_id] = 'display_name'
         nameless = sum(1 for o in objects if kind.object_id(o) not in precise)
         by_name = sum(1 for how in (evidence.get(kind_name) or {}).values() if how == 'display_name')
+        if kind.empty_of:  # (an experiment: deleted once the subjects' jobs leave it empty, ``_purge.once_each``)
+            continue
         if kind_name not in CREATOR_KINDS:
             if objects:
                 unattributed[kind_name] = len(objects)

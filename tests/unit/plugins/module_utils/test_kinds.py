@@ -53,7 +53,7 @@ def test_parents_and_how_children_are_listed():
 def test_delete_order_puts_holders_first():
     assert _kinds.DELETABLE_KINDS == (
         'schedules', 'online_deployments', 'batch_deployments', 'online_endpoints', 'batch_endpoints', 'services', 'images', 'jobs',
-        'models', 'assets', 'data_versions', 'model_versions', 'environment_versions', 'component_versions', 'code_versions',
+        'experiments', 'models', 'assets', 'data_versions', 'model_versions', 'environment_versions', 'component_versions', 'code_versions',
         'data_containers', 'model_containers', 'environment_containers', 'component_containers', 'code_containers',
         'connections', 'datastores', 'computes')
     assert 'registries' not in _kinds.DELETABLE_KINDS
@@ -77,7 +77,7 @@ def test_derived_lists_are_the_ones_the_collection_had():
     # every deletable kind but the shared infrastructure and the secrets' holders (named explicitly to be purged)
     assert _kinds.PURGE_DEFAULT == tuple(k for k in _kinds.DELETABLE_KINDS if k not in ('connections', 'datastores', 'computes'))
     assert _kinds.EXPORT_DEFAULT == _kinds.KIND_NAMES
-    assert _kinds.NOT_DELETABLE == ('experiments', 'runs', 'metrics', 'metrics_v2', 'artifacts', 'tasks', 'pipeline objects')
+    assert _kinds.NOT_DELETABLE == ('runs', 'metrics', 'metrics_v2', 'artifacts', 'tasks', 'pipeline objects')
     # one store, two views: a job is the run of the same id, a v2 model version the v1 model name:version
     assert _kinds.SAME_AS == {'jobs': 'runs', 'model_versions': 'models'}
     assert set(_kinds.CREATOR_FIELDS) == {'createdBy', 'userId', 'systemData.createdBy', 'properties.properties.createdBy',
