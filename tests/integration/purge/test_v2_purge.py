@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+
+import pytest
 from urllib.parse import quote, quote_plus, unquote
 
 from purge_support import PURGE_PLAYBOOK, ROLE, SALES, output, ws_name
@@ -28,19 +30,26 @@ def job_deletes(entries):
     return sorted(unquote(e["path"].rsplit("/jobs/", 1)[1]) for e in entries if e["method"] == "DELETE" and "/jobs/" in e["path"])
 
 
-def test_purge_by_subject_deletes_exactly_that_persons_jobs_and_no_one_elses_runs(purge):
+@pytest.mark.parametrize("names", [("Dmitri Ivanov",), ("Björn Ødegård", "gdpr-automation-sp")], ids=["one", "two-emptying"])
+def test_purge_by_subject_deletes_exactly_that_persons_jobs_and_no_one_elses_runs(purge, names):
     """Precise evidence only: a job is the subject's when the run of the same id names their object id. The check run plans
     it with no mutating request; the real run's DELETEs of jobs are exactly the subject's top-level runs (a pipeline's child
     runs are not jobs), and every run of anyone else stays; a rerun changes nothing."""
     emu = purge.emu
-    dmitri = next(u for u in emu.users() if u["name"] == "Dmitri Ivanov")
+    ids = {u["object_id"] for u in emu.users() if u["name"] in names}
+    assert len(ids) == len(names)
     purge.export([SALES])
     runs = state_of(purge, SALES)["runs"]
-    mine = sorted(r["id"] for r in runs if (r["created_by"] or {}).get("userObjectId") == dmitri["object_id"]
-                  and not r["parent_run_id"])
-    others = sorted(r["id"] for r in runs if (r["created_by"] or {}).get("userObjectId") != dmitri["object_id"])
-    assert mine and others, "the demo scenario has runs of Dmitri and of other people"
-    subject = {"purge_workspace_subjects": [dmitri["object_id"]]}
+    mine = sorted(r["id"] for r in runs if (r["created_by"] or {}).get("userObjectId") in ids and not r["parent_run_id"])
+    others = sorted(r["id"] for r in runs if (r["created_by"] or {}).get("userObjectId") not in ids)
+    assert mine and others, "the demo scenario has runs of the subjects and of other people"
+    subject = {"purge_workspace_subjects": sorted(ids)}
+    experiments = state_of(purge, SALES)["experiments"]
+    # the experiments their jobs leave empty (every run of them is one of their jobs): deleted too, and only those
+    emptied = sorted(e["experiment_id"] for e in experiments
+                     if {r["id"] for r in runs if r["experiment"] == e["name"]} and
+                     {r["id"] for r in runs if r["experiment"] == e["name"]} <= set(mine))
+    assert bool(emptied) == (len(names) == 2), emptied  # Dmitri ran no experiment alone; the two ran two together
 
     mark = purge.mark()
     check = purge.purge([SALES], check=True, **subject)
@@ -51,6 +60,7 @@ def test_purge_by_subject_deletes_exactly_that_persons_jobs_and_no_one_elses_run
     assert planned_jobs == mine
     assert set(plan["evidence"]["jobs"].values()) == {"precise"} and len(plan["evidence"]["jobs"]) == len(mine)
     assert plan["subject_match"] == "precise"
+    assert plan["objects"]["experiments"] == emptied
     # precise evidence only: no v2 object that names its creator by display name alone is planned
     assert all(not plan["objects"][k] for k in V2_TABLES if k in plan["objects"])
 
@@ -59,6 +69,10 @@ def test_purge_by_subject_deletes_exactly_that_persons_jobs_and_no_one_elses_run
     assert real.rc == 0, output(real)[-3000:]
     entries = purge.journal(mark)
     assert job_deletes(entries) == mine
+    assert sorted(unquote(e["path"].rsplit("/experimentids/", 1)[1]) for e in entries
+                  if e["method"] == "DELETE" and "/experimentids/" in e["path"]) == emptied
+    assert not {e["experiment_id"] for e in state_of(purge, SALES)["experiments"]} & set(emptied)
+    assert len(state_of(purge, SALES)["experiments"]) == len(experiments) - len(emptied)
     left = {r["id"] for r in state_of(purge, SALES)["runs"]}
     assert not left & set(mine)
     assert set(others) <= left  # everyone else's runs stay
