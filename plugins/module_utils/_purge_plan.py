@@ -223,7 +223,8 @@ def _plan(module):
                 missing = sorted(allowed - set(current[k]))
                 if missing:
                     gone[k] = missing
-            objects, more = once_each(objects, listed, kinds)  # (not by subject: only what the reviewed plan holds)  # a version the reviewed plan left out keeps its container
+            # a version the reviewed plan left out keeps its container (not by subject: only what the reviewed plan holds)
+            objects, more = once_each(objects, listed, kinds)
             for kind_name, reasons in more.items():
                 kept.setdefault(kind_name, {}).update(reasons)
         for kind_name, reasons in sorted(kept.items()):

@@ -60,7 +60,9 @@ options:
     type: dict
   kinds:
     description:
-      - The kinds to delete. The plan always orders them schedules, online_deployments, batch_deployments, online_endpoints, batch_endpoints, services, images, jobs, experiments, models, assets, data_versions, model_versions, environment_versions, component_versions, code_versions, data_containers, model_containers, environment_containers, component_containers, code_containers, connections, datastores, computes.
+      - The kinds to delete. The plan always orders them schedules, online_deployments, batch_deployments, online_endpoints, batch_endpoints, services,
+        images, jobs, experiments, models, assets, data_versions, model_versions, environment_versions, component_versions, code_versions,
+        data_containers, model_containers, environment_containers, component_containers, code_containers, connections, datastores, computes.
       - The default is every deletable kind but V(connections), V(datastores) and V(computes), which are deleted only when named
         here (or with O(delete_workspace)). Registries are never deleted.
       - An object of two views is deleted and counted once, under its first kind (a v2 model version under V(models), the v1
