@@ -52,7 +52,7 @@ def test_purge_by_subject_deletes_exactly_that_persons_jobs_and_no_one_elses_run
     assert bool(emptied) == (len(names) == 2), emptied  # Dmitri ran no experiment alone; the two ran two together
 
     mark = purge.mark()
-    check = purge.purge([SALES], check=True, **subject)
+    check = purge.purge([SALES], check=True, default_kinds=True, **subject)
     assert check.rc == 0, output(check)[-3000:]
     assert purge.mutating(mark) == []
     plan = check.task(PLAN_TASK, SALES)[0]["result"]["plan"]
@@ -65,7 +65,7 @@ def test_purge_by_subject_deletes_exactly_that_persons_jobs_and_no_one_elses_run
     assert all(not plan["objects"][k] for k in V2_TABLES if k in plan["objects"])
 
     mark = purge.mark()
-    real = purge.purge([SALES], purge_workspace_confirm=ws_name(SALES), **subject)
+    real = purge.purge([SALES], purge_workspace_confirm=ws_name(SALES), default_kinds=True, **subject)
     assert real.rc == 0, output(real)[-3000:]
     entries = purge.journal(mark)
     assert job_deletes(entries) == mine
@@ -85,7 +85,7 @@ def test_purge_by_subject_deletes_exactly_that_persons_jobs_and_no_one_elses_run
     assert any(a.get("kind") == "jobs" and a.get("outcome") == "verified" for a in audit)
 
     mark = purge.mark()
-    again = purge.purge([SALES], purge_workspace_confirm=ws_name(SALES), **subject)
+    again = purge.purge([SALES], purge_workspace_confirm=ws_name(SALES), default_kinds=True, **subject)
     assert again.rc == 0, output(again)[-3000:]
     assert purge.mutating(mark) == []
     assert again.task(APPLY_TASK, SALES)[0]["result"]["changed"] is False
@@ -100,7 +100,7 @@ def test_the_default_purge_deletes_the_v2_kinds_once_each_and_keeps_connections_
     before = state_of(purge, SALES)
     models = {m["id"] for m in before["models"]}
     mark = purge.mark()
-    check = purge.purge([SALES], check=True)
+    check = purge.purge([SALES], check=True, default_kinds=True)
     assert check.rc == 0, output(check)[-3000:]
     assert purge.mutating(mark) == []
     plan = check.task(PLAN_TASK, SALES)[0]["result"]["plan"]
@@ -110,7 +110,7 @@ def test_the_default_purge_deletes_the_v2_kinds_once_each_and_keeps_connections_
     assert plan["total"] == sum(len(v) for v in plan["objects"].values())
 
     mark = purge.mark()
-    real = purge.purge([SALES], purge_workspace_confirm=ws_name(SALES))
+    real = purge.purge([SALES], purge_workspace_confirm=ws_name(SALES), default_kinds=True)
     assert real.rc == 0, output(real)[-3000:]
     entries = purge.journal(mark)
     deletes = [e for e in entries if e["method"] == "DELETE"]
