@@ -126,7 +126,8 @@ def test_export_then_purge_as_awx_jobs(platform_emu, tmp_path, monkeypatch):
         "access_token": STALE_TOKEN, "cloud_environment": "AzureCloud", "authority_host": emu.aad_url, "base_url": emu.url})
     sp_credential["REQUESTS_CA_BUNDLE"] = emu.ca_path  # the execution environment's trust store, not the credential
     purge = run_job(tmp_path, monkeypatch, "purge", playbook="gdpr.azureml.purge_workspaces", hosts=hosts, credential=sp_credential,
-                    extravars={"export_workspace_data_dest": str(dest), "purge_workspace_confirm": [SALES.split("_", 1)[1]]},
+                    extravars={"export_workspace_data_dest": str(dest), "purge_workspace_confirm": [SALES.split("_", 1)[1]],
+                               "purge_workspace_kinds": list(DELETABLE)},  # the kinds counted below
                     limit="%s,localhost" % SALES)
     assert (purge.result.status, purge.result.rc) == ("successful", 0), purge.stdout()[-3000:]
     assert (purge.read("status"), purge.read("rc")) == ("successful", "0")
