@@ -99,7 +99,7 @@ def once_each(objects, listed, kinds, by_subject=False):
     """The plan's ``objects`` (``{kind: [ids]}``) with each object deleted once and no delete the service would refuse:
 
     - an object of two views (``Kind.same_as``: a v2 model version is the v1 model ``name:version``) in scope under both is
-      deleted (and counted) under the other kind only;
+      deleted (and counted) under the other kind only, or kept there (a model an image of someone else holds);
     - a container (a kind whose delete does not take what is listed under it) is kept while one of its versions stays (the
       service answers 409): with a purge by subject, another person's version keeps it.
 
@@ -113,8 +113,9 @@ def once_each(objects, listed, kinds, by_subject=False):
     for kind_name in kinds:
         other = SAME_AS.get(kind_name)
         if other in kinds:
-            planned = set(objects.get(other) or ())
-            objects[kind_name] = [i for i in objects[kind_name] if (other_view(kind_name, i) or (None, None))[1] not in planned]
+            # the other kind decides, planned or not: a model a service still holds (kept) is not deleted as a version
+            seen = {KINDS[other].object_id(o) for o in listed.get(other) or []} | set(objects.get(other) or ())
+            objects[kind_name] = [i for i in objects[kind_name] if (other_view(kind_name, i) or (None, None))[1] not in seen]
     kept = {}
     for kind_name in kinds:
         if not KINDS[kind_name].empty_of:

@@ -183,7 +183,8 @@ WS2 = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningSer
 def test_a_model_version_in_scope_with_its_v1_model_is_deleted_once_under_models():
     objects = {'models': ['m:1'], 'model_versions': [WS2 + '/models/m/versions/1', WS2 + '/models/m/versions/2'],
                'model_containers': [WS2 + '/models/m']}
-    listed = {'model_versions': [{'id': i} for i in objects['model_versions']], 'models': [{'id': 'm:1'}, {'id': 'm:2'}]}
+    # version 2 is a v2 model version only (no v1 model m:2 is listed)
+    listed = {'model_versions': [{'id': i} for i in objects['model_versions']], 'models': [{'id': 'm:1'}]}
     kinds = ['models', 'model_versions', 'model_containers']
     planned, kept = _purge.once_each(objects, listed, kinds)
     assert planned['models'] == ['m:1'] and planned['model_versions'] == [WS2 + '/models/m/versions/2']
@@ -191,6 +192,9 @@ def test_a_model_version_in_scope_with_its_v1_model_is_deleted_once_under_models
     # a version that stays (another person's) keeps its container: Azure answers 409 otherwise
     planned, kept = _purge.once_each(dict(objects, model_versions=[]), listed, kinds)
     assert planned['model_containers'] == [] and list(kept['model_containers']) == [WS2 + '/models/m']
+    # a model kept under models (held by another person's image) is not deleted as a version either
+    planned, kept = _purge.once_each(dict(objects, models=[]), listed, kinds)
+    assert planned['model_versions'] == [WS2 + '/models/m/versions/2']
     # models out of scope: the v2 view deletes both versions
     planned, kept = _purge.once_each(objects, listed, ['model_versions', 'model_containers'])
     assert planned['model_versions'] == objects['model_versions']
