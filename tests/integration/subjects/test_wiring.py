@@ -33,9 +33,9 @@ def test_export_writes_the_index_and_purge_by_subject(ansible, demo_inventory, p
     assert check.rc == 0, check.stdout[-4000:]
     plan = check.task("gdpr.azureml.purge_workspace : Plan the purge and run every check", host)[0]["result"]
     v1 = ("services", "images", "models", "assets")
-    assert {k: plan["plan"]["objects"][k] for k in v1} == {"services": ["svc-001-aks", "svc-002-aci"],
-                                                          "images": ["img-sales-forecaster:1"], "models": [], "assets": []}
-    # the default kinds take his jobs too (precise: the run of the same id names him), and no v2 object by display name
+    expected = {"services": ["svc-001-aks", "svc-002-aci"], "images": ["img-sales-forecaster:1"], "models": [], "assets": []}
+    assert {k: plan["plan"]["objects"][k] for k in v1} == expected
+    # the default kinds take his jobs too (precise: the run of the same id names him)
     his_runs = sorted(r["id"] for r in ws["objects"]["runs"]
                       if (r["created_by"] or {}).get("userObjectId") == dmitri["object_id"] and not r["parent_run_id"])
     assert sorted(j.rsplit("/jobs/", 1)[1] for j in plan["plan"]["objects"]["jobs"]) == his_runs and his_runs
