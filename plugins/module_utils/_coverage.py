@@ -22,7 +22,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import (
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._digests import Comparison, changed_fields
 from ansible_collections.gdpr.azureml.plugins.module_utils._export import list_digests
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KIND_NAMES, KINDS
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KIND_NAMES, KINDS, SAME_AS, other_view
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
 
 # What a workspace delete takes with it that a listing can see: every kind listed in full (not the pipeline ones, which
@@ -116,10 +116,22 @@ def content_problems(export_dir, comparison, erasure=False):
 
 def erasure_counts(comparison, objects, export_dir):
     """``{kind: n}``: what a workspace delete takes with it, besides the objects deleted one by one before it (``objects``);
-    the pipeline kinds, which cannot be listed, as many as the bundle holds (every one goes)."""
+    the pipeline kinds, which cannot be listed, as many as the bundle holds (every one goes). An object of two views (a job is
+    the run of the same id, a v2 model version the v1 model ``name:version``) is counted once, under the other kind (runs,
+    models); only the objects of a kind that the other kind did not list count under it."""
     counts = {}
     for kind_name in LISTABLE:
         n = comparison.count(kind_name) - (len(objects.get(kind_name) or []) if kind_name in DELETABLE_KINDS else 0)
+        other = SAME_AS.get(kind_name)
+        if other in LISTABLE:
+            seen = comparison.ids.get(other) or set()
+            planned = set(objects.get(kind_name) or ())
+            n -= sum(1 for i in comparison.ids.get(kind_name) or ()
+                     if i not in planned and (other_view(kind_name, i) or (None, None))[1] in seen)
+        # ... and the objects of this kind deleted one by one under their other view (runs as jobs) are not erased again
+        seen = comparison.ids.get(kind_name) or set()
+        for alias in (k for k, target in SAME_AS.items() if target == kind_name):
+            n -= sum(1 for i in objects.get(alias) or () if (other_view(alias, i) or (None, None))[1] in seen)
         if n > 0:
             counts[kind_name] = n
     try:

@@ -19,7 +19,9 @@ import json
 import threading
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import Encoded, dumps_item
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS, SAME_AS
+
+_TWO_VIEWS = frozenset(SAME_AS) | frozenset(SAME_AS.values())
 
 DIGESTS_NAME = 'digests.json'
 
@@ -146,6 +148,9 @@ class Comparison:
         self.new = {}
         self.changed = {}
         self.kept = {}
+        # the ids of the kinds of two views (``Kind.same_as``: jobs and runs, v2 model versions and models), so that an object
+        # of both is counted once (``_coverage.erasure_counts``)
+        self.ids = {}
         self._lock = threading.Lock()
 
     def add(self, kind_name, obj):
@@ -153,6 +158,8 @@ class Comparison:
         value = digest(kind_name, obj) if self.exported is not None else None
         with self._lock:
             self.listed[kind_name] = self.listed.get(kind_name, 0) + 1
+            if kind_name in _TWO_VIEWS:
+                self.ids.setdefault(kind_name, set()).add(obj_id)
             if self.exported is None:
                 return
             known = (self.exported.get(kind_name) or {}).get(obj_id)

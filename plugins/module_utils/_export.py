@@ -481,6 +481,30 @@ def list_digests(client, kinds, digests):
         scheduler.run()
 
 
+class _ListSink:
+    """A sink that keeps every object (a purge's listing of the kinds it deletes)."""
+
+    def __init__(self):
+        self.items = []
+
+    def put(self, item):
+        self.items.append(item)
+
+
+def list_all(client, kinds):
+    """``{kind: [objects]}``: every object of the listable ``kinds`` as the export lists them (scrubbed, every page, the kinds
+    listed under a parent under each parent object, ``client.concurrency`` requests at a time)."""
+    sinks = {name: _ListSink() for name in kinds}
+    scheduler = Scheduler(client.concurrency)
+    collector = Collector(client, scheduler, sinks)
+    try:
+        start_kinds(collector, list(sinks))
+    except Cancelled:
+        pass
+    scheduler.run()
+    return {name: sink.items for name, sink in sinks.items()}
+
+
 def _run_then_close(scheduler, sinks, collector=None):
     """Run the scheduler to its end (twice when ``collector`` has listings that follow the others), then close ``sinks``."""
     error = None

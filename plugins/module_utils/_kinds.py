@@ -21,6 +21,8 @@ its labels, and whether the export and the purge take it by default. Everything 
 ``docs/contributing.md`` ("Adding a kind") shows a new kind end to end.
 """
 
+from ansible_collections.gdpr.azureml.plugins.module_utils._routes import path_params
+
 
 class Kind:
     """One kind of object (``models``, ``runs``, ...).
@@ -47,15 +49,25 @@ class Kind:
     :param scope: ``all`` (every object is listed), ``requested`` (only the ids asked for: pipeline objects), ``referenced``
         (only the objects other exported objects refer to: registries).
     :param api: ``v2`` for the v2 resources (ARM 2025-12-01), whose objects may refer to a registry; ``v1`` otherwise.
+    :param same_as: ``(kind, template)``: each object of this kind is an object of that other kind, seen through another API
+        (one store, two views: a job is the run of the same id, a v2 model version the v1 model ``name:version``); the
+        template builds the other view's id from the parameters of this kind's delete route, read off the object's ARM id.
+        A purge deletes and counts such an object once (under the other kind when both are in scope).
+    :param takes_children: whether deleting an object takes the objects listed under it (an endpoint its deployments);
+        otherwise the service refuses the delete while any is left (a container with versions: HTTP 409), and a purge keeps
+        a container whose versions it does not all delete.
+    :param empty_of: ``(kind, field)``: an object is deleted only once no object of that kind whose ``field`` names it
+        stays (an experiment once every run of it goes: its jobs are deleted in the same purge).
     """
 
     __slots__ = ("name", "file", "id_field", "singular", "plural", "list_op", "get_op", "delete_op", "query", "parent", "under",
                  "lister", "refs", "creator_fields", "creator_ids", "delete_order", "group", "export", "purge", "scope",
-                 "pipeline_kind", "run_field", "volatile", "source", "api")
+                 "pipeline_kind", "run_field", "volatile", "source", "api", "same_as", "takes_children", "empty_of")
 
     def __init__(self, name, id_field, *, singular=None, plural=None, list_op=None, get_op=None, delete_op=None, query=None, parent=None,
                  under=None, lister=None, refs=(), creator_fields=(), creator_ids=(), delete_order=None, group=None, export=True,
-                 purge=True, scope="all", pipeline_kind=None, run_field=None, volatile=(), source="api", api="v1"):
+                 purge=True, scope="all", pipeline_kind=None, run_field=None, volatile=(), source="api", api="v1", same_as=None,
+                 takes_children=False, empty_of=None):
         self.name = name
         self.file = name + ".json"
         self.id_field = id_field
@@ -88,6 +100,9 @@ class Kind:
         self.source = source
         # "v2": a resource of the ARM API of the v2 resources (api-version 2025-12-01; jobs, assets, endpoints, ...).
         self.api = api
+        self.same_as = tuple(same_as) if same_as else None
+        self.takes_children = takes_children
+        self.empty_of = tuple(empty_of) if empty_of else None
 
     def object_id(self, obj):
         """The identifying value of ``obj`` (the sort key of bundle files)."""
@@ -107,15 +122,27 @@ _V2 = dict(api="v2", creator_fields=("systemData.createdBy",))
 _PROVISIONING = ("properties.provisioningState",)
 # A compute instance names the person it is assigned to by object id (precise), and its creator.
 _INSTANCE = "properties.properties.personalComputeInstanceSettings.assignedUser"
+# The purge's delete order (``delete_order``), holders first: schedules (they keep creating jobs), deployments, endpoints,
+# services, images (hold models), jobs, models, assets, asset versions, asset containers (refused while a version is
+# left); then what only a purge naming it deletes (``purge=False``): connections, datastores, computes.
+_ORDER = dict((name, place) for place, name in enumerate((
+    "schedules", "online_deployments", "batch_deployments", "online_endpoints", "batch_endpoints", "services", "images", "jobs",
+    "experiments", "models", "assets", "data_versions", "model_versions", "environment_versions", "component_versions", "code_versions",
+    "data_containers", "model_containers", "environment_containers", "component_containers", "code_containers",
+    "connections", "datastores", "computes"), start=1))
 _TABLE = (
     Kind("workspace", "id", singular="workspace", get_op="workspaces.get", delete_op="workspaces.delete",
          creator_fields=("systemData.createdBy",), volatile=("properties.provisioningState",)),
-    Kind("computes", "id", singular="compute", list_op="computes.list", get_op="computes.get",
+    # Deleted only when a purge names them (or with the workspace): a compute is shared infrastructure, not personal data.
+    Kind("computes", "id", singular="compute", list_op="computes.list", get_op="computes.get", delete_op="computes.delete",
+         delete_order=_ORDER["computes"], purge=False,
          creator_fields=(_INSTANCE, "properties.properties.createdBy", "systemData.createdBy"), creator_ids=(_INSTANCE + ".objectId",),
          volatile=("properties.provisioningState", "properties.properties.allocationState",
                    "properties.properties.allocationStateTransitionTime", "properties.properties.currentNodeCount",
                    "properties.properties.targetNodeCount", "properties.properties.nodeStateCounts")),
-    Kind("experiments", "experimentId", singular="experiment", list_op="experiments.list"),
+    # Deleted (azureml-core's delete of an empty experiment) once every run under it goes: its names are often personal.
+    Kind("experiments", "experimentId", singular="experiment", list_op="experiments.list", delete_op="experiments.delete",
+         delete_order=_ORDER["experiments"], empty_of=("runs", "experimentId")),
     Kind("runs", "runId", singular="run", list_op="runs.list", get_op="runs.get", parent="experiments",
          under={"experiment_name": "name"}, creator_fields=("createdBy", "userId"), creator_ids=("createdBy.userObjectId", "userId")),
     Kind("metrics", "metricId", singular="metric", list_op="metrics.list", get_op="metrics.get", parent="experiments",
@@ -128,44 +155,54 @@ _TABLE = (
          lister="run_artifacts", run_field="container"),
     Kind("tasks", "id", singular="notification task", plural="notification tasks", list_op="tasks.list", get_op="tasks.get",
          **_CREATED_BY),
-    Kind("datastores", "name", singular="datastore", list_op="datastores.list", get_op="datastores.get",
+    # Deleted (the registration only, ARM's v2 route; the storage stays) only when a purge names them.
+    Kind("datastores", "name", singular="datastore", list_op="datastores.list", get_op="datastores.get", delete_op="datastores.delete",
+         delete_order=_ORDER["datastores"], purge=False,
          query={"includeSecret": "false"}),  # the API's default is includeSecret=true: never ask for credentials
-    Kind("models", "id", singular="model", list_op="models.list", get_op="models.get", delete_op="models.delete", delete_order=3,
+    Kind("models", "id", singular="model", list_op="models.list", get_op="models.get", delete_op="models.delete", delete_order=_ORDER["models"],
          **_CREATED_BY),
-    Kind("assets", "id", singular="asset", list_op="assets.list", get_op="assets.get", delete_op="assets.delete", delete_order=4),
-    Kind("images", "id", singular="image", list_op="images.list", get_op="images.get", delete_op="images.delete", delete_order=2,
+    Kind("assets", "id", singular="asset", list_op="assets.list", get_op="assets.get", delete_op="assets.delete",
+         delete_order=_ORDER["assets"]),
+    Kind("images", "id", singular="image", list_op="images.list", get_op="images.get", delete_op="images.delete", delete_order=_ORDER["images"],
          refs=(("models", "modelIds[]"),), **_CREATED_BY),
     Kind("services", "id", singular="service", list_op="services.list", get_op="services.get", delete_op="services.delete",
-         delete_order=1, refs=(("images", "imageId"), ("models", "models[].id")), volatile=("state",), **_CREATED_BY),
+         delete_order=_ORDER["services"], refs=(("images", "imageId"), ("models", "models[].id")), volatile=("state",), **_CREATED_BY),
     # The v2 resources (ARM, api-version 2025-12-01): ARM ids, and ``systemData.createdBy``, the creator's display name (not
     # unique: weaker evidence, ``_subjects``). A job is the run of the same id (``run_field``: the job's ``name``), which
-    # names its creator by object id. Versions are listed under their container, deployments under their endpoint. The
-    # delete routes exist; the purge does not delete them yet (no ``delete_order``).
+    # names its creator by object id. Versions are listed under their container, deployments under their endpoint.
+    # Registries are never deleted (no delete route); connections only when a purge names them.
     Kind("jobs", "id", singular="job", list_op="jobs.list", get_op="jobs.get", delete_op="jobs.delete", run_field="name",
-         volatile=("properties.status",), **_V2),
+         delete_order=_ORDER["jobs"], same_as=("runs", "{name}"), volatile=("properties.status",), **_V2),
     *(kind for prefix, label in (("data", "data"), ("model", "model"), ("environment", "environment"),
                                  ("component", "component"), ("code", "code"))
       for kind in (
           Kind(prefix + "_containers", "id", singular=label + " container", plural=label + " containers",
-               list_op=prefix + "_containers.list", get_op=prefix + "_containers.get", delete_op=prefix + "_containers.delete", **_V2),
+               list_op=prefix + "_containers.list", get_op=prefix + "_containers.get", delete_op=prefix + "_containers.delete",
+               delete_order=_ORDER[prefix + "_containers"], **_V2),
           Kind(prefix + "_versions", "id", singular=label + " version", plural=label + " versions",
                list_op=prefix + "_versions.list", get_op=prefix + "_versions.get", delete_op=prefix + "_versions.delete",
-               parent=prefix + "_containers", under={"name": "name"}, **_V2))),
+               delete_order=_ORDER[prefix + "_versions"], parent=prefix + "_containers", under={"name": "name"},
+               # a v2 model version is the v1 model name:version
+               same_as=("models", "{name}:{version}") if prefix == "model" else None, **_V2))),
     Kind("online_endpoints", "id", singular="online endpoint", plural="online endpoints", list_op="online_endpoints.list",
-         get_op="online_endpoints.get", delete_op="online_endpoints.delete", volatile=_PROVISIONING, **_V2),
+         get_op="online_endpoints.get", delete_op="online_endpoints.delete", delete_order=_ORDER["online_endpoints"],
+         takes_children=True, volatile=_PROVISIONING, **_V2),
     Kind("online_deployments", "id", singular="online deployment", plural="online deployments",
          list_op="online_deployments.list", get_op="online_deployments.get", delete_op="online_deployments.delete",
+         delete_order=_ORDER["online_deployments"],
          parent="online_endpoints", under={"endpoint_name": "name"}, volatile=_PROVISIONING, **_V2),
     Kind("batch_endpoints", "id", singular="batch endpoint", plural="batch endpoints", list_op="batch_endpoints.list",
-         get_op="batch_endpoints.get", delete_op="batch_endpoints.delete", volatile=_PROVISIONING, **_V2),
+         get_op="batch_endpoints.get", delete_op="batch_endpoints.delete", delete_order=_ORDER["batch_endpoints"],
+         takes_children=True, volatile=_PROVISIONING, **_V2),
     Kind("batch_deployments", "id", singular="batch deployment", plural="batch deployments",
          list_op="batch_deployments.list", get_op="batch_deployments.get", delete_op="batch_deployments.delete",
+         delete_order=_ORDER["batch_deployments"],
          parent="batch_endpoints", under={"endpoint_name": "name"}, volatile=_PROVISIONING, **_V2),
     Kind("schedules", "id", singular="schedule", list_op="schedules.list", get_op="schedules.get", delete_op="schedules.delete",
-         volatile=_PROVISIONING, **_V2),
+         delete_order=_ORDER["schedules"], volatile=_PROVISIONING, **_V2),
     # Credentials only through POST .../listsecrets, never sent; scrubbed if a body holds any (``_scrub``).
     Kind("connections", "id", singular="connection", list_op="connections.list", get_op="connections.get",
-         delete_op="connections.delete", **_V2),
+         delete_op="connections.delete", delete_order=_ORDER["connections"], purge=False, **_V2),
     # Resource-group level and shared by workspaces: only the registries of the workspace's resource group that an exported
     # object refers to (``azureml://registries/<name>/...``), listed once the other kinds are (``_export.Collector``).
     Kind("registries", "id", singular="registry", list_op="registries.list", get_op="registries.get", lister="used_registries",
@@ -224,8 +261,12 @@ def derive(table, storage_table=()):
         "HOLDER_KINDS": dict((name, tuple(k.name for k in table if any(ref == name for ref, path in k.refs))) for name in held),
         # The kinds whose objects hold others (images, services).
         "HOLDING_KINDS": tuple(k.name for k in table if k.refs),
-        # The deletable kinds whose objects name their creator by object id: what a purge by subject can select.
-        "CREATOR_KINDS": tuple(k.name for k in table if k.delete_order is not None and k.creator_ids),
+        # The deletable kinds whose objects name their creator by object id (or are the object of another view that does,
+        # a job the run of the same id): what a purge by subject can select.
+        "CREATOR_KINDS": tuple(k.name for k in table if k.delete_order is not None
+                               and (k.creator_ids or (k.same_as and kinds[k.same_as[0]].creator_ids))),
+        # {kind: the other kind each of its objects also is} (one store, two views: jobs are runs, v2 model versions v1 models).
+        "SAME_AS": dict((k.name, k.same_as[0]) for k in table if k.same_as),
         # Every field prefix that names an object's creator in some kind (for objects read without their kind).
         "CREATOR_FIELDS": tuple(dict.fromkeys(f for k in table for f in k.creator_fields)),
         # {kind: the kinds listed under each of its objects}, in table order.
@@ -250,6 +291,7 @@ HOLDING_KINDS = _DERIVED["HOLDING_KINDS"]
 CREATOR_KINDS = _DERIVED["CREATOR_KINDS"]
 CREATOR_FIELDS = _DERIVED["CREATOR_FIELDS"]
 CHILDREN = _DERIVED["CHILDREN"]
+SAME_AS = _DERIVED["SAME_AS"]
 
 
 def depth(name):
@@ -302,3 +344,27 @@ def references(kind_name, obj):
     if not isinstance(obj, dict) or kind_ is None:
         return []
     return [(ref, str(value)) for ref, path in kind_.refs for value in field_values(obj, path, strict=False) if value]
+
+
+def route_params(kind_name, obj_id):
+    """The parameters of the delete (else get) route of kind ``kind_name`` that the object id ``obj_id`` fills: an ARM id
+    read against the route's path (``{name}``, ``{version}``, ``{endpoint_name}`` and the workspace's coordinates), else
+    None (an id that is no path of the kind: a v1 id, passed as is)."""
+    kind_ = KINDS[kind_name]
+    op = kind_.delete_op or kind_.get_op
+    if not op or not str(obj_id).startswith("/"):
+        return None
+    return path_params(op, obj_id)
+
+
+def other_view(kind_name, obj_id):
+    """``(kind, id)`` of the same object seen as the kind of ``Kind.same_as`` (a job ``.../jobs/r1``: ``("runs", "r1")``; a
+    model version ``.../models/m/versions/2``: ``("models", "m:2")``); None when the kind has no other view."""
+    kind_ = KINDS.get(kind_name)
+    if kind_ is None or not kind_.same_as:
+        return None
+    params = route_params(kind_name, obj_id)
+    if params is None:
+        return None
+    other, template = kind_.same_as
+    return other, template.format(**params)

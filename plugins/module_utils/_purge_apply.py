@@ -13,8 +13,10 @@ import os
 from ansible_collections.gdpr.azureml.plugins.module_utils._audit import AuditError, audit_log, audit_record
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._coverage import check_bundle
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, HOLDING_KINDS, KINDS
-from ansible_collections.gdpr.azureml.plugins.module_utils._purge import PurgeError, blocking_holders, holders_message, list_kinds, settle_pending, with_holders
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, HOLDING_KINDS, KINDS, SAME_AS
+from ansible_collections.gdpr.azureml.plugins.module_utils._purge import (
+    PurgeError, blocking_holders, holders_message, list_kinds, once_each, settle_pending, with_holders,
+)
 from ansible_collections.gdpr.azureml.plugins.module_utils._purge_delete import delete_kind
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import subject_purge_selection
 from ansible_collections.gdpr.azureml.plugins.module_utils import _storage_purge
@@ -158,10 +160,13 @@ def verify(module, settle=True):
         remaining_ids = {k: [] for k in kinds}
     else:
         subjects = p.get('subjects') or []
-        listed = list_kinds(client, list(kinds) + (list(HOLDING_KINDS) if subjects else []), ws)
+        listed = list_kinds(client, list(kinds) + (list(HOLDING_KINDS) + [SAME_AS[k] for k in kinds if k in SAME_AS] if subjects else []),
+                            ws)
         # with subjects: what remains of the subjects' deletable objects (those another person's image or service holds
         # are kept on purpose and not counted)
-        selected = subject_purge_selection(listed, kinds, subjects)['objects'] if subjects else None
+        selected = subject_purge_selection(listed, kinds, subjects, p.get('subject_match') or 'precise')['objects'] if subjects else None
+        if selected is not None:  # as the plan counts them: a kept model is not a remaining model version
+            selected, dummy = once_each(selected, listed, kinds, by_subject=True)
         for k in kinds:
             ids = sorted({KINDS[k].object_id(o) for o in listed[k]})
             if selected is not None:

@@ -17,14 +17,15 @@ after kind.
 import uuid
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._audit import audit_log, audit_record
-from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import MODEL_MANAGEMENT
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KINDS
 from ansible_collections.gdpr.azureml.plugins.module_utils._purge import (
-    HOLDER_KINDS, PurgeError, blocking_holders, describe_holders, holders_message, list_kinds, list_objects, require_absolute,
-    settle_pending, singular,
+    HOLDER_KINDS, PurgeError, blocking_holders, delete_params, describe_holders, holders_message, list_kinds, list_objects,
+    require_absolute, settle_pending, singular,
 )
+from ansible_collections.gdpr.azureml.plugins.module_utils._routes import get_route
 
-MMS_ABSENT = (204, 404)  # model management: 204 "does not exist and the request was well formed"
+# model management: 204 "does not exist and the request was well formed"; ARM: 204 "did not exist" too
+MMS_ABSENT = (204, 404)
 SERVICE_POLL_INTERVAL = 5  # seconds between polls of a service delete operation without Retry-After
 SERVICE_WAIT_TIMEOUT = 900  # seconds the service deletes of one run may take (service's wait_timeout, purge_plan mode=apply)
 FIRST_POLL_INTERVAL = 1  # ...after a first poll this soon, the interval doubling up to SERVICE_POLL_INTERVAL
@@ -153,9 +154,15 @@ def delete_objects(module, kind_name, ids, existed, audit):
     def one(obj_id):
         what = f'delete {singular(kind_name)} {obj_id} in workspace {ws}'
         cid = str(uuid.uuid4())
+        try:
+            params = delete_params(kind_name, obj_id, ws)
+        except PurgeError as exc:  # never sent: no audit line
+            entry = {'id': obj_id, 'status': None, 'request_id': None, 'outcome': 'failed', 'error': f'{what}: {exc}',
+                     'client_request_id': cid}
+            return entry, None
         audit.pending(audit_record(ws.id, kind_name, obj_id, status=None, request_id=None, outcome='pending', client_request_id=cid))
         try:
-            res = client.delete(kind.delete_op, {'id': obj_id}, what=what, absent=MMS_ABSENT, client_request_id=cid)
+            res = client.delete(kind.delete_op, params, what=what, absent=MMS_ABSENT, client_request_id=cid)
             entry = {'id': obj_id, 'status': res.status, 'request_id': res.request_id, 'outcome': res.outcome, 'client_request_id': cid}
             if res.error:
                 entry['error'] = res.error
@@ -172,7 +179,10 @@ def delete_objects(module, kind_name, ids, existed, audit):
     done = client.map_concurrent(one, ids)
     accepted = [(entry, op) for entry, op in done if op is not None]
     if accepted:
-        outcomes = client.wait_operations([op for dummy, op in accepted], family=MODEL_MANAGEMENT, poll_interval=SERVICE_POLL_INTERVAL,
+        # long-running deletes (model management's services; ARM's jobs, endpoints, deployments, schedules, computes): one
+        # deadline for all, each polled at the pace its Retry-After asks
+        outcomes = client.wait_operations([op for dummy, op in accepted], family=get_route(kind.delete_op).family,
+                                          poll_interval=SERVICE_POLL_INTERVAL,
                                           wait_timeout=module.params.get('wait_timeout') or SERVICE_WAIT_TIMEOUT,
                                           first_poll=FIRST_POLL_INTERVAL)
         for entry, outcome in zip([entry for entry, dummy in accepted], outcomes):

@@ -19,13 +19,13 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._bundle import verify
 from ansible_collections.gdpr.azureml.plugins.module_utils._coverage import (
     UNLISTABLE, check_bundle, compare_planned, content_problems, erasure_counts, list_erasure,
 )
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, HOLDER_KINDS, KIND_NAMES, KINDS
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, HOLDER_KINDS, KIND_NAMES, KINDS, PURGE_DEFAULT, SAME_AS
 from ansible_collections.gdpr.azureml.plugins.module_utils._plan_file import PLAN_NAME, plan_document, read_plan, write_plan
 from ansible_collections.gdpr.azureml.plugins.module_utils._purge import (
-    PurgeError, blocking_holders, describe_holders, holders_message, list_kinds, require_absolute, singular, with_holders,
+    PurgeError, blocking_holders, describe_holders, holders_message, list_kinds, once_each, require_absolute, singular, with_holders,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._purge_apply import apply, verify
-from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SubjectError, purge_subjects, subject_purge_selection
+from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import SUBJECT_MATCH, SubjectError, purge_subjects, subject_purge_selection
 from ansible_collections.gdpr.azureml.plugins.module_utils import _storage_purge
 
 
@@ -35,7 +35,7 @@ def plan_argument_spec():
     return {
         'mode': {'type': 'str', 'default': 'plan', 'choices': ['plan', 'apply', 'verify']},
         'objects': {'type': 'dict'},
-        'kinds': {'type': 'list', 'elements': 'str', 'default': list(DELETABLE_KINDS), 'choices': list(DELETABLE_KINDS)},
+        'kinds': {'type': 'list', 'elements': 'str', 'default': list(PURGE_DEFAULT), 'choices': list(DELETABLE_KINDS)},
         'export_dir': {'type': 'path'},
         'require_export': {'type': 'bool', 'default': True},
         'max_deletions': {'type': 'int', 'default': 10000},
@@ -48,6 +48,7 @@ def plan_argument_spec():
         'play_workspaces': {'type': 'list', 'elements': 'str', 'default': []},
         'fail_on_refusal': {'type': 'bool', 'default': True},
         'subjects': {'type': 'list', 'elements': 'raw', 'default': []},
+        'subject_match': {'type': 'str', 'default': 'precise', 'choices': list(SUBJECT_MATCH)},
         'storage': {'type': 'bool', 'default': False},
     }
 
@@ -182,7 +183,7 @@ def _plan(module):
 
     erasure = p['delete_workspace']
     current, objects, appeared, gone, held = {k: [] for k in kinds}, {k: [] for k in kinds}, {}, {}, {}
-    erased, storage = {}, None
+    erased, storage, evidence = {}, None, None
     if found is None:
         module.warn(f'workspace {ws} was not found (deleted, or a wrong name): there is nothing to plan')
         if p['require_export']:
@@ -193,17 +194,21 @@ def _plan(module):
                                 f'(a wrong name?): {"; ".join(problems)}')
     else:
         # a workspace delete takes every deletable object with it: all four kinds are listed (and checked) then
-        listed = list_kinds(client, DELETABLE_KINDS if erasure else with_holders(kinds), ws)
+        # with subjects, the other view of a kind's objects too: a job is selected by its run's createdBy.userObjectId
+        listed = list_kinds(client, with_holders(DELETABLE_KINDS if erasure else kinds)
+                            + ([SAME_AS[k] for k in kinds if k in SAME_AS] if p.get('subjects') else []), ws)
         current = {k: sorted({KINDS[k].object_id(o) for o in listed[k]}) for k in kinds}
         if p.get('subjects'):  # only what the subjects created; what another person's image or service holds is kept
-            selection = subject_purge_selection(listed, kinds, p['subjects'])
+            selection = subject_purge_selection(listed, kinds, p['subjects'], p.get('subject_match') or 'precise')
             current = {k: [i for i in current[k] if i in set(selection['objects'][k])] for k in kinds}
-            held = selection['held']
+            held, evidence = selection['held'], selection['evidence']
             notes.extend(selection['notes'])
             for kind_name in HOLDER_KINDS:
                 for obj_id, holders in sorted((held.get(kind_name) or {}).items()):
                     notes.append(f'{singular(kind_name)} {obj_id} is kept: the subjects created it, but it is still used by '
                                  f'{describe_holders(holders)}')
+        # each object once (a v2 model version that is a v1 model in scope: under models), no container with versions left
+        current, kept = once_each(current, listed, kinds, by_subject=bool(p.get('subjects')))
         objects = dict(current)
         if p.get('plan_file'):
             reviewed, problems = read_plan(p['plan_file'], workspace['id'])
@@ -218,6 +223,13 @@ def _plan(module):
                 missing = sorted(allowed - set(current[k]))
                 if missing:
                     gone[k] = missing
+            # a version the reviewed plan left out keeps its container (not by subject: only what the reviewed plan holds)
+            objects, more = once_each(objects, listed, kinds)
+            for kind_name, reasons in more.items():
+                kept.setdefault(kind_name, {}).update(reasons)
+        for kind_name, reasons in sorted(kept.items()):
+            for obj_id, reason in sorted(reasons.items()):
+                notes.append(f'{singular(kind_name)} {obj_id} is kept: {reason}')
         blocked = blocking_holders({k: objects[k] for k in kinds}, listed)
         if blocked:
             refusals.append(holders_message(blocked, ws))
@@ -253,7 +265,9 @@ def _plan(module):
     plan = plan_document(workspace, kinds, objects, delete_workspace=erasure, workspace_delete=workspace_delete,
                          workspace_found=found is not None, refusals=refusals, appeared_since=appeared, gone_since=gone,
                          export_dir=export_dir, plan_file=p.get('plan_file'),
-                         subjects=p.get('subjects') or [], held=held, storage=storage)
+                         subjects=p.get('subjects') or [], held=held, storage=storage,
+                         **({'subject_match': p.get('subject_match') or 'precise', 'evidence': _planned_evidence(evidence, objects)}
+                            if p.get('subjects') else {}))
     result = {'plan': plan, 'total': total, 'refusals': refusals, 'notes': notes, 'shown': _shown(objects, kinds, p['show_max']),
               'held': held, 'workspace_delete': workspace_delete, 'storage': storage,
               'appeared_since': appeared, 'gone_since': gone, 'workspace_found': found is not None, 'plan_dest': None,
@@ -270,6 +284,12 @@ def _plan(module):
     if refusals and p['fail_on_refusal']:
         raise PurgeError(f'purge of workspace {ws} refused: ' + ' | '.join(refusals), **result)
     return result
+
+
+def _planned_evidence(evidence, objects):
+    """``{kind: {id: 'precise' or 'display_name'}}`` of the planned objects: what selected each one (a purge by subject)."""
+    return {k: {i: how for i, how in ids.items() if i in set(objects.get(k) or ())} for k, ids in (evidence or {}).items()
+            if any(i in set(objects.get(k) or ()) for i in ids)}
 
 
 def _plan_storage(module, found, export_dir, exported, notes):

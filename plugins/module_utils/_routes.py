@@ -27,7 +27,7 @@ JSON body for POST ``:query`` reads), ``None`` (a single object).
 import re
 from collections import namedtuple
 
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._clouds import (
     ARM, ARTIFACT, DATASTORE, DISCOVERY, HISTORY, MODEL_MANAGEMENT, NOTIFICATION, PIPELINES, family_base,
@@ -79,6 +79,8 @@ DOCUMENTED = {
     # A run by its id alone (azureml-core RunOperations.get_workspace_run): artifact_info learns the run's data container.
     'runs.get_by_id': _r(HISTORY, 'GET', '/history/v1.0{ws}/runs/{run_id}'),
     'metrics.list': _r(HISTORY, 'GET', '/history/v1.0{ws}/experiments/{experiment_name}/metrics', paging='continuation'),
+    # azureml-core 1.61 WorkspaceClient.delete_experiment: an empty experiment, by id; 200, or 202 + Location (polled)
+    'experiments.delete': _r(HISTORY, 'DELETE', '/history/v1.0{ws}/experimentids/{experiment_id}'),
     'metrics.get': _r(HISTORY, 'GET', '/history/v1.0{ws}/experiments/{experiment_name}/metrics/{metric_id}'),
 
     'metrics_v2.list': _r(HISTORY, 'POST', _METRIC2 + '/list', paging='continuation', idempotent=True),
@@ -155,6 +157,8 @@ V2.update(_v2_rows('schedules', 'schedules'))  # listViewType: EnabledOnly by de
 V2.update(_v2_rows('connections', 'connections', view=False))
 V2.update({
     'computes.delete': _r(ARM, 'DELETE', '{ws}/computes/{compute_name}', _V2),
+    # The v2 view of a datastore (the v1 datastore of the same name): the delete removes the registration, not the storage.
+    'datastores.delete': _r(ARM, 'DELETE', '{ws}/datastores/{name}', _V2),
     # Registries are resource-group level, shared by workspaces: read, never deleted by this collection.
     'registries.list': _r(ARM, 'GET', _RG + '/providers/Microsoft.MachineLearningServices/registries', _V2, 'arm'),
     'registries.get': _r(ARM, 'GET', _RG + '/providers/Microsoft.MachineLearningServices/registries/{name}', _V2),
@@ -262,6 +266,25 @@ def segment(value):
     normalisers (urllib3, proxies, servers) would otherwise take for the current or the parent folder:
     ``DELETE .../models/..`` must never become a request for the workspace."""
     return quote(value, safe='') if value.strip('.') else value.replace('.', '%2E')
+
+
+def path_params(op, path, api_profile='documented'):
+    """The parameters of ``op``'s path template that the path ``path`` (an ARM id) fills, ``{name: value}`` (values
+    percent-decoded; compared case-insensitively, as ARM compares ids); None when ``path`` is not a path of ``op``."""
+    template = get_route(op, api_profile).path.replace('{ws}', WS)
+    pattern, last = [], 0
+    for match in _PLACEHOLDER.finditer(template):
+        pattern.append(re.escape(template[last:match.start()]))
+        pattern.append(f'(?P<{match.group(1)}>.+)' if match.group(2) else f'(?P<{match.group(1)}>[^/]+)')
+        last = match.end()
+    pattern.append(re.escape(template[last:]))
+    found = re.fullmatch(''.join(pattern), str(path or ''), re.IGNORECASE)
+    return None if found is None else {k: unquote(v) for k, v in found.groupdict().items()}
+
+
+def placeholders(op, api_profile='documented'):
+    """The names of the parameters of ``op``'s path, in order (``{ws}``'s three first)."""
+    return [m.group(1) for m in _PLACEHOLDER.finditer(get_route(op, api_profile).path.replace('{ws}', WS))]
 
 
 def build_query(op, route_query, params, query=None):

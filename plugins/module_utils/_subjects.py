@@ -65,7 +65,8 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAz
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import MODE as FILE_MODE
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_atomic
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import (
-    CREATOR_FIELDS, CREATOR_KINDS, DELETABLE_KINDS, HOLDING_KINDS, KIND_NAMES, KINDS, RUN_CHILDREN, field_values, references,
+    CREATOR_FIELDS, CREATOR_KINDS, DELETABLE_KINDS, HOLDING_KINDS, KIND_NAMES, KINDS, RUN_CHILDREN, SAME_AS, field_values, other_view,
+    references,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import GUID_RE
 
@@ -726,34 +727,105 @@ def created_by_subjects(kind_name, objects, subjects):
     return sorted(ids)
 
 
-def subject_purge_selection(listed, kinds, subjects):
+def _wanted(parsed):
+    wanted = {}
+    for s in parsed:
+        wanted.setdefault(s['object_id'], set()).add(s.get('tenant_id'))
+    return wanted
+
+
+def _is_wanted(wanted, oid, tenant):
+    tenants = wanted.get(oid)
+    return tenants is not None and (None in tenants or not tenant or tenant in tenants)
+
+
+def _precise_creators(kind_name, objects, listed):
+    """``{id: (object id, tenant id)}`` of the creator of each of ``objects`` that names one precisely: its own
+    ``creator_ids``, else those of its other view (``Kind.same_as``: a job's run, listed in ``listed['runs']``)."""
+    kind, found = KINDS[kind_name], {}
+    other = SAME_AS.get(kind_name)
+    others = {}
+    if other and KINDS[other].creator_ids:
+        others = {KINDS[other].object_id(o): o for o in listed.get(other) or []}
+    for obj in objects:
+        obj_id = kind.object_id(obj)
+        oid, tenant = creator_of(obj, kind_name)
+        if oid is None and others:
+            view = other_view(kind_name, obj_id)
+            if view is not None and view[1] in others:
+                oid, tenant = creator_of(others[view[1]], other)
+        if oid is not None:
+            found[obj_id] = (oid, tenant)
+    return found
+
+
+def _display_names(parsed):
+    return {norm(s['name']) for s in parsed if s.get('name')}
+
+
+SUBJECT_MATCH = ('precise', 'display_name')
+
+
+def subject_purge_selection(listed, kinds, subjects, match='precise'):
     """What a purge limited to ``subjects`` deletes, from the listings of the workspace.
 
-    :param listed: ``{kind: [objects]}``: the kinds to purge, and all images and services (they hold models and images).
+    :param listed: ``{kind: [objects]}``: the kinds to purge, and all images and services (they hold models and images), and the
+        other view of kinds that have one (runs, for jobs: a job is selected by its run's ``createdBy.userObjectId``).
+    :param match: ``precise`` (the default): only objects that name their creator's object id (or whose other view does);
+        ``display_name``: also the v2 objects whose ``systemData.createdBy`` is the display name of a subject (its ``name``:
+        weaker evidence, people share names).
     :param kinds: the kinds to purge (deletable kinds).
     :param subjects: the subjects (each with an ``object_id``).
     :returns: ``{'objects': {kind: [ids]}, 'held': {kind: {id: ["image i:1", ...]}}, 'unattributed': {kind: n},
-        'notes': [sentences]}``. ``objects``: created by the subjects and held by nothing that stays.
+        'notes': [sentences], 'evidence': {kind: {id: 'precise' or 'display_name'}}}``. ``objects``: created by the subjects and held by nothing that stays.
         ``held``: created by the subjects but used by an image or a service this purge does not delete
         (another person's, or of a kind not purged): reported, not deleted (the service would answer
         412). ``unattributed``: objects that name no creator, never deleted by a purge by subject
         (assets never name one).
     """
     parsed = purge_subjects(subjects)
-    created, unattributed, notes = {}, {}, []
+    if match not in SUBJECT_MATCH:
+        raise SubjectError(f"subject_match must be one of {', '.join(SUBJECT_MATCH)}, got {match!r}")
+    wanted, names = _wanted(parsed), _display_names(parsed) if match == 'display_name' else set()
+    if match == 'display_name' and not names:
+        notes = ['subject_match is display_name, but no subject has a name: only precise evidence selects']
+    else:
+        notes = []
+    created, unattributed, evidence = {}, {}, {}
     for kind_name in kinds:
         objects = listed.get(kind_name) or []
+        kind = KINDS[kind_name]
+        precise = _precise_creators(kind_name, objects, listed) if kind_name in CREATOR_KINDS else {}
+        created[kind_name] = set()
+        for obj in objects:
+            obj_id = kind.object_id(obj)
+            if obj_id in precise:
+                if _is_wanted(wanted, *precise[obj_id]):
+                    created[kind_name].add(obj_id)
+                    evidence.setdefault(kind_name, {})[obj_id] = 'precise'
+            elif names and kind.api == 'v2' and any(norm(v) in names for f in kind.creator_fields for v in field_values(obj, f)
+                                                    if isinstance(v, str)):
+                created[kind_name].add(obj_id)
+                evidence.setdefault(kind_name, {})[obj_id] = 'display_name'
+        nameless = sum(1 for o in objects if kind.object_id(o) not in precise)
+        by_name = sum(1 for how in (evidence.get(kind_name) or {}).values() if how == 'display_name')
+        if kind.empty_of:  # (an experiment: deleted once the subjects' jobs leave it empty, ``_purge.once_each``)
+            continue
         if kind_name not in CREATOR_KINDS:
-            created[kind_name] = set()
             if objects:
                 unattributed[kind_name] = len(objects)
-            notes.append(f'{kind_name} name no creator in the API: a purge by subject deletes none of them')
-            continue
-        created[kind_name] = set(created_by_subjects(kind_name, objects, parsed))
-        nameless = sum(1 for o in objects if creator_of(o, kind_name)[0] is None)
-        if nameless:
+            if kind.api != 'v2':
+                notes.append(f'{kind_name} name no creator in the API: a purge by subject deletes none of them')
+            elif not names:
+                notes.append(f'{kind_name} name their creator by display name only (systemData.createdBy): a purge by subject '
+                             'deletes none of them unless subject_match is display_name')
+        elif nameless:
             unattributed[kind_name] = nameless
-            notes.append(f'{nameless} {kind_name} name no creator: a purge by subject keeps them')
+            notes.append(f'{nameless} {kind_name} name no creator by object id: a purge by subject keeps them'
+                         + (' (unless their systemData.createdBy is a subject\'s name)' if names and kind.api == 'v2' else ''))
+        if by_name:
+            notes.append(f'{by_name} {kind_name} selected by display name only (systemData.createdBy; people share names: '
+                         'weaker evidence, subject_match display_name)')
     targets = {k: set(ids) for k, ids in created.items()}
     held = {}
     changed = True
@@ -774,4 +846,6 @@ def subject_purge_selection(listed, kinds, subjects):
     held = {k: {i: sorted(h) for i, h in sorted(ids.items())} for k, ids in held.items()}
     for kind_name, ids in held.items():
         notes.append(f"{len(ids)} of the subjects' {kind_name} kept: still used by images or services that are not deleted")
-    return {'objects': {k: sorted(v) for k, v in targets.items()}, 'held': held, 'unattributed': unattributed, 'notes': notes}
+    evidence = {k: {i: how for i, how in sorted(ids.items()) if i in targets.get(k, ())} for k, ids in sorted(evidence.items())}
+    return {'objects': {k: sorted(v) for k, v in targets.items()}, 'held': held, 'unattributed': unattributed, 'notes': notes,
+            'evidence': {k: ids for k, ids in evidence.items() if ids}}

@@ -60,11 +60,63 @@ options:
     type: dict
   kinds:
     description:
-      - The kinds to delete. The plan always orders them services, images, models, assets.
+      - The kinds to delete. The plan always orders them schedules, online_deployments, batch_deployments, online_endpoints, batch_endpoints, services,
+        images, jobs, experiments, models, assets, data_versions, model_versions, environment_versions, component_versions, code_versions,
+        data_containers, model_containers, environment_containers, component_containers, code_containers, connections, datastores, computes.
+      - The default is every deletable kind but V(connections), V(datastores) and V(computes), which are deleted only when named
+        here (or with O(delete_workspace)). Registries are never deleted.
+      - An object of two views is deleted and counted once, under its first kind (a v2 model version under V(models), the v1
+        model of the same name and version; a job is the run of the same id). A container is kept while one of its versions
+        stays; deleting an endpoint takes its deployments.
     type: list
     elements: str
-    choices: [services, images, models, assets]
-    default: [services, images, models, assets]
+    choices:
+      - schedules
+      - online_deployments
+      - batch_deployments
+      - online_endpoints
+      - batch_endpoints
+      - services
+      - images
+      - jobs
+      - experiments
+      - models
+      - assets
+      - data_versions
+      - model_versions
+      - environment_versions
+      - component_versions
+      - code_versions
+      - data_containers
+      - model_containers
+      - environment_containers
+      - component_containers
+      - code_containers
+      - connections
+      - datastores
+      - computes
+    default:
+      - schedules
+      - online_deployments
+      - batch_deployments
+      - online_endpoints
+      - batch_endpoints
+      - services
+      - images
+      - jobs
+      - experiments
+      - models
+      - assets
+      - data_versions
+      - model_versions
+      - environment_versions
+      - component_versions
+      - code_versions
+      - data_containers
+      - model_containers
+      - environment_containers
+      - component_containers
+      - code_containers
   export_dir:
     description:
       - The export bundle of this workspace (written by the role P(gdpr.azureml.export_workspace_data#role)), and where a check run
@@ -147,14 +199,25 @@ options:
     description:
       - Limit the plan to the objects these people created (O(mode=plan)), and count only theirs as remaining (O(mode=verify)).
       - Each subject is an Azure AD object id, or a dict with C(object_id) and optionally C(tenant_id) (C(upn), C(email) and
-        C(name) are accepted and not used); an object is theirs when its C(createdBy.userObjectId) is one of them. Models, images
-        and services name their creator; assets do not, so a purge by subject never deletes them.
+        C(name) are accepted, C(name) used by O(subject_match=display_name) only); an object is theirs when its
+        C(createdBy.userObjectId) is one of them. Models, images and services name their creator; a job is theirs when the run of
+        the same id names them (so a purge by subject deletes a person's jobs, and with them their runs, and no one else's);
+        compute instances name their assigned user. Assets do not name a creator, so a purge by subject never deletes them.
       - An object of the subjects that an image or a service which stays still uses is kept and reported (RV(held)), not forced.
       - Cannot be combined with O(delete_workspace).
       - See the collection's C(docs/subjects.md).
     type: list
     elements: raw
     default: []
+  subject_match:
+    description:
+      - With O(subjects), which evidence selects an object. V(precise) (the default) takes only the objects that name a subject's
+        object id (or whose run does, for a job). V(display_name) also takes the v2 objects (endpoints, schedules, asset
+        containers and versions, ...) whose C(systemData.createdBy), a display name, is the C(name) of a subject (weaker
+        evidence, people share names). The plan file says which evidence selected each object (C(evidence)).
+    type: str
+    choices: [precise, display_name]
+    default: precise
   storage:
     description:
       - Also delete the files of the purged runs from the workspace's storage account (Azure Blob Storage) - every blob under

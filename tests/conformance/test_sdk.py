@@ -366,6 +366,36 @@ def test_deletes_their_412s_then_the_safe_order(rest, emulator, state):
         emulator.configure(reset=True)
 
 
+def test_the_sdk_deletes_an_experiment_once_its_runs_are_gone(emulator, state):
+    """azureml-core's own ``Experiment.delete`` (``WorkspaceClient.delete_experiment``: ``DELETE
+    /history/v1.0{ws}/experimentids/{id}``, 200 or 202, then its ``AzureMLPolling`` of ``Location`` to the end): refused
+    while the experiment has runs, done once every run went (as jobs, the ARM delete the purge uses)."""
+    from azureml.core import Experiment
+    from azureml._restclient.models.error_response import ErrorResponseException
+
+    ws = _ws(state, PLAIN_WS)
+    runs = ws["objects"]["runs"]
+    exp = next(e for e in ws["objects"]["experiments"] if any(r["experiment"] == e["name"] for r in runs))
+    workspace = _sdk_workspace(emulator, ws)
+    headers = {"Authorization": "Bearer " + emulator.token}
+    emulator.configure(retry_after=0, lro_polls=0, lro_seconds=0)
+    try:
+        with pytest.raises(ErrorResponseException) as refused:
+            Experiment.delete(workspace, exp["experiment_id"])
+        assert refused.value.response.status_code == 409
+        for run in (r for r in runs if r["experiment"] == exp["name"]):
+            answer = requests.delete(f"{emulator.url}{ws['id']}/jobs/{run['id']}", params={"api-version": "2025-12-01"},
+                                     headers=headers, timeout=30)
+            assert answer.status_code == 202, answer.text
+            assert requests.get(answer.headers["Location"], headers=headers, timeout=30).status_code in (200, 204)
+        Experiment.delete(workspace, exp["experiment_id"])  # the SDK polls its Location until the operation ends
+        after = next(w for w in emulator.state()["workspaces"] if w["name"] == PLAIN_WS)["objects"]
+        assert exp["experiment_id"] not in {e["experiment_id"] for e in after["experiments"]}
+    finally:
+        emulator.reset()
+        emulator.configure(reset=True)
+
+
 def test_error_bodies_parse_into_the_sdk_models(rest, emulator, state):
     ws = _ws(state, PLAIN_WS)
     checks = [

@@ -42,7 +42,11 @@ EXPORT_MODULE_RUNS = 1
 # Requests of the purge of ws-sales-analytics (deletable kinds, not the workspace), page size 3, api_profile current:
 # as under documented: with base_url no purge_plan run reads the workspace or its discovery document to find hosts
 # (it was 47: a workspaces.get and a discovery.get more in each of the two purge_plan runs).
-PURGE_REQUESTS = 43
+# Issue 20 (234): the default kinds take the v2 kinds and the experiments left empty: each kind listed by the plan, again
+# by the apply before its deletes and by the verification (asset versions under each container, at 3 per page), one DELETE
+# per object (each model once: its v2 model version is not deleted again), and the polls of the long-running deletes
+# (jobs, experiments, schedules, deployments, endpoints: 56 operation polls).
+PURGE_REQUESTS = 234
 # Module runs per workspace purge: purge_plan (plan), purge_plan (apply: every delete, then the verification),
 # bundle_report. Whatever the number of kinds to delete.
 PURGE_MODULE_RUNS = 3

@@ -327,6 +327,8 @@ UNCOVERED = {
     # Not in the 2019-09-30 swaggers; checked instead by Microsoft's own client (tests/conformance, azureml-core 1.61).
     "runs.get_by_id": "GET {ws}/runs/{runId}: a run without its experiment, in no 2019 swagger; azureml-core 1.61"
     " RunOperations.get_workspace_run (RunDto), checked by tests/conformance",
+    "experiments.delete": "DELETE {ws}/experimentids/{experimentId}: an empty experiment (200, or 202 + Location), in no 2019"
+    " swagger; azureml-core 1.61 ExperimentOperations.delete via WorkspaceClient.delete_experiment, checked by tests/conformance",
     "metrics_v2.list": "the v2 metrics service (POST /metric/v2.0{ws}/runs/{runId}/list) has no public swagger; azureml-core 1.61"
     " MetricOperations.list_metrics (PaginatedMetricDefinitionDto), checked by tests/conformance",
     "metrics_v2.full": "the v2 metrics service (POST /metric/v2.0{ws}/runs/{runId}/full) has no public swagger; azureml-core 1.61"

@@ -30,6 +30,7 @@ SEED = {
     "runs.get": "Export: one run",
     "runs.get_by_id": "a run by id, for its data container (artifact_info with run_ids; azureml-core, not a seed row)",
     "metrics.list": "Export: run metrics of an experiment",
+    "experiments.delete": "Delete: an experiment left empty (azureml-core; not a seed row)",
     "metrics.get": "Export: one run metric",
     "metrics_v2.list": "Export: v2 metrics of a run (azureml-core's metrics service; not a seed row)",
     "metrics_v2.full": "Export: every value of one v2 metric (azureml-core's metrics service; not a seed row)",

@@ -509,6 +509,24 @@ def mutations(emulator, observed):
                 w.call(kind + ".delete", "mms", "DELETE", url, ARM_API, expect=(204,))
         w.call("mms_operations.get", "mms", "GET", mms + "/operations/no-such-operation", ARM_API, expect=(404,))
 
+        # -- an experiment (azureml-core's delete of an empty one): 409 while it has runs; once they went as jobs, 202 and
+        # its Location polled to the end, then 404
+        if experiments:
+            exp = experiments[0]
+            url = f"/history/v1.0{wsp}/experimentids/{_seg(exp['experimentId'])}"
+            w.call("experiments.delete", "history", "DELETE", url, expect=(409,))
+            v2_api = {"api-version": "2025-12-01"}
+            for run in w.pages("runs.list", "history", f"/history/v1.0{wsp}/experiments/{_seg(exp['name'])}/runs"):
+                job = w.call("jobs.delete", "arm", "DELETE", f"{wsp}/jobs/{_seg(run['runId'])}", v2_api, expect=(202,))
+                for _ in range(20):
+                    if w.call("v2_operations.result", "arm", "GET", job.headers["Location"], expect=(202, 204)).status == 204:
+                        break
+            first = w.call("experiments.delete", "history", "DELETE", url, expect=(202,))
+            for _ in range(20):
+                if w.call("v2_operations.result", "arm", "GET", first.headers["Location"], expect=(202, 204)).status == 204:
+                    break
+            w.call("experiments.delete", "history", "DELETE", url, expect=(404,))
+
         # -- the workspace: 202, polled to the end, then 204; afterwards 404
         first = w.call("workspaces.delete", "arm", "DELETE", wsp, ARM_API, expect=(200, 202))
         status_url = first.headers.get("Azure-AsyncOperation")

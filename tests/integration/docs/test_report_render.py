@@ -116,7 +116,8 @@ def test_report_renders_the_bundle_counts_and_the_purge(ansible, demo_inventory,
     assert exported["report"]["changed"] is True and exported["report"]["files"] == {"html": str(report), "md": str(bundle / "report.md")}
 
     purge = ansible.playbook("gdpr.azureml.purge_workspaces", inventory=demo_inventory,
-                             extra_vars={"target": SALES_HOST, "export_workspace_data_dest": str(dest), "purge_workspace_confirm": SALES})
+                             extra_vars={"target": SALES_HOST, "export_workspace_data_dest": str(dest), "purge_workspace_confirm": SALES,
+                                         "purge_workspace_kinds": ["services", "images", "models", "assets"]})  # the rows checked
     assert purge.rc == 0, purge.stdout[-3000:] + purge.stderr[-3000:]
     written = purge.task("gdpr.azureml.purge_workspace : Add the purge to the report of the bundle (report.html, report.md)")[0]["result"]
     assert written["changed"] is True and written["purge"]["deleted"] > 0

@@ -101,7 +101,8 @@ def test_purge_over_the_plugin_inventory_reports_deletions_in_the_summary(ansibl
     assert deletable > 0
 
     run = ansible.playbook("gdpr.azureml.purge_workspaces", "-e", "target=" + host, inventory=fleet,
-                           extra_vars={"export_workspace_data_dest": str(dest), "purge_workspace_confirm": ["Research-Vision-WS"]})
+                           extra_vars={"export_workspace_data_dest": str(dest), "purge_workspace_confirm": ["Research-Vision-WS"],
+                                       "purge_workspace_kinds": ["services", "images", "models", "assets"]})  # the kinds counted
     assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
     summary = json.loads((dest / "fleet-summary.json").read_text(encoding="utf-8"))
     assert [w["host"] for w in summary["workspaces"]] == [host]

@@ -26,7 +26,7 @@ SALES = "rg-gdpr-demo_ws-sales-analytics"
 DELETABLE = ("services", "images", "models", "assets")
 # (role, task) as job events name them
 EXPORT_TASK = ("export_workspace_data", "Export the workspace to its bundle")
-DELETE_TASK = ("purge_workspace", "Delete the planned objects (services, images, models, assets), then list each kind again")
+DELETE_TASK = ("purge_workspace", "Delete the planned objects in dependency order, then list each kind again")
 STALE_TOKEN = "stale+Token/Left=~in-the-field"  # noqa: S105 - a credential field filled but not the chosen source
 NO_LOG = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
@@ -126,7 +126,8 @@ def test_export_then_purge_as_awx_jobs(platform_emu, tmp_path, monkeypatch):
         "access_token": STALE_TOKEN, "cloud_environment": "AzureCloud", "authority_host": emu.aad_url, "base_url": emu.url})
     sp_credential["REQUESTS_CA_BUNDLE"] = emu.ca_path  # the execution environment's trust store, not the credential
     purge = run_job(tmp_path, monkeypatch, "purge", playbook="gdpr.azureml.purge_workspaces", hosts=hosts, credential=sp_credential,
-                    extravars={"export_workspace_data_dest": str(dest), "purge_workspace_confirm": [SALES.split("_", 1)[1]]},
+                    extravars={"export_workspace_data_dest": str(dest), "purge_workspace_confirm": [SALES.split("_", 1)[1]],
+                               "purge_workspace_kinds": list(DELETABLE)},  # the kinds counted below
                     limit="%s,localhost" % SALES)
     assert (purge.result.status, purge.result.rc) == ("successful", 0), purge.stdout()[-3000:]
     assert (purge.read("status"), purge.read("rc")) == ("successful", "0")

@@ -65,7 +65,7 @@ def test_real_purge_deletes_everything_in_the_safe_order_then_a_second_run_chang
     assert not [e for e in purge.journal(mark) if e["op"] and e["op"].endswith(".delete") and e["status"] == 412]
     assert [e for e in purge.journal(mark) if e["op"] == "mms_operations.get"]  # the AKS service delete was waited for
     assert run.recap[SALES]["changed"] >= 2 and run.recap[SALES]["failed"] == 0  # the deletes (one module run), the report
-    applied = run.task(ROLE + "Delete the planned objects (services, images, models, assets), then list each kind again", SALES)[0]["result"]
+    applied = run.task(ROLE + "Delete the planned objects in dependency order, then list each kind again", SALES)[0]["result"]
     assert applied["changed"] is True and {k: len(v) for k, v in applied["deleted"].items()} == EXPECTED_SALES
     assert [r["kind"] for r in applied["results"]] == [k for k in ("services", "images", "models", "assets") for dummy in range(EXPECTED_SALES[k])]
     assert "Found internal" not in output(run)  # a 'results' that is not a list is renamed by Ansible, with a warning

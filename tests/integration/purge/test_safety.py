@@ -36,7 +36,7 @@ def test_1a_a_workspace_delete_refuses_a_run_and_a_datastore_created_after_the_e
     assert run.rc != 0 and SALES in failed_hosts(run)
     text = output(run)
     assert "1 runs that the workspace delete erases are not in the export bundle" in text and run_obj["runId"] in text, text[-3000:]
-    assert "1 datastores that the workspace delete erases are not in the export bundle" in text and store["name"] in text
+    assert "1 datastores to delete or to erase with the workspace are not in the export bundle" in text and store["name"] in text
     assert deletes(purge, mark) == [] and purge.mutating(mark) == []
     ws = purge.workspace_state(SALES)
     assert ws["status"] == "active" and run_obj["runId"] in [r["id"] for r in ws["objects"]["runs"]]
@@ -61,6 +61,9 @@ def test_1b_a_workspace_delete_counts_everything_it_erases_and_needs_a_bundle_of
     for kind in ("computes", "experiments", "runs", "metrics", "artifacts", "datastores", "models", "assets", "images", "services"):
         assert erasure["counts"].get(kind, 0) == len(state[kind]), kind
     assert erasure["counts"]["workspace"] == 1 and erasure["permanent"] is True
+    # one object, one count: every job is a run (counted as runs), every v2 model version a v1 model (counted as models)
+    assert "jobs" not in erasure["counts"] and "model_versions" not in erasure["counts"], erasure["counts"]
+    assert erasure["counts"]["model_containers"] == len(state["model_containers"])
     assert erasure["total"] == sum(erasure["counts"].values())
     assert f"counted against purge_workspace_max_deletions: {erasure['total']}" in check.stdout
 

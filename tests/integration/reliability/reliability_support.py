@@ -49,7 +49,9 @@ class Runner:
                                      extra_vars=extra, env=env)
 
     def purge(self, hosts=(SALES,), options=None, env=None, args=(), **variables):
-        extra = {"export_workspace_data_dest": str(self.dest), "purge_workspace_confirm": [h.split("_", 1)[1] for h in hosts]}
+        # the v1 kinds these tests count (the default takes the v2 kinds too: tests/integration/purge/test_v2_purge.py)
+        extra = {"export_workspace_data_dest": str(self.dest), "purge_workspace_confirm": [h.split("_", 1)[1] for h in hosts],
+                 "purge_workspace_kinds": ["services", "images", "models", "assets"]}
         extra.update(variables)
         return self.ansible.playbook(PURGE_PLAYBOOK, *args, inventory=self.inventory(hosts, options, "purge-inventory.yml"),
                                      extra_vars=extra, env=env)

@@ -92,7 +92,8 @@ def test_purge_killed_with_deletes_in_flight_is_settled_by_the_rerun_and_the_aud
     # three DELETEs answer; every later one is carried out by the service, its answer held: in flight when the run dies
     emu.configure(hold_deletes_after=3)
     emu.clear_journal()
-    extra = {"export_workspace_data_dest": str(runner.dest), "purge_workspace_confirm": "ws-sales-analytics"}
+    extra = {"export_workspace_data_dest": str(runner.dest), "purge_workspace_confirm": "ws-sales-analytics",
+             "purge_workspace_kinds": ["services", "images", "models", "assets"]}  # the v1 kinds deletable() counts
     proc = start_playbook(runner.ansible, PURGE_PLAYBOOK, runner.inventory((SALES,), {"concurrency": 4}, "kill.yml"), extra)
     try:
         # the journal lists finished requests only: count the DELETEs begun (held ones included) in the counters

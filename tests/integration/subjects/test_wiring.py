@@ -32,8 +32,14 @@ def test_export_writes_the_index_and_purge_by_subject(ansible, demo_inventory, p
     check = ansible.playbook("gdpr.azureml.purge_workspaces", inventory=demo_inventory, extra_vars=pv, check=True)
     assert check.rc == 0, check.stdout[-4000:]
     plan = check.task("gdpr.azureml.purge_workspace : Plan the purge and run every check", host)[0]["result"]
-    assert plan["plan"]["objects"] == {"services": ["svc-001-aks", "svc-002-aci"], "images": ["img-sales-forecaster:1"],
-                                       "models": [], "assets": []}
+    v1 = ("services", "images", "models", "assets")
+    expected = {"services": ["svc-001-aks", "svc-002-aci"], "images": ["img-sales-forecaster:1"], "models": [], "assets": []}
+    assert {k: plan["plan"]["objects"][k] for k in v1} == expected
+    # the default kinds take his jobs too (precise: the run of the same id names him)
+    his_runs = sorted(r["id"] for r in ws["objects"]["runs"]
+                      if (r["created_by"] or {}).get("userObjectId") == dmitri["object_id"] and not r["parent_run_id"])
+    assert sorted(j.rsplit("/jobs/", 1)[1] for j in plan["plan"]["objects"]["jobs"]) == his_runs and his_runs
+    assert set(plan["plan"]["evidence"]["jobs"].values()) == {"precise"}
     assert emu.counters()["mutating"] == 0
     real = ansible.playbook("gdpr.azureml.purge_workspaces", inventory=demo_inventory, extra_vars=dict(pv, purge_workspace_confirm=ws["name"]))
     assert real.rc == 0, real.stdout[-4000:]
@@ -44,9 +50,11 @@ def test_export_writes_the_index_and_purge_by_subject(ansible, demo_inventory, p
     for k, ids in gone.items():
         for i in ids:
             assert before[k][i]["created_by"]["userObjectId"] == dmitri["object_id"]
-    apply_task = "gdpr.azureml.purge_workspace : Delete the planned objects (services, images, models, assets), then list each kind again"
+    apply_task = "gdpr.azureml.purge_workspace : Delete the planned objects in dependency order, then list each kind again"
     verify = real.task(apply_task, host)[0]["result"]
-    assert verify["remaining"] == {"services": 0, "images": 0, "models": 0, "assets": 0}
+    assert verify["remaining"] and set(verify["remaining"].values()) == {0}
+    left_runs = {r["id"] for w2 in emu.state()["workspaces"] if w2["name"] == "ws-sales-analytics" for r in w2["objects"]["runs"]}
+    assert not left_runs & set(his_runs) and {r["id"] for r in ws["objects"]["runs"]} - set(his_runs) <= left_runs
     refused = ansible.playbook("gdpr.azureml.purge_workspaces", inventory=demo_inventory,
                                extra_vars=dict(pv, purge_workspace_subjects=["dmitri.ivanov@fabrikam.example"]), check=True)
     assert refused.rc != 0 and "needs the Azure AD object id" in refused.stdout

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .. import objects as ob
 from ..context import Ctx
-from ..errors import bad_request, not_found
+from ..errors import ApiError, bad_request, not_found
 from ..routing import WS, Route
 from . import continuation
 
@@ -92,6 +92,22 @@ async def get_metric(ctx: Ctx):
     return ctx.json(metric)
 
 
+async def delete_experiment(ctx: Ctx):
+    """azureml-core ``WorkspaceClient.delete_experiment`` ("delete empty experiment by experiment_id"): 202 with
+    ``Location`` (polled: 202 while running, then 204), the experiment gone once the operation ends; 404 when there is
+    none; 409 while it still has runs (an assumption: the SDK only deletes empty experiments, docs/emulator.md)."""
+    from .v2 import start_delete  # the long-running delete of the v2 resources: one operation store, one poll route
+
+    ws = ctx.workspace()
+    exp_id = ctx.params["experiment_id"]
+    if ws.table("experiments").get(exp_id) is None:
+        raise not_found("history", f"Experiment {exp_id} was not found in workspace {ws.name}.")
+    left = [r for r in ws.table("runs").items.values() if r.get("experimentId") == exp_id]
+    if left:
+        raise ApiError(409, "Conflict", f"Experiment {exp_id} still has {len(left)} run(s): only an empty experiment can be deleted.")
+    return start_delete(ctx, ws, "experiments", exp_id, None)
+
+
 EXP = BASE + "/experiments/{experiment_name}"
 
 ROUTES = [
@@ -102,6 +118,7 @@ ROUTES = [
     Route("runs.get_by_id", "history", "GET", BASE + "/runs/{run_id}", get_workspace_run),
     Route("metrics.list", "history", "GET", EXP + "/metrics", list_metrics),
     Route("metrics.get", "history", "GET", EXP + "/metrics/{metric_id}", get_metric),
+    Route("experiments.delete", "history", "DELETE", BASE + "/experimentids/{experiment_id}", delete_experiment),
     # current profile: the spec's POST queries (continuationToken in the JSON body); reads, not mutations
     Route("experiments.list", "history", "POST", BASE + "/experiments:query", list_experiments, "current", mutating=False),
     Route("runs.list", "history", "POST", EXP + "/runs:query", list_runs, "current", mutating=False),

@@ -85,7 +85,8 @@ def _id(ws: Workspace, *parts: str) -> str:
 # -- long-running deletes --------------------------------------------------------------------
 
 def _op_urls(ctx: Ctx, op: Operation) -> tuple[str, str]:
-    api = ctx.q("api-version") or ""
+    # (run history's experiment delete sends no api-version: its operation URLs carry the ARM one, an assumption)
+    api = ctx.q("api-version") or "2025-12-01"
     base = f"{ctx.base_url}/subscriptions/{op.subscription_id}/providers/{PROVIDER}/locations/{op.location}"
     return f"{base}/mfeOperationsStatus/{op.id}?api-version={api}", f"{base}/mfeOperationResults/{op.id}?api-version={api}"
 

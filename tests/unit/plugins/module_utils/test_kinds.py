@@ -51,7 +51,15 @@ def test_parents_and_how_children_are_listed():
 
 
 def test_delete_order_puts_holders_first():
-    assert _kinds.DELETABLE_KINDS == ('services', 'images', 'models', 'assets')
+    assert _kinds.DELETABLE_KINDS == (
+        'schedules', 'online_deployments', 'batch_deployments', 'online_endpoints', 'batch_endpoints', 'services', 'images', 'jobs',
+        'experiments', 'models', 'assets', 'data_versions', 'model_versions', 'environment_versions', 'component_versions', 'code_versions',
+        'data_containers', 'model_containers', 'environment_containers', 'component_containers', 'code_containers',
+        'connections', 'datastores', 'computes')
+    assert 'registries' not in _kinds.DELETABLE_KINDS
+    for kind in API:  # what is listed under an object goes before it (versions before containers, deployments before endpoints)
+        if kind.parent and kind.delete_order is not None:
+            assert KINDS[kind.parent].delete_order is not None and kind.delete_order < KINDS[kind.parent].delete_order, kind.name
     assert _kinds.HOLDER_KINDS == {'images': ('services',), 'models': ('images', 'services')}
     order = _kinds.DELETABLE_KINDS
     for held, holders in _kinds.HOLDER_KINDS.items():
@@ -64,12 +72,14 @@ def test_delete_order_puts_holders_first():
 def test_derived_lists_are_the_ones_the_collection_had():
     """The constants that used to be written out by hand, derived now (same values, same order)."""
     assert _kinds.SINGULAR['models'] == 'model' and _kinds.SINGULAR['workspace'] == 'workspace'
-    assert _kinds.CREATOR_KINDS == ('models', 'images', 'services')
+    assert _kinds.CREATOR_KINDS == ('computes', 'models', 'images', 'services', 'jobs', 'model_versions')
     assert _kinds.HOLDING_KINDS == ('images', 'services')
-    assert _kinds.PURGE_DEFAULT == _kinds.DELETABLE_KINDS
+    # every deletable kind but the shared infrastructure and the secrets' holders (named explicitly to be purged)
+    assert _kinds.PURGE_DEFAULT == tuple(k for k in _kinds.DELETABLE_KINDS if k not in ('connections', 'datastores', 'computes'))
     assert _kinds.EXPORT_DEFAULT == _kinds.KIND_NAMES
-    assert _kinds.NOT_DELETABLE == ('computes', 'experiments', 'runs', 'metrics', 'metrics_v2', 'artifacts', 'tasks', 'datastores',
-                                    'pipeline objects')
+    assert _kinds.NOT_DELETABLE == ('runs', 'metrics', 'metrics_v2', 'artifacts', 'tasks', 'pipeline objects')
+    # one store, two views: a job is the run of the same id, a v2 model version the v1 model name:version
+    assert _kinds.SAME_AS == {'jobs': 'runs', 'model_versions': 'models'}
     assert set(_kinds.CREATOR_FIELDS) == {'createdBy', 'userId', 'systemData.createdBy', 'properties.properties.createdBy',
                                           'properties.properties.personalComputeInstanceSettings.assignedUser'}
 
@@ -245,6 +255,8 @@ SERVICE = {
                      {'id': 'w2', 'createdBy': user(BO, 'Bo'), 'parts': [{'modelId': 'm2:1'}]}],
     'models.list': [{'id': 'm1:1', 'createdBy': user(ANNA, 'Anna')}, {'id': 'm2:1', 'createdBy': user(ANNA, 'Anna')}],
     'images.list': [], 'services.list': [], 'assets.list': [],
+    # the v2 kinds the default purge lists: none in this workspace
+    **{_kinds.KINDS[k].list_op: [] for k in _kinds.PURGE_DEFAULT if _kinds.KINDS[k].api == 'v2'},
 }
 
 
@@ -354,4 +366,4 @@ def test_a_new_kind_in_the_subject_index_and_the_report(new_kinds, tmp_path):
     assert people[ANNA] == {'runs': 1, 'widgets': 1, 'run_notes': 1}
     markdown = _report.render_markdown(dict(report, purge={'log': 'a', 'deletions': [], 'by_kind': {}, 'verified': [],
                                                            'deleted': 0, 'failed': 0, 'unknown': 0, 'missing': True}))
-    assert b'datastores, pipeline objects, run_notes: deleting the workspace is the remedy' in markdown
+    assert b'tasks, pipeline objects, run_notes: deleting the workspace is the remedy' in markdown

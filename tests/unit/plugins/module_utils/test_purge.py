@@ -173,3 +173,70 @@ def test_check_bundle_and_content_problems_name_missing_and_changed_objects(tmp_
     old = write_bundle(str(tmp_path / 'v1'), workspace_id='/x/ws', objects={'models': [exported]}, format_version=1)
     problems, digests = _coverage.check_bundle(old, '/x/ws', ['models'])
     assert digests is None and len(problems) == 1 and 're-export' in problems[0]
+
+
+# -- the v2 kinds: each object once, containers after their versions, experiments left empty, delete parameters --------------
+
+WS2 = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws'
+
+
+def test_a_model_version_in_scope_with_its_v1_model_is_deleted_once_under_models():
+    objects = {'models': ['m:1'], 'model_versions': [WS2 + '/models/m/versions/1', WS2 + '/models/m/versions/2'],
+               'model_containers': [WS2 + '/models/m']}
+    # version 2 is a v2 model version only (no v1 model m:2 is listed)
+    listed = {'model_versions': [{'id': i} for i in objects['model_versions']], 'models': [{'id': 'm:1'}]}
+    kinds = ['models', 'model_versions', 'model_containers']
+    planned, kept = _purge.once_each(objects, listed, kinds)
+    assert planned['models'] == ['m:1'] and planned['model_versions'] == [WS2 + '/models/m/versions/2']
+    assert planned['model_containers'] == [WS2 + '/models/m'] and kept == {}
+    # a version that stays (another person's) keeps its container: Azure answers 409 otherwise
+    planned, kept = _purge.once_each(dict(objects, model_versions=[]), listed, kinds)
+    assert planned['model_containers'] == [] and list(kept['model_containers']) == [WS2 + '/models/m']
+    # a model kept under models (held by another person's image) is not deleted as a version either
+    planned, kept = _purge.once_each(dict(objects, models=[]), listed, kinds)
+    assert planned['model_versions'] == [WS2 + '/models/m/versions/2']
+    # models out of scope: the v2 view deletes both versions
+    planned, kept = _purge.once_each(objects, listed, ['model_versions', 'model_containers'])
+    assert planned['model_versions'] == objects['model_versions']
+
+
+def test_an_experiment_is_deleted_once_every_run_of_it_goes_as_a_job():
+    listed = {'experiments': [{'experimentId': 'e1'}, {'experimentId': 'e2'}, {'experimentId': 'e3'}],
+              'runs': [{'runId': 'r1', 'experimentId': 'e1'}, {'runId': 'r2', 'experimentId': 'e2'},
+                       {'runId': 'r3', 'experimentId': 'e2'}]}
+    objects = {'jobs': [WS2 + '/jobs/r1', WS2 + '/jobs/r2'], 'experiments': ['e1', 'e2', 'e3']}
+    planned, kept = _purge.once_each(objects, listed, ['jobs', 'experiments'])
+    assert planned['experiments'] == ['e1', 'e3'] and list(kept['experiments']) == ['e2']  # r3 stays
+    # by subject: only the experiments this purge empties (e3, already empty, is nobody's to delete here)
+    planned, kept = _purge.once_each(dict(objects, experiments=[]), listed, ['jobs', 'experiments'], by_subject=True)
+    assert planned['experiments'] == ['e1']
+
+
+def test_delete_parameters_come_from_the_arm_id_and_never_leave_the_workspace():
+    ws = type('W', (), {'subscription_id': 's', 'resource_group': 'RG', 'workspace_name': 'ws'})()
+    assert _purge.delete_params('online_deployments', WS2 + '/onlineEndpoints/e/deployments/d', ws) == {
+        'endpoint_name': 'e', 'name': 'd'}
+    assert _purge.delete_params('model_versions', WS2 + '/models/a%2Fb/versions/3', ws) == {'name': 'a/b', 'version': '3'}
+    assert _purge.delete_params('models', 'm:1', ws) == {'id': 'm:1'}
+    assert _purge.delete_params('experiments', 'e-1', ws) == {'experiment_id': 'e-1'}
+    assert _purge.delete_params('datastores', 'store', ws) == {'name': 'store'}
+    with pytest.raises(_purge.PurgeError, match='not in workspace'):
+        _purge.delete_params('jobs', WS2.replace('/ws', '/other') + '/jobs/r1', ws)
+    with pytest.raises(_purge.PurgeError, match='does not match'):
+        _purge.delete_params('jobs', WS2 + '/schedules/r1', ws)
+
+
+def test_a_workspace_delete_counts_runs_and_jobs_models_and_model_versions_once():
+    from ansible_collections.gdpr.azureml.plugins.module_utils import _coverage, _digests
+    comparison = _digests.Comparison()
+    for run_id in ('r1', 'r2', 'child'):
+        comparison.add('runs', {'runId': run_id})
+    for job in ('r1', 'r2'):
+        comparison.add('jobs', {'id': WS2 + '/jobs/' + job})
+    comparison.add('models', {'id': 'm:1'})
+    comparison.add('model_versions', {'id': WS2 + '/models/m/versions/1'})
+    counts = _coverage.erasure_counts(comparison, {}, None)
+    assert counts['runs'] == 3 and 'jobs' not in counts and counts['models'] == 1 and 'model_versions' not in counts
+    # jobs deleted one by one before the workspace: their runs are not erased again
+    counts = _coverage.erasure_counts(comparison, {'jobs': [WS2 + '/jobs/r1']}, None)
+    assert counts['runs'] == 2 and 'jobs' not in counts

@@ -111,8 +111,8 @@ OPS = sorted(op for op in _routes.DOCUMENTED if _routes.DOCUMENTED[op].family !=
 
 
 @given(op=st.sampled_from(OPS), values=st.dictionaries(st.sampled_from(
-    ['resource_group', 'workspace_name', 'id', 'compute_name', 'experiment_name', 'run_id', 'metric_id', 'task_id', 'name',
-     'operation_id', 'path', 'container', 'endpoint_name', 'version']), name, min_size=14), port=st.integers(1, 65535))
+    ['resource_group', 'workspace_name', 'id', 'compute_name', 'experiment_name', 'experiment_id', 'run_id', 'metric_id', 'task_id', 'name',
+     'operation_id', 'path', 'container', 'endpoint_name', 'version']), name, min_size=15), port=st.integers(1, 65535))
 @settings(max_examples=300, deadline=None)
 def test_every_route_stays_on_base_url_and_each_value_is_one_segment(op, values, port):
     params = dict(values, subscription_id=SUB)

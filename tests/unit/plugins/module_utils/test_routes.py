@@ -7,7 +7,7 @@ SUB = '00000000-1111-2222-3333-444444444444'
 WS = f'/subscriptions/{SUB}/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/workspaces/ws-1'
 PARAMS = {
     'subscription_id': SUB, 'resource_group': 'rg-1', 'workspace_name': 'ws-1', 'compute_name': 'cpu',
-    'experiment_name': 'exp', 'run_id': 'run-1', 'metric_id': 'm-1', 'path': 'outputs/model.pkl', 'task_id': 't-1',
+    'experiment_name': 'exp', 'experiment_id': 'exp-id-1', 'run_id': 'run-1', 'metric_id': 'm-1', 'path': 'outputs/model.pkl', 'task_id': 't-1',
     'name': 'store', 'id': 'obj-1', 'operation_id': 'op-1', 'container': 'dcid.run-1', 'endpoint_name': 'ep', 'version': '3',
 }
 API = '?api-version=2019-11-01'
@@ -28,6 +28,7 @@ ARCHITECTURE = {
     'metrics_v2.list': ('history', 'POST', '/metric/v2.0' + WS + '/runs/run-1/list', 'continuation'),
     'metrics_v2.full': ('history', 'POST', '/metric/v2.0' + WS + '/runs/run-1/full', 'continuation'),
     'metrics.list': ('history', 'GET', '/history/v1.0' + WS + '/experiments/exp/metrics', 'continuation'),
+    'experiments.delete': ('history', 'DELETE', '/history/v1.0' + WS + '/experimentids/exp-id-1', None),
     'metrics.get': ('history', 'GET', '/history/v1.0' + WS + '/experiments/exp/metrics/m-1', None),
     'artifacts.list': ('artifact', 'GET', '/artifact/v1.0' + WS + '/artifacts/origins/ExperimentRun/containers/dcid.run-1', 'continuation'),
     'artifacts.contentinfo': ('artifact', 'GET',
@@ -66,6 +67,7 @@ for _op, _path, _query in (
     ARCHITECTURE[f'{_op}.get'] = ('arm', 'GET', _one + V2, None)
     ARCHITECTURE[f'{_op}.delete'] = ('arm', 'DELETE', _one + V2, None)
 ARCHITECTURE['computes.delete'] = ('arm', 'DELETE', WS + '/computes/cpu' + V2, None)
+ARCHITECTURE['datastores.delete'] = ('arm', 'DELETE', WS + '/datastores/store' + V2, None)
 _REGISTRIES = f'/subscriptions/{SUB}/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/registries'
 ARCHITECTURE['registries.list'] = ('arm', 'GET', _REGISTRIES + V2, 'arm')
 ARCHITECTURE['registries.get'] = ('arm', 'GET', _REGISTRIES + '/store' + V2, None)

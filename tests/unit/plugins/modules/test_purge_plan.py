@@ -35,9 +35,17 @@ def fake_time(monkeypatch):
     return install_fake_time(monkeypatch)
 
 
+V1_KINDS = ['services', 'images', 'models', 'assets']
+
+
 @pytest.fixture
 def run(monkeypatch, fake_time):
-    return runner(monkeypatch, purge_plan_module.main)
+    """The module on the v1 kinds these tests serve (the default kinds add the v2 ones: tests/integration/purge)."""
+    run_module = runner(monkeypatch, purge_plan_module.main)
+
+    def run_v1(args, **kwargs):
+        return run_module(dict({'kinds': V1_KINDS}, **args), **kwargs)
+    return run_v1
 
 
 @pytest.fixture
@@ -307,7 +315,7 @@ def test_a_workspace_delete_refuses_what_the_bundle_does_not_hold_and_counts_it_
     result = run({'export_dir': full_bundle, 'delete_workspace': True, 'kinds': [], 'max_deletions': 0, 'fail_on_refusal': False})
     text = ' | '.join(result['refusals'])
     assert '1 runs that the workspace delete erases are not in the export bundle' in text and 'r-late' in text
-    assert '1 datastores that the workspace delete erases changed since the export' in text and 'blobs (fields description)' in text
+    assert '1 datastores to delete or to erase with the workspace changed since the export' in text and 'blobs (fields description)' in text
     assert ('the plan deletes 0 objects and deleting the workspace erases 14 more with it (14 in all), more than max_deletions '
             '(purge_workspace_max_deletions) 0: raise purge_workspace_max_deletions to at least 14') in text
     assert result['plan']['workspace_delete']['counts']['models'] == 2  # nothing deleted one by one: all go with it
