@@ -156,7 +156,7 @@ def resolve(uri, type_, datastores, *, suffix, workspace=None):
         if why:
             return _unreachable(why)
         if path.startswith('LocalUpload/'):
-            return _from_datastore(UPLOAD_DATASTORE, path, type_, datastores, suffix, 'an upload on the workspace blob store')
+            return _from_datastore(UPLOAD_DATASTORE, path, type_, datastores, suffix, what='an upload on the workspace blob store')
         return _unreachable('a relative path that is not an upload (LocalUpload/...): its datastore is unknown')
     if scheme in ('https', 'http'):
         host = (parts.hostname or '').lower()
@@ -213,10 +213,10 @@ def _resolve_azureml(rest, type_, datastores, suffix, workspace):
     path, why = _path(raw)
     if why:
         return _unreachable(why)
-    return _from_datastore(unquote(name), path, type_, datastores, suffix, f'datastore {unquote(name)}')
+    return _from_datastore(unquote(name), path, type_, datastores, suffix, what=f'datastore {unquote(name)}')
 
 
-def _from_datastore(name, path, type_, datastores, suffix, what):
+def _from_datastore(name, path, type_, datastores, suffix, *, what):
     location = (datastores or {}).get(name.lower())
     if location is None:
         return _unreachable(f'the workspace has no datastore {name}')
