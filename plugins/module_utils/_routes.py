@@ -154,6 +154,9 @@ V2.update(_v2_rows('batch_deployments', 'batchEndpoints/{endpoint_name}/deployme
 V2.update(_v2_rows('schedules', 'schedules'))  # listViewType: EnabledOnly by default
 V2.update(_v2_rows('connections', 'connections', view=False))
 V2.update({
+    # The v2 view of the datastores (account and container names of the files of data and model versions); their
+    # credentials are never asked for (no POST .../listSecrets).
+    'datastores_v2.list': _r(ARM, 'GET', '{ws}/datastores', _V2, 'arm'),
     'computes.delete': _r(ARM, 'DELETE', '{ws}/computes/{compute_name}', _V2),
     # Registries are resource-group level, shared by workspaces: read, never deleted by this collection.
     'registries.list': _r(ARM, 'GET', _RG + '/providers/Microsoft.MachineLearningServices/registries', _V2, 'arm'),

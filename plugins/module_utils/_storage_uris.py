@@ -238,3 +238,24 @@ def describe(target):
     """``<account>/<container>/<path>`` (``/*`` after a folder)."""
     tail = '*' if target.folder else ('[/*]' if target.folder is None else '')
     return f'{target.account}/{target.container}/{target.path}{tail}'
+
+
+def shown_uri(uri):
+    """``uri`` without its query and fragment (a SAS token is a credential): what a report may repeat."""
+    return str(uri or '').split('?', 1)[0].split('#', 1)[0]
+
+
+def version_targets(versions, datastores, *, suffix, workspace=None):
+    """``(targets, unreachable)`` of ``versions`` (``[(kind, id, object)]`` of kinds ``data_versions``/``model_versions``):
+    ``targets`` ``[(kind, id, Target)]``, ``unreachable`` ``[{kind, id, uri, reason}]`` (the URI without its query), both
+    sorted. ``datastores`` are the workspace's datastore objects."""
+    locations = datastore_locations(datastores, suffix)
+    targets, unreachable = [], []
+    for kind_name, obj_id, obj in versions:
+        uri, type_ = version_uri(kind_name, obj)
+        found = resolve(uri, type_, locations, suffix=suffix, workspace=workspace)
+        if found.target is not None:
+            targets.append((kind_name, obj_id, found.target))
+        else:
+            unreachable.append({'kind': kind_name, 'id': obj_id, 'uri': shown_uri(uri) or None, 'reason': found.reason})
+    return sorted(targets), sorted(unreachable, key=lambda u: (u['kind'], u['id']))
