@@ -202,7 +202,7 @@ class _Module:
     def __init__(self, blobs, workspaces=(), retention=Retention(True, 7, None), max_deletions=10000, *, runs=(), error=None):
         self.storage = _PurgeStorage(blobs, retention)
         self.client = _Client(workspaces, runs, error)
-        self.params = {'max_deletions': max_deletions}
+        self.params = {'max_deletions': max_deletions, 'delete_workspace': True}  # every run of the bundle is purged
 
 
 def test_the_purged_runs_are_the_subjects_runs_of_the_bundle(tmp_path):
