@@ -137,7 +137,7 @@ def _apply_storage(module, storage, deleted, results):
     with audit_log(module.params.get('audit_log')) as audit:
         done = _storage_purge.delete(module, storage['blobs'], audit)
         try:
-            left = _storage_purge.remaining(module, storage['account'], storage['runs'], storage['others'])
+            left = _storage_purge.remaining(module, storage['account'], storage['runs'], storage.get('others') or ())
         except AzureMLError as exc:
             raise PurgeError(f'the storage deletes are done, listing the prefixes again failed: {exc}', changed=True, deleted=deleted,
                              results=results, storage_results=done) from None
