@@ -294,3 +294,36 @@ def test_the_retention_policy_as_the_plan_says_it():
                                                                                           'stml01', now))
     unread = _storage_purge.retention_of(_Module([], retention=Retention(None, None, 'HTTP 403')), 'stml01', now)
     assert 'could not be read (HTTP 403)' in _storage_purge.retention_text(unread)
+
+
+class _ListingStorage(_Storage):
+    """Blobs of several containers (``(container, Blob)``), listed by container and prefix."""
+
+    def __init__(self, blobs):
+        super().__init__(blobs)
+
+    def iter_blobs(self, account, container, prefix):
+        return iter([b for b in self.blobs if (b.account, b.container) == (account, container) and b.name.startswith(prefix)])
+
+
+def test_a_blob_of_a_run_and_of_two_versions_is_one_entry_naming_them_all(tmp_path):
+    from ansible_collections.gdpr.azureml.plugins.module_utils._storage import Blob as B
+    from ansible_collections.gdpr.azureml.plugins.module_utils._storage_uris import Target
+
+    shared = B('stml01', 'azureml', 'ExperimentRun/dcid.r1/outputs/model.pkl', None, '0x1', 5, None, None)
+    upload = B('stml01', 'blobstore', 'LocalUpload/h/people/part-0.csv', None, '0x2', 7, None, None)
+    sibling = B('stml01', 'blobstore', 'LocalUpload/h/people2/part-0.csv', None, '0x3', 7, None, None)
+    export = _storage_export.StorageExport(_ListingStorage([shared, upload, sibling]), 'stml01', str(tmp_path), None,
+                                           concurrency=2, where='ws')
+    versions = [('model_versions', 'm1', Target('stml01', 'azureml', 'ExperimentRun/dcid.r1/outputs/model.pkl', None)),
+                ('data_versions', 'd1', Target('stml01', 'blobstore', 'LocalUpload/h/people/', True)),
+                ('data_versions', 'd2', Target('stml01', 'blobstore', 'LocalUpload/h/people/part-0.csv', False))]
+    listed = export._listed([('r1', 'dcid.r1')], versions)
+    by_name = {b.name: refs for b, refs, origin in listed}
+    assert set(by_name) == {shared.name, upload.name}  # the sibling folder's file is no version's
+    assert by_name[shared.name] == [{'kind': 'runs', 'id': 'r1'}, {'kind': 'model_versions', 'id': 'm1'}]
+    assert by_name[upload.name] == [{'kind': 'data_versions', 'id': 'd1'}, {'kind': 'data_versions', 'id': 'd2'}]
+    assert [origin for b, refs, origin in listed if b.name == shared.name] == [('r1', 'outputs/model.pkl')]
+    # check mode: one entry per blob in the index, every referrer named
+    result = export.run([('r1', 'dcid.r1')], str(tmp_path / 'storage_blobs.json'), versions=versions)
+    assert result['count'] == 2 and export.version_blobs == 2
