@@ -404,13 +404,14 @@ remaining_ids:
   sample: {"models": []}
 storage:
   description:
-    - With O(storage) and a purge of runs (O(subjects) or O(delete_workspace)) - C(account), C(container), C(runs), C(prefixes)
+    - With O(storage) and a purge of runs (O(subjects) or O(delete_workspace)) or of data or model versions - C(account), C(container), C(runs), C(prefixes)
       (the first ten), C(blobs), C(snapshots), C(bytes), C(retention) (C(enabled), C(days), C(recoverable_until) - until when
       blobs deleted now stay recoverable - C(error)), C(shared_with) (other workspaces on the account), C(kept) (the run
       prefixes kept because a workspace of C(shared_with) has a run of the same id - C(run_id), C(prefix), C(shared_with),
       C(why)), C(versions) (the data and model versions deleted - C(count), C(blobs) (their files deleted), C(targets),
-      C(kept) (C(id), C(referenced_by), C(kept_by), C(why)), C(unreachable)), C(gaps) (what is not covered). O(mode=apply) adds C(deleted), C(absent), C(failed), C(remaining), C(remaining_ids) and C(results) (one per
-      DELETE); in check mode C(would_delete).
+      C(kept) (C(id), C(referenced_by), C(kept_by), C(why)), C(unreachable)), C(gaps) (what is not covered). O(mode=apply)
+      adds C(deleted), C(absent), C(failed), C(remaining), C(remaining_ids) and C(results) (one per DELETE); in check mode
+      C(would_delete).
   returned: when O(storage=true) and runs or data or model versions are purged
   type: dict
   sample: {"account": "stmlprod01", "container": "azureml", "runs": 3, "blobs": 12, "snapshots": 2, "bytes": 40960,
