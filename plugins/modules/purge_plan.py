@@ -159,7 +159,7 @@ options:
     description:
       - Also delete the files of the purged runs from the workspace's storage account (Azure Blob Storage) - every blob under
         C(ExperimentRun/<data container>/) in the C(azureml) container of each run in the export bundle's C(runs.json) that the
-        O(subjects) created, or of every run with O(delete_workspace). Without either, no run is purged and no file deleted.
+        O(subjects) created, or of every run with O(delete_workspace). Without either, no run is purged.
       - O(mode=plan) lists those blobs (snapshots included) and refuses unless the export bundle holds each one with the same
         etag and size (C(storage_blobs.json), exported with the export's C(storage)) and verifies; it reads the delete
         retention policy (C(retention) of RV(storage)) and names the other workspaces of the subscription that use the same account
