@@ -45,7 +45,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import CHILDREN, KIND_NAMES, KINDS, PIPELINE_KINDS, depth, descendants
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import account_from_id
-from ansible_collections.gdpr.azureml.plugins.module_utils._storage_uris import URI_FIELDS, version_targets
+from ansible_collections.gdpr.azureml.plugins.module_utils._storage_uris import URI_FIELDS, shown_uri, version_targets, version_uri
 
 # A reference to a registry in a v2 object (an environment, a component or a model of a registry): the registry's name.
 REGISTRY_REF = re.compile(r'azureml://registries/([^/"?#\s]+)', re.IGNORECASE)
@@ -771,6 +771,10 @@ class BundleExport:
                                                         workspace=(ws.subscription_id, ws.resource_group, ws.workspace_name))
         results[_bundle.STORAGE_BLOBS] = self.storage_export.run(runs, os.path.join(folder, _bundle.STORAGE_BLOBS_FILE), self.digests,
                                                                  versions=targets)
+        if self.storage_export.unreachable:
+            uris = {(k, i): shown_uri(version_uri(k, o)[0]) for k, i, o in self._versions}
+            self.unreachable = sorted(self.unreachable + [dict(u, uri=uris.get((u['kind'], u['id']))) for u in self.storage_export.unreachable],
+                                      key=lambda u: (u['kind'], u['id']))
 
     def _kind_entries(self, results):
         entries = {}

@@ -34,7 +34,7 @@ import uuid
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_json_array
-from ansible_collections.gdpr.azureml.plugins.module_utils._client import map_concurrent
+from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError, map_concurrent
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import ARTIFACT_CONTAINER, run_blob_prefix
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage_uris import URI_FIELDS, covers
 
@@ -152,6 +152,7 @@ class StorageExport:
         self.bytes = 0
         self.manifest_removed = False
         self.version_blobs = 0
+        self.unreachable = []  # versions on another account that could not be listed
         self._lock = threading.Lock()
         self._journal = None
 
@@ -171,8 +172,17 @@ class StorageExport:
 
     def _list_version(self, kind_name, obj_id, target):
         ref = {'kind': kind_name, 'id': obj_id}
-        return [(blob, [ref], None) for blob in self.storage.iter_blobs(target.account, target.container, target.path)
-                if covers(target, blob.name)]
+        try:
+            return [(blob, [ref], None) for blob in self.storage.iter_blobs(target.account, target.container, target.path)
+                    if covers(target, blob.name)]
+        except AzureMLError as exc:
+            if target.account == self.account:  # the workspace's own account: an error like any other
+                raise
+            # another account (a URL or datastore of another account): not readable with these credentials
+            with self._lock:
+                self.unreachable.append({'kind': kind_name, 'id': obj_id, 'uri': None,
+                                         'reason': f'storage account {target.account} could not be listed: {exc}'})
+            return []
 
     def _listed(self, runs, versions):
         """``[(blob, refs, (run id, path) or None)]``: every blob once, its ``refs`` every run, artifact and version naming it."""

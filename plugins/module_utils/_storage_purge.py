@@ -235,10 +235,19 @@ def select_versions(module, workspace_object, export_dir, objects, purged_prefix
     run_account = workspace_account(workspace_object)
 
     def one(target):
-        return [b for b in module.storage.iter_blobs(target.account, target.container, target.path) if covers(target, b.name)]
+        try:
+            return [b for b in module.storage.iter_blobs(target.account, target.container, target.path) if covers(target, b.name)]
+        except AzureMLError as exc:
+            if target.account == run_account:  # the workspace's own account: an error like any other
+                raise
+            return exc  # another account these credentials cannot list: its files are not reachable
 
     by_id, refs = {}, {}
     for (kind_name, obj_id), blobs in zip([(k, i) for k, i, t in targets], module.client.map_concurrent(one, [t for k, i, t in targets])):
+        if isinstance(blobs, AzureMLError):
+            part['unreachable'].append({'kind': kind_name, 'id': obj_id, 'uri': None,
+                                        'reason': f'its storage account could not be listed: {blobs}'})
+            continue
         for blob in blobs:
             key = blob_id(blob.account, blob.container, blob.name, blob.snapshot)
             by_id[key] = blob

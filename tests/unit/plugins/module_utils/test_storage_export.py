@@ -327,3 +327,23 @@ def test_a_blob_of_a_run_and_of_two_versions_is_one_entry_naming_them_all(tmp_pa
     # check mode: one entry per blob in the index, every referrer named
     result = export.run([('r1', 'dcid.r1')], str(tmp_path / 'storage_blobs.json'), versions=versions)
     assert result['count'] == 2 and export.version_blobs == 2
+
+
+def test_a_version_on_another_account_that_cannot_be_listed_is_unreachable_not_a_failure(tmp_path):
+    from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError
+    from ansible_collections.gdpr.azureml.plugins.module_utils._storage_uris import Target
+
+    class Refusing(_ListingStorage):
+        def iter_blobs(self, account, container, prefix):
+            if account != 'stml01':
+                raise AzureMLError(f'list the blobs of {account}/{container}', 'This request is not authorized', status=403,
+                                   code='AuthorizationFailure')
+            return super().iter_blobs(account, container, prefix)
+
+    export = _storage_export.StorageExport(Refusing([]), 'stml01', str(tmp_path), None, concurrency=2, where='ws')
+    listed = export._listed([], [('data_versions', 'd1', Target('stother01', 'c1', 'p/', True))])
+    assert listed == [] and export.unreachable[0]['id'] == 'd1'
+    assert 'stother01' in export.unreachable[0]['reason'] and 'not authorized' in export.unreachable[0]['reason']
+    own = _storage_export.StorageExport(Refusing([]), 'stother01', str(tmp_path), None, concurrency=2, where='ws')
+    with pytest.raises(AzureMLError):  # the workspace's own account: a failure like any other
+        own._listed([], [('data_versions', 'd1', Target('stother01', 'c1', 'p/', True))])
