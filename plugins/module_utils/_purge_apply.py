@@ -100,10 +100,12 @@ def apply(module):
 
 
 def _apply_storage_selection(module):
-    """``mode=apply`` with ``storage``, before any DELETE: the bundle checked again, the blobs of the purged runs listed and
-    compared with it (a refusal raises, nothing deleted). ``{'section', 'blobs', 'runs', 'account'}``."""
+    """``mode=apply`` with ``storage``, before any DELETE: the bundle checked again, the blobs of the purged runs and of the
+    data and model versions among ``objects`` listed and compared with it (a refusal raises, nothing deleted).
+    ``{'section', 'blobs', 'runs', 'account', 'others'}`` (``others``: the blobs outside the purged runs' prefixes)."""
     p, ws = module.params, module.workspace
-    versions = _storage_purge.deleted_versions({k: v for k, v in (p['objects'] or {}).items() if k in p['kinds']})
+    objects = {k: v for k, v in (p['objects'] or {}).items() if k in p['kinds']}
+    versions = _storage_purge.deleted_versions(objects)
     if not _storage_purge.purges_runs(module, p.get('subjects')) and not versions:
         return None
     found = module.client.get_json('workspaces.get', what=f'get workspace {ws}', missing_ok=True)
@@ -113,8 +115,7 @@ def _apply_storage_selection(module):
     problems, exported = check_bundle(export_dir, found.get('id') or ws.id,
                                       ['runs', _storage_purge.KIND] + sorted({kind_name for kind_name, dummy in versions}))
     try:
-        section, refusals, blobs = _storage_purge.select(module, found, export_dir, p.get('subjects'), exported,
-                                                         objects={k: [i for kk, i in versions if kk == k] for k, dummy in versions})
+        section, refusals, blobs = _storage_purge.select(module, found, export_dir, p.get('subjects'), exported, objects=objects)
     except _storage_purge.StoragePurgeError as exc:
         problems.append(f'storage: {exc}')
         section, refusals, blobs = None, [], []

@@ -131,7 +131,7 @@ def test_property_every_form_of_one_path_resolves_alike(segments, type_):
              f'azureml://subscriptions/{SUB}/resourcegroups/{RG}/workspaces/{WS}/datastores/workspaceblobstore/paths/{q}',
              f'https://stml01.blob.{SUFFIX}/{BLOBSTORE}/{q}', f'wasbs://{BLOBSTORE}@stml01.blob.{SUFFIX}/{q}']
     found = [res(f, type_) for f in forms]
-    assert len({f for f in found}) == 1
+    assert len(set(found)) == 1
     one = found[0]
     if any(s in ('.', '..') for s in segments):
         assert one.target is None
