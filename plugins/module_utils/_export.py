@@ -765,8 +765,8 @@ class BundleExport:
         targets = []
         if self._versions:
             ws = self.module.workspace
-            datastores = self.client.list_items('datastores_v2.list', what=f'list the datastores of {self.where} (where the files of '
-                                                                         'its data and model versions are)')
+            what = f'list the datastores of {self.where} (where the files of its data and model versions are)'
+            datastores = self.client.list_items('datastores_v2.list', what=what)
             targets, self.unreachable = version_targets(self._versions, datastores, suffix=self.module.storage.cloud.storage_suffix,
                                                         workspace=(ws.subscription_id, ws.resource_group, ws.workspace_name))
         results[_bundle.STORAGE_BLOBS] = self.storage_export.run(runs, os.path.join(folder, _bundle.STORAGE_BLOBS_FILE), self.digests,

@@ -219,8 +219,8 @@ def select_versions(module, workspace_object, export_dir, objects, purged_prefix
     ws = module.workspace
     suffix = module.storage.cloud.storage_suffix
     where = (ws.subscription_id, ws.resource_group, ws.workspace_name)
-    datastores = module.client.list_items('datastores_v2.list', what=f'list the datastores of workspace {ws} (where the files '
-                                                                        'of its data and model versions are)')
+    what = f'list the datastores of workspace {ws} (where the files of its data and model versions are)'
+    datastores = module.client.list_items('datastores_v2.list', what=what)
     targets, part['unreachable'] = version_targets(bundle_versions(export_dir, deleted), datastores, suffix=suffix, workspace=where)
     held = {(k, i) for k, i, dummy in targets} | {(u['kind'], u['id']) for u in part['unreachable']}
     missing = [f'{k} {i}' for k, i in deleted if (k, i) not in held]

@@ -97,7 +97,7 @@ options:
         resolved through the workspace's v2 datastores (their account and container names, never their secrets). A blob of
         several versions or of a version and a run is one entry whose C(referenced_by) names them all. A version whose URI
         is not reachable (ADLS Gen1, another cloud, a public host, a registry, ...) is listed with the reason in the
-        manifest's C(storage.unreachable) and in RV(storage.unreachable); nothing is guessed.
+        manifest's C(storage.unreachable) and in C(unreachable) of RV(storage); nothing is guessed.
       - Needs V(runs) in O(kinds) and a storage credential (see O(storage_access_token), O(storage_account_key)). No SAS,
         account key or token is written anywhere. In check mode the blobs are listed, nothing is downloaded.
       - File shares (the notebooks under C(Users/<name>/)) are not read; see the collection's C(docs/export.md).

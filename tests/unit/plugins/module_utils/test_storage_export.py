@@ -371,10 +371,8 @@ def test_select_versions_deletes_only_the_files_no_staying_version_or_run_refere
                          'modelType': 'custom_model'}}
     (tmp_path / 'data_versions.json').write_text(json.dumps([d1, d2, d3]), encoding='utf-8')
     (tmp_path / 'model_versions.json').write_text(json.dumps([m1]), encoding='utf-8')
-    datastores = [{'name': 'workspaceblobstore', 'properties': {'datastoreType': 'AzureBlob', 'accountName': 'stml01',
-                                                                 'containerName': 'blobstore'}},
-                  {'name': 'workspaceartifactstore', 'properties': {'datastoreType': 'AzureBlob', 'accountName': 'stml01',
-                                                                     'containerName': 'azureml'}}]
+    datastores = [{'name': name, 'properties': {'datastoreType': 'AzureBlob', 'accountName': 'stml01', 'containerName': container}}
+                  for name, container in (('workspaceblobstore', 'blobstore'), ('workspaceartifactstore', 'azureml'))]
     blobs = [Blob('stml01', 'blobstore', 'LocalUpload/h1/people/a.csv', None, '0x1', 1, None, None),
              Blob('stml01', 'blobstore', 'LocalUpload/h1/people/b.csv', None, '0x2', 1, None, None),
              Blob('stml01', 'blobstore', 'LocalUpload/h1/people/c.csv', None, '0x3', 1, None, None),
