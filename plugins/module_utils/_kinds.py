@@ -150,8 +150,7 @@ _TABLE = (
                list_op=prefix + "_containers.list", get_op=prefix + "_containers.get", delete_op=prefix + "_containers.delete", **_V2),
           Kind(prefix + "_versions", "id", singular=label + " version", plural=label + " versions",
                list_op=prefix + "_versions.list", get_op=prefix + "_versions.get", delete_op=prefix + "_versions.delete",
-               parent=prefix + "_containers", under={"name": "name"},
-               delete_order={"data": 5, "model": 6}.get(prefix), purge=False, **_V2))),  # TEMP(f17)
+               parent=prefix + "_containers", under={"name": "name"}, **_V2))),
     Kind("online_endpoints", "id", singular="online endpoint", plural="online endpoints", list_op="online_endpoints.list",
          get_op="online_endpoints.get", delete_op="online_endpoints.delete", volatile=_PROVISIONING, **_V2),
     Kind("online_deployments", "id", singular="online deployment", plural="online deployments",

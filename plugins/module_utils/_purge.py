@@ -54,12 +54,7 @@ def describe_holders(holders):
 
 def list_objects(client, kind_name, ws):
     """Every object of ``kind_name`` in the workspace (every page)."""
-    kind = KINDS[kind_name]
-    if kind.parent:  # TEMP(f17): a kind listed under its parent's objects (until p20's listing lands)
-        parents = list_objects(client, kind.parent, ws)
-        return [o for p in parents for o in client.list_items(kind.list_op, {k: p.get(f) for k, f in kind.under.items()},
-                                                              what=f'list the {kind_name} of workspace {ws}')]
-    return client.list_items(kind.list_op, what=f'list the {kind_name} of workspace {ws}')
+    return client.list_items(KINDS[kind_name].list_op, what=f'list the {kind_name} of workspace {ws}')
 
 
 def list_kinds(client, kind_names, ws):

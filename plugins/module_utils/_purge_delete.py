@@ -155,10 +155,7 @@ def delete_objects(module, kind_name, ids, existed, audit):
         cid = str(uuid.uuid4())
         audit.pending(audit_record(ws.id, kind_name, obj_id, status=None, request_id=None, outcome='pending', client_request_id=cid))
         try:
-            params = {'id': obj_id}
-            if kind.api == 'v2':  # TEMP(f17): .../{name}/versions/{version} of the ARM id (until p20's deletes land)
-                params = {'name': obj_id.split('/')[-3], 'version': obj_id.split('/')[-1]}
-            res = client.delete(kind.delete_op, params, what=what, absent=MMS_ABSENT, client_request_id=cid)
+            res = client.delete(kind.delete_op, {'id': obj_id}, what=what, absent=MMS_ABSENT, client_request_id=cid)
             entry = {'id': obj_id, 'status': res.status, 'request_id': res.request_id, 'outcome': res.outcome, 'client_request_id': cid}
             if res.error:
                 entry['error'] = res.error
