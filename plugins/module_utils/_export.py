@@ -46,6 +46,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import writ
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import CHILDREN, KIND_NAMES, KINDS, PIPELINE_KINDS, depth, descendants
 from ansible_collections.gdpr.azureml.plugins.module_utils._scrub import scrub
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import account_from_id
+from ansible_collections.gdpr.azureml.plugins.module_utils._storage_uris import URI_FIELDS, shown_uri, version_targets, version_uri
 
 # A reference to a registry in a v2 object (an environment, a component or a model of a registry): the registry's name.
 REGISTRY_REF = re.compile(r'azureml://registries/([^/"?#\s]+)', re.IGNORECASE)
@@ -680,6 +681,8 @@ class BundleExport:
         self.storage_export = None
         # what the storage export needs of the API kinds, taken as they stream to their files
         self._runs, self._artifact_ids, self._contents, self._content_etags = [], {}, {}, {}
+        self._versions = []  # (kind, id, object) of the data and model versions: their URIs name files
+        self.unreachable = []
         ws = module.workspace
         self.where = f'workspace {ws}'
         self.staging = None
@@ -714,6 +717,9 @@ class BundleExport:
             return None
         if name == 'runs':
             return lambda run: self._runs.append(_storage_export.run_ref(run)) if _storage_export.run_ref(run) else None
+        if name in URI_FIELDS:
+            return lambda obj: self._versions.append((name, KINDS[name].object_id(obj), {'properties': {
+                field: ((obj.get('properties') or {}) if isinstance(obj, dict) else {}).get(field) for field in URI_FIELDS[name]}}))
         if name == 'artifacts':
             def artifact(obj):
                 if isinstance(obj, dict) and obj.get('container') and obj.get('path') is not None:
@@ -789,7 +795,19 @@ class BundleExport:
             artifacts=self._artifact_ids, contents=self._contents)
         folder = self.bundle_dir if self.check_mode else self.staging
         runs = sorted(set(self._runs))
-        results[_bundle.STORAGE_BLOBS] = self.storage_export.run(runs, os.path.join(folder, _bundle.STORAGE_BLOBS_FILE), self.digests)
+        targets = []
+        if self._versions:
+            ws = self.module.workspace
+            what = f'list the datastores of {self.where} (where the files of its data and model versions are)'
+            datastores = self.client.list_items('datastores_v2.list', what=what)
+            targets, self.unreachable = version_targets(self._versions, datastores, suffix=self.module.storage.cloud.storage_suffix,
+                                                        workspace=(ws.subscription_id, ws.resource_group, ws.workspace_name))
+        results[_bundle.STORAGE_BLOBS] = self.storage_export.run(runs, os.path.join(folder, _bundle.STORAGE_BLOBS_FILE), self.digests,
+                                                                 versions=targets)
+        if self.storage_export.unreachable:
+            uris = {(k, i): shown_uri(version_uri(k, o)[0]) for k, i, o in self._versions}
+            self.unreachable = sorted(self.unreachable + [dict(u, uri=uris.get((u['kind'], u['id']))) for u in self.storage_export.unreachable],
+                                      key=lambda u: (u['kind'], u['id']))
 
     def _kind_entries(self, results):
         entries = {}
@@ -833,6 +851,8 @@ class BundleExport:
         digests = self._digests_entry()
         core = {'format_version': _bundle.FORMAT_VERSION, 'collection_version': COLLECTION_VERSION, 'workspace': ws_info, 'kinds': entries,
                 'digests': digests, _not_covered.MANIFEST_KEY: _not_covered.record(self.module.workspace_object)}
+        if self.storage:  # the data and model versions whose files could not be exported, and why
+            core['storage'] = {'unreachable': self.unreachable}
         kinds_changed = {}
         for name in entries:
             sha, mode_ok = _file_state(os.path.join(self.bundle_dir, entries[name]['file']))
@@ -897,7 +917,7 @@ class BundleExport:
             'missing': self.missing,
         }
         if self.storage_export is not None:
-            result['storage'] = self.storage_export.summary()
+            result['storage'] = dict(self.storage_export.summary(), unreachable=self.unreachable)
         if archive:
             result['archive'] = archive['path']
         return result

@@ -102,18 +102,22 @@ def apply(module):
 
 
 def _apply_storage_selection(module):
-    """``mode=apply`` with ``storage``, before any DELETE: the bundle checked again, the blobs of the purged runs listed and
-    compared with it (a refusal raises, nothing deleted). ``{'section', 'blobs', 'runs', 'account'}``."""
+    """``mode=apply`` with ``storage``, before any DELETE: the bundle checked again, the blobs of the purged runs and of the
+    data and model versions among ``objects`` listed and compared with it (a refusal raises, nothing deleted).
+    ``{'section', 'blobs', 'runs', 'account', 'others'}`` (``others``: the blobs outside the purged runs' prefixes)."""
     p, ws = module.params, module.workspace
-    if not p['delete_workspace'] and not p.get('subjects'):
+    objects = {k: v for k, v in (p['objects'] or {}).items() if k in p['kinds']}
+    versions = _storage_purge.deleted_versions(objects)
+    if not _storage_purge.purges_runs(module, p.get('subjects')) and not versions:
         return None
     found = module.client.get_json('workspaces.get', what=f'get workspace {ws}', missing_ok=True)
     if found is None:
         return None
     export_dir = os.path.abspath(p['export_dir'])
-    problems, exported = check_bundle(export_dir, found.get('id') or ws.id, ['runs', _storage_purge.KIND])
+    problems, exported = check_bundle(export_dir, found.get('id') or ws.id,
+                                      ['runs', _storage_purge.KIND] + sorted({kind_name for kind_name, dummy in versions}))
     try:
-        section, refusals, blobs = _storage_purge.select(module, found, export_dir, p.get('subjects'), exported)
+        section, refusals, blobs = _storage_purge.select(module, found, export_dir, p.get('subjects'), exported, objects=objects)
     except _storage_purge.StoragePurgeError as exc:
         problems.append(f'storage: {exc}')
         section, refusals, blobs = None, [], []
@@ -122,8 +126,12 @@ def _apply_storage_selection(module):
         raise PurgeError(f'purge of the storage of workspace {ws} refused, nothing deleted: ' + ' | '.join(problems), changed=False,
                          deleted={}, results=[], refusals=problems)
     kept = {k['run_id'] for k in section.get('kept') or []}  # another workspace of the account has a run of that id
-    runs = [ref for ref in _storage_purge.purged_runs(export_dir, p.get('subjects')) if ref[0] not in kept]
-    return {'section': section, 'blobs': blobs, 'runs': runs, 'account': section['account']}
+    runs = [ref for ref in _storage_purge.purged_runs(export_dir, p.get('subjects')) if ref[0] not in kept] \
+        if _storage_purge.purges_runs(module, p.get('subjects')) else []
+    prefixes = [_storage_purge.run_blob_prefix({'runId': r, 'dataContainerId': c}) for r, c in runs]
+    others = [b for b in blobs if not (b.account == section['account'] and b.container == _storage_purge.ARTIFACT_CONTAINER
+                                       and any(b.name.startswith(x) for x in prefixes))]  # files of versions only
+    return {'section': section, 'blobs': blobs, 'runs': runs, 'account': section['account'], 'others': others}
 
 
 def _apply_storage(module, storage, deleted, results):
@@ -132,7 +140,7 @@ def _apply_storage(module, storage, deleted, results):
     with audit_log(module.params.get('audit_log')) as audit:
         done = _storage_purge.delete(module, storage['blobs'], audit)
         try:
-            left = _storage_purge.remaining(module, storage['account'], storage['runs'])
+            left = _storage_purge.remaining(module, storage['account'], storage['runs'], storage.get('others') or ())
         except AzureMLError as exc:
             raise PurgeError(f'the storage deletes are done, listing the prefixes again failed: {exc}', changed=True, deleted=deleted,
                              results=results, storage_results=done) from None

@@ -248,7 +248,7 @@ def _plan(module):
         if exported is not None:
             refusals.extend(content_problems(export_dir, comparison, erasure=erasure))
         if p.get('storage'):
-            storage, more = _plan_storage(module, found, export_dir, exported, notes)
+            storage, more = _plan_storage(module, found, export_dir, exported, notes, objects=objects)
             refusals.extend(more)
     total = sum(len(objects[k]) for k in kinds)
     erased_total = sum(erased.values())
@@ -292,14 +292,16 @@ def _planned_evidence(evidence, objects):
             if any(i in set(objects.get(k) or ()) for i in ids)}
 
 
-def _plan_storage(module, found, export_dir, exported, notes):
-    """``(storage section of the plan or None, refusals)``: the blobs of the purged runs (``_storage_purge``)."""
+def _plan_storage(module, found, export_dir, exported, notes, *, objects=None):
+    """``(storage section of the plan or None, refusals)``: the blobs of the purged runs and of the data and model versions
+    among ``objects`` (``_storage_purge``)."""
     p = module.params
-    if not p['delete_workspace'] and not p.get('subjects'):
-        notes.append('storage: no run is purged (neither subjects nor delete_workspace), so no file of the storage account is deleted')
+    if not _storage_purge.purges_runs(module, p.get('subjects')) and not _storage_purge.deleted_versions(objects):
+        notes.append('storage: no run is purged (neither subjects nor delete_workspace) and no data or model version, so no file '
+                     'of the storage account is deleted')
         return None, []
     try:
-        section, refusals, _blobs = _storage_purge.select(module, found, export_dir, p.get('subjects'), exported)
+        section, refusals, _blobs = _storage_purge.select(module, found, export_dir, p.get('subjects'), exported, objects=objects)
     except _storage_purge.StoragePurgeError as exc:
         return None, [f'storage: {exc}']
     return section, refusals

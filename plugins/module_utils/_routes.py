@@ -156,6 +156,9 @@ V2.update(_v2_rows('batch_deployments', 'batchEndpoints/{endpoint_name}/deployme
 V2.update(_v2_rows('schedules', 'schedules'))  # listViewType: EnabledOnly by default
 V2.update(_v2_rows('connections', 'connections', view=False))
 V2.update({
+    # The v2 view of the datastores (account and container names of the files of data and model versions); their
+    # credentials are never asked for (no POST .../listSecrets).
+    'datastores_v2.list': _r(ARM, 'GET', '{ws}/datastores', _V2, 'arm'),
     'computes.delete': _r(ARM, 'DELETE', '{ws}/computes/{compute_name}', _V2),
     # The v2 view of a datastore (the v1 datastore of the same name): the delete removes the registration, not the storage.
     'datastores.delete': _r(ARM, 'DELETE', '{ws}/datastores/{name}', _V2),

@@ -34,7 +34,9 @@ import uuid
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_json_array
+from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError, map_concurrent
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import ARTIFACT_CONTAINER, run_blob_prefix
+from ansible_collections.gdpr.azureml.plugins.module_utils._storage_uris import URI_FIELDS, covers
 
 KIND = _bundle.STORAGE_BLOBS
 PROGRESS_NAME = '.storage-progress.jsonl'
@@ -149,38 +151,74 @@ class StorageExport:
         self.deduplicated = 0
         self.bytes = 0
         self.manifest_removed = False
+        self.version_blobs = 0
+        self.unreachable = []  # versions on another account that could not be listed
         self._lock = threading.Lock()
         self._journal = None
 
-    # -- one run, one blob ---------------------------------------------------------------------------------------
+    # -- listing: the runs' prefixes and the versions' files, each blob once ------------------------------------------
 
-    def _run(self, scheduler, sink, run_id, container):
+    def _list_run(self, run_id, container):
         prefix = run_blob_prefix({'runId': run_id, 'dataContainerId': container})
-        blobs = []
+        found = []
         for blob in self.storage.iter_blobs(self.account, ARTIFACT_CONTAINER, prefix):
-            scheduler.check()
-            blobs.append(blob)
-        rels = blob_relpaths(blobs)
-        for blob in blobs:
             path = blob.name[len(prefix):]
             refs = [{'kind': 'runs', 'id': run_id}]
             artifact_id = self.artifacts.get((container, path))
             if artifact_id:
                 refs.append({'kind': 'artifacts', 'id': artifact_id})
-            entry = dict(listed_entry(blob), sha256=None, stored_path=rels[(blob.name, blob.snapshot)], referenced_by=refs)
-            content = self.contents.get((run_id, path)) if blob.snapshot is None else None
-            if content and content.get('stored_path') and content.get('sha256') and content.get('size') == blob.size \
-                    and same_etag(content.get('etag'), blob.etag):
-                entry.update(sha256=content['sha256'], stored_path=content['stored_path'])
-                with self._lock:
-                    self.deduplicated += 1
-                sink.put(entry)
-            elif self._reusable(entry):
-                sink.put(entry)
-            elif self.check_mode:
-                sink.put(entry)  # would be downloaded: no digest known
-            else:
-                scheduler.submit(self._download, sink, entry, priority=PER_BLOB)
+            found.append((blob, refs, (run_id, path)))
+        return found
+
+    def _list_version(self, kind_name, obj_id, target):
+        ref = {'kind': kind_name, 'id': obj_id}
+        try:
+            return [(blob, [ref], None) for blob in self.storage.iter_blobs(target.account, target.container, target.path)
+                    if covers(target, blob.name)]
+        except AzureMLError as exc:
+            if target.account == self.account:  # the workspace's own account: an error like any other
+                raise
+            # another account (a URL or datastore of another account): not readable with these credentials
+            with self._lock:
+                self.unreachable.append({'kind': kind_name, 'id': obj_id, 'uri': None,
+                                         'reason': f'storage account {target.account} could not be listed: {exc}'})
+            return []
+
+    def _listed(self, runs, versions):
+        """``[(blob, refs, (run id, path) or None)]``: every blob once, its ``refs`` every run, artifact and version naming it."""
+        tasks = [('run', ref) for ref in runs] + [('version', v) for v in versions]
+
+        def one(task):
+            return self._list_run(*task[1]) if task[0] == 'run' else self._list_version(*task[1])
+
+        merged = {}
+        for found in map_concurrent(one, tasks, self.concurrency):
+            for blob, refs, origin in found:
+                key = blob_id(blob.account, blob.container, blob.name, blob.snapshot)
+                if key not in merged:
+                    merged[key] = (blob, [], origin)
+                have = merged[key]
+                have[1].extend(r for r in refs if r not in have[1])
+                if origin is not None and have[2] is None:
+                    merged[key] = (have[0], have[1], origin)
+        return [merged[key] for key in sorted(merged)]
+
+    def _blob(self, scheduler, sink, listed, rel):
+        blob, refs, origin = listed
+        entry = dict(listed_entry(blob), sha256=None, stored_path=rel, referenced_by=refs)
+        content = self.contents.get(origin) if origin is not None and blob.snapshot is None else None
+        if content and content.get('stored_path') and content.get('sha256') and content.get('size') == blob.size \
+                and same_etag(content.get('etag'), blob.etag):
+            entry.update(sha256=content['sha256'], stored_path=content['stored_path'])
+            with self._lock:
+                self.deduplicated += 1
+            sink.put(entry)
+        elif self._reusable(entry):
+            sink.put(entry)
+        elif self.check_mode:
+            sink.put(entry)  # would be downloaded: no digest known
+        else:
+            scheduler.submit(self._download, sink, entry, priority=PER_BLOB)
 
     def _reusable(self, entry):
         """Fill ``entry`` from a previous export's record when (etag, size) match and the stored file still has its SHA-256."""
@@ -238,15 +276,24 @@ class StorageExport:
 
     # -- the whole export -----------------------------------------------------------------------------------------
 
-    def run(self, runs, dest, digests=None):
-        """List and download the blobs of ``runs`` (``[(run id, data container)]``) into the bundle; write the index to
-        ``dest`` (check mode: only its digest); return ``write_json_array``'s result."""
+    def run(self, runs, dest, digests=None, versions=()):
+        """List and download the blobs of ``runs`` (``[(run id, data container)]``) and of ``versions`` (``[(kind, id,
+        _storage_uris.Target)]``) into the bundle, each blob once (its ``referenced_by`` names every run, artifact and
+        version whose files it is); write the index to ``dest`` (check mode: only its digest); return
+        ``write_json_array``'s result."""
         from ansible_collections.gdpr.azureml.plugins.module_utils._export import Scheduler, Sink, _run_then_close
 
+        listed = self._listed(runs, versions)
+        self.version_blobs = sum(1 for dummy, refs, dummy2 in listed if any(r['kind'] in URI_FIELDS for r in refs))
+        rels = {}
+        for group in {(b.account, b.container) for b, dummy, dummy2 in listed}:
+            rels.update({(group[0], group[1]) + key: rel for key, rel in
+                         blob_relpaths([b for b, dummy, dummy2 in listed if (b.account, b.container) == group]).items()})
         scheduler = Scheduler(self.concurrency)
         sink = Sink(scheduler)
-        for run_id, container in runs:
-            scheduler.submit(self._run, scheduler, sink, run_id, container, priority=PER_RUN)
+        for blob, refs, origin in listed:
+            scheduler.submit(self._blob, scheduler, sink, (blob, refs, origin), rels[(blob.account, blob.container, blob.name, blob.snapshot)],
+                             priority=PER_RUN)
         thread = threading.Thread(target=_run_then_close, args=(scheduler, [sink]), name='gdpr-azureml-storage', daemon=True)
         thread.start()
         try:
@@ -280,7 +327,7 @@ class StorageExport:
 
     def summary(self):
         return {'account': self.account, 'container': ARTIFACT_CONTAINER, 'downloaded': self.downloaded, 'reused': self.reused,
-                'deduplicated': self.deduplicated, 'bytes_downloaded': self.bytes}
+                'deduplicated': self.deduplicated, 'bytes_downloaded': self.bytes, 'version_blobs': self.version_blobs}
 
 
 def remove_progress(bundle_dir):

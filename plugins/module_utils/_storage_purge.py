@@ -35,17 +35,21 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureM
 from ansible_collections.gdpr.azureml.plugins.module_utils._digests import Comparison
 from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME_FORMAT
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import ARTIFACT_CONTAINER, account_from_id, run_blob_prefix
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage_export import blob_id, listed_entry, run_ref
+from ansible_collections.gdpr.azureml.plugins.module_utils._storage_uris import URI_FIELDS, covers, describe, version_targets
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import created_by_subjects
 
 KIND = _bundle.STORAGE_BLOBS
+VERSION_KINDS = tuple(URI_FIELDS)  # data_versions, model_versions: their URIs name files
 WORKSPACE_ID = re.compile(r'^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.MachineLearningServices/workspaces/'
                           r'([^/]+)/?$', re.IGNORECASE)
 EXAMPLES = 10
 GAPS = ('file shares (Azure Files) are not read: the notebooks and files under Users/<name>/ of the workspace file share '
         'stay; delete them with the file share tools (az storage file, Storage Explorer)',
-        "datastores other than the workspace's run files (workspaceblobstore uploads, registered data) are not purged by run",
+        "datastores other than the workspace's run files and the files of the data and model versions being deleted "
+        '(workspaceblobstore uploads of nothing deleted, registered data) are not purged',
         'blob versions are not read: on an account with blob versioning on, a deleted blob stays as a previous version; '
         'delete those versions with the storage tools (or turn versioning off) before answering the request')
 
@@ -157,15 +161,126 @@ def _ids_text(ids):
     return ', '.join(ids[:EXAMPLES]) + (f' (and {len(ids) - EXAMPLES} more)' if len(ids) > EXAMPLES else '')
 
 
-def select(module, workspace_object, export_dir, subjects, exported):
+def purges_runs(module, subjects):
+    """True when the purge takes runs (a workspace delete, or a purge by subject): their files go with them."""
+    return bool(module.params.get('delete_workspace') or subjects)
+
+
+def deleted_versions(objects):
+    """``[(kind, id)]`` of the data and model versions among the plan's ``objects`` (``{kind: [ids]}``)."""
+    return sorted((kind_name, str(obj_id)) for kind_name in VERSION_KINDS for obj_id in (objects or {}).get(kind_name) or [])
+
+
+def list_versions(module):
+    """``{kind: [version objects]}`` of every data and model version of the workspace now (containers, then each
+    container's versions, ``client.concurrency`` lists at a time)."""
+    client, ws = module.client, module.workspace
+    found = {}
+    for kind_name in VERSION_KINDS:
+        parent = KINDS[kind_name].parent
+        containers = client.list_items(KINDS[parent].list_op, what=f'list the {parent} of workspace {ws}')
+        names = [c.get('name') for c in containers if isinstance(c, dict) and c.get('name')]
+        lists = client.map_concurrent(lambda name, k=kind_name: client.list_items(
+            KINDS[k].list_op, {'name': name}, what=f'list the {k} of {name} in workspace {ws}'), names)
+        found[kind_name] = [obj for objs in lists for obj in objs]
+    return found
+
+
+def bundle_version_ids(export_dir, kind_name):
+    """The ids of the versions of ``kind_name`` the export bundle holds."""
+    path = os.path.join(export_dir, KINDS[kind_name].file)
+    return [KINDS[kind_name].object_id(o) for o in _bundle.iter_objects(path)] if os.path.isfile(path) else []
+
+
+def bundle_versions(export_dir, wanted):
+    """``[(kind, id, object)]`` of the versions ``wanted`` (``[(kind, id)]``) as the export bundle holds them."""
+    wanted, found = set(wanted), []
+    for kind_name in VERSION_KINDS:
+        path = os.path.join(export_dir, KINDS[kind_name].file)
+        if not any(k == kind_name for k, dummy in wanted) or not os.path.isfile(path):
+            continue
+        for obj in _bundle.iter_objects(path):
+            obj_id = KINDS[kind_name].object_id(obj)
+            if (kind_name, obj_id) in wanted:
+                found.append((kind_name, obj_id, obj))
+    return found
+
+
+def select_versions(module, workspace_object, export_dir, objects, purged_prefixes):
+    """The files of the data and model versions being deleted: ``(section part, blobs)``.
+
+    The deleted versions' URIs come from the bundle (what was exported), the datastores and the versions that stay are
+    listed now. A file is kept (not deleted, named in the plan with what keeps it) when a version that stays references
+    it, or when it lies under the prefix of a run that stays (``purged_prefixes``: the run prefixes being purged)."""
+    deleted = deleted_versions(objects)
+    part = {'count': len(deleted), 'blobs': 0, 'kept': [], 'unreachable': [], 'targets': []}
+    if not deleted:
+        return part, []
+    ws = module.workspace
+    suffix = module.storage.cloud.storage_suffix
+    where = (ws.subscription_id, ws.resource_group, ws.workspace_name)
+    what = f'list the datastores of workspace {ws} (where the files of its data and model versions are)'
+    datastores = module.client.list_items('datastores_v2.list', what=what)
+    targets, part['unreachable'] = version_targets(bundle_versions(export_dir, deleted), datastores, suffix=suffix, workspace=where)
+    held = {(k, i) for k, i, dummy in targets} | {(u['kind'], u['id']) for u in part['unreachable']}
+    missing = [f'{k} {i}' for k, i in deleted if (k, i) not in held]
+    if missing:
+        raise StoragePurgeError(f"the export bundle at {export_dir} does not hold {', '.join(missing[:EXAMPLES])}: where their files "
+                                'are is unknown (export again with storage, then plan again)')
+    gone = set(deleted)
+    listed = list_versions(module)
+    staying = [(k, KINDS[k].object_id(o), o) for k in VERSION_KINDS for o in listed[k] if (k, KINDS[k].object_id(o)) not in gone]
+    kept_targets, dummy = version_targets(staying, datastores, suffix=suffix, workspace=where)
+    part['targets'] = [f'{k} {i}: {describe(t)}' for k, i, t in targets][:EXAMPLES]
+    run_account = workspace_account(workspace_object)
+
+    def one(target):
+        try:
+            return [b for b in module.storage.iter_blobs(target.account, target.container, target.path) if covers(target, b.name)]
+        except AzureMLError as exc:
+            if target.account == run_account:  # the workspace's own account: an error like any other
+                raise
+            return exc  # another account these credentials cannot list: its files are not reachable
+
+    by_id, refs = {}, {}
+    for (kind_name, obj_id), blobs in zip([(k, i) for k, i, t in targets], module.client.map_concurrent(one, [t for k, i, t in targets])):
+        if isinstance(blobs, AzureMLError):
+            part['unreachable'].append({'kind': kind_name, 'id': obj_id, 'uri': None,
+                                        'reason': f'its storage account could not be listed: {blobs}'})
+            continue
+        for blob in blobs:
+            key = blob_id(blob.account, blob.container, blob.name, blob.snapshot)
+            by_id[key] = blob
+            refs.setdefault(key, []).append(f'{KINDS[kind_name].singular} {obj_id}')
+    chosen, kept = [], {}
+    for key in sorted(by_id):
+        blob = by_id[key]
+        keepers = [f'{KINDS[k].singular} {i}' for k, i, t in kept_targets
+                   if (t.account, t.container) == (blob.account, blob.container) and covers(t, blob.name)]
+        if blob.account == run_account and blob.container == ARTIFACT_CONTAINER and blob.name.startswith('ExperimentRun/') \
+                and not any(blob.name.startswith(prefix) for prefix in purged_prefixes):
+            keepers.append('run ' + blob.name.split('/')[1][len('dcid.'):] + ' (its files stay with it)')
+        if keepers:
+            base = blob_id(blob.account, blob.container, blob.name)
+            kept.setdefault(base, {'id': base, 'referenced_by': refs[key], 'kept_by': keepers,
+                                   'why': f"also the file(s) of {', '.join(keepers)}, which stay(s): not deleted"})
+        else:
+            chosen.append(blob)
+    part['kept'] = sorted(kept.values(), key=lambda k: k['id'])
+    part['blobs'] = sum(1 for b in chosen if not b.snapshot)
+    return part, chosen
+
+
+def select(module, workspace_object, export_dir, subjects, exported, *, objects=None):
     """The storage part of a plan: ``(section, refusals, blobs)``; ``exported`` is the bundle's ``{kind: {id: digest}}``
-    (None: the bundle could not be trusted, which the caller already refuses)."""
+    (None: the bundle could not be trusted, which the caller already refuses); ``objects`` the plan's ``{kind: [ids]}``
+    (its data and model versions take their files along)."""
     refusals = []
     if exported is not None and KIND not in exported:
         refusals.append(f'export bundle: kind storage_blobs not in the export bundle at {export_dir}: the files of the runs '
-                        'were not exported (export with export_workspace_data_storage: true, then plan again)')
+                        'and versions were not exported (export with export_workspace_data_storage: true, then plan again)')
     account = workspace_account(workspace_object)
-    runs = purged_runs(export_dir, subjects)
+    runs = purged_runs(export_dir, subjects) if purges_runs(module, subjects) else []
     others, unknown = shared_with(module, workspace_object)
     elsewhere = runs_held_elsewhere(module, account, runs, others) if others and runs else {}
     kept = [{'run_id': run_id, 'prefix': run_blob_prefix({'runId': run_id, 'dataContainerId': container}),
@@ -175,27 +290,35 @@ def select(module, workspace_object, export_dir, subjects, exported):
             for run_id, container in runs if run_id in elsewhere]
     runs = [ref for ref in runs if ref[0] not in elsewhere]
     blobs = list_run_blobs(module, account, runs) if runs else []
+    prefixes = [run_blob_prefix({'runId': r, 'dataContainerId': c}) for r, c in runs]
+    if module.params.get('delete_workspace'):  # the workspace takes every version with it: none stays
+        objects = dict(objects or {}, **{k: bundle_version_ids(export_dir, k) for k in VERSION_KINDS})
+    versions, version_blobs = select_versions(module, workspace_object, export_dir, objects, prefixes)
+    seen = {blob_id(b.account, b.container, b.name, b.snapshot) for b in blobs}
+    blobs += [b for b in version_blobs if blob_id(b.account, b.container, b.name, b.snapshot) not in seen]
     comparison = Comparison(exported if exported is not None and KIND in exported else None)
     for blob in blobs:
         comparison.add(KIND, listed_entry(blob))
     new, changed = comparison.new.get(KIND) or [], comparison.changed.get(KIND) or []
+    whose = 'the purged runs' + (' and versions' if versions['count'] else '')
     if new:
-        refusals.append(f'{len(new)} storage blob(s) of the purged runs are not in the export bundle at {export_dir} (written after '
-                        f'the export?): {_ids_text(new)}. Files are never deleted unexported: export again, then plan again')
+        refusals.append(f'{len(new)} storage blob(s) of {whose} are not in the export bundle at {export_dir} '
+                        f'(written after the export?): {_ids_text(new)}. Files are never deleted unexported: export again, then plan again')
     if changed:
-        refusals.append(f'{len(changed)} storage blob(s) of the purged runs changed since the export (another etag or size): '
-                        f'{_ids_text(changed)}. Files are never deleted unexported: export again, then plan again')
+        refusals.append(f'{len(changed)} storage blob(s) of {whose} changed since the export (another etag or '
+                        f'size): {_ids_text(changed)}. Files are never deleted unexported: export again, then plan again')
     section = {
         'account': account, 'container': ARTIFACT_CONTAINER, 'runs': len(runs),
-        'prefixes': [run_blob_prefix({'runId': r, 'dataContainerId': c}) for r, c in runs][:EXAMPLES],
+        'prefixes': prefixes[:EXAMPLES],
         'blobs': sum(1 for b in blobs if not b.snapshot), 'snapshots': sum(1 for b in blobs if b.snapshot),
         'bytes': sum(b.size or 0 for b in blobs), 'retention': retention_of(module, account),
-        'shared_with': [name for name, dummy in others], 'shared_unknown': unknown, 'kept': kept, 'gaps': list(GAPS),
+        'shared_with': [name for name, dummy in others], 'shared_unknown': unknown, 'kept': kept, 'versions': versions,
+        'gaps': list(GAPS),
     }
     limit = module.params['max_deletions']
     if len(blobs) > limit:  # the plan and the apply select through here: one limit for both
-        refusals.append(f'storage: the plan deletes {len(blobs)} blobs and snapshots of the purged runs, more than max_deletions '
-                        f'(purge_workspace_max_deletions) {limit}')
+        refusals.append(f'storage: the plan deletes {len(blobs)} blobs and snapshots of {whose}, more than '
+                        f'max_deletions (purge_workspace_max_deletions) {limit}')
     return section, refusals, blobs
 
 
@@ -213,6 +336,15 @@ def plan_lines(section):
     lines.extend(f"    kept: {k['prefix']} ({k['why']})" for k in kept[:EXAMPLES])
     if len(kept) > EXAMPLES:
         lines.append(f'    kept: {len(kept) - EXAMPLES} more run prefix(es) whose run id another workspace of the account has too')
+    versions = section.get('versions') or {}
+    if versions.get('count'):
+        lines.append(f"    data and model versions deleted: {versions['count']}; {versions['blobs']} of their file(s) deleted")
+        lines.extend(f'      files of {t}' for t in versions['targets'])
+        lines.extend(f"    kept: {k['id']} ({k['why']})" for k in versions['kept'][:EXAMPLES])
+        if len(versions['kept']) > EXAMPLES:
+            lines.append(f"    kept: {len(versions['kept']) - EXAMPLES} more file(s) of versions or runs that stay (all in the plan file)")
+        lines.extend(f"    not reachable: {u['kind']} {u['id']} ({u['uri']}): {u['reason']}; its files are not deleted"
+                     for u in versions['unreachable'][:EXAMPLES])
     lines.extend(f'    not covered: {gap}' for gap in section['gaps'])
     return lines
 
@@ -250,13 +382,38 @@ def delete(module, blobs, audit):
     return module.client.map_concurrent(one, targets)
 
 
-def remaining(module, account, runs):
-    """The ids of the blobs still under the prefixes of ``runs`` (listed again)."""
-    return sorted(blob_id(b.account, b.container, b.name, b.snapshot) for b in list_run_blobs(module, account, runs))
+def remaining(module, account, runs, others=()):
+    """The ids of the blobs still under the prefixes of ``runs`` (listed again), and of the blobs ``others`` (version
+    files outside those prefixes) that are still there."""
+    left = {blob_id(b.account, b.container, b.name, b.snapshot) for b in list_run_blobs(module, account, runs)}
+    wanted = {blob_id(b.account, b.container, b.name, b.snapshot) for b in others}
+    left |= wanted & _present_under(module, {(b.account, b.container, _folder(b.name)) for b in others})
+    return sorted(left)
+
+
+def _folder(name):
+    return name.rsplit('/', 1)[0] + '/' if '/' in name else ''
+
+
+def _present_under(module, prefixes):
+    """Every blob id under the ``(account, container, prefix)`` ``prefixes``, listed now."""
+    def one(where):
+        return [blob_id(b.account, b.container, b.name, b.snapshot) for b in module.storage.iter_blobs(*where)]
+
+    return {i for ids in module.client.map_concurrent(one, sorted(prefixes)) for i in ids}
 
 
 def present_ids(module, workspace_object):
-    """Every blob id under ``ExperimentRun/`` of the workspace's account (to settle what an interrupted purge left pending)."""
+    """Every blob id under ``ExperimentRun/`` of the workspace's account, and in the folders of the version files the
+    export bundle holds (to settle what an interrupted purge left pending)."""
     account = workspace_account(workspace_object)
-    return {blob_id(b.account, b.container, b.name, b.snapshot)
-            for b in module.storage.iter_blobs(account, ARTIFACT_CONTAINER, 'ExperimentRun/')}
+    found = {blob_id(b.account, b.container, b.name, b.snapshot)
+             for b in module.storage.iter_blobs(account, ARTIFACT_CONTAINER, 'ExperimentRun/')}
+    index = os.path.join(os.path.abspath(module.params.get('export_dir') or ''), _bundle.STORAGE_BLOBS_FILE)
+    folders = set()
+    if module.params.get('export_dir') and os.path.isfile(index):
+        for entry in _bundle.iter_objects(index):
+            if isinstance(entry, dict) and any(isinstance(r, dict) and r.get('kind') in VERSION_KINDS
+                                               for r in entry.get('referenced_by') or []):
+                folders.add((entry['account'], entry['container'], _folder(entry['name'])))
+    return found | _present_under(module, folders)

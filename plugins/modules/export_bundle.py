@@ -92,6 +92,12 @@ options:
         path). A blob already downloaded as artifact content is not downloaded again (its entry points at that file).
       - A rerun downloads only the blobs whose (etag, size) changed or whose stored file no longer has its SHA-256; an
         interrupted export resumes from its progress journal C(.storage-progress.jsonl).
+      - With V(data_versions) / V(model_versions) in O(kinds), the files each version's C(properties.dataUri) /
+        C(properties.modelUri) points at are exported too (one blob for C(uri_file), every blob under the folder otherwise),
+        resolved through the workspace's v2 datastores (their account and container names, never their secrets). A blob of
+        several versions or of a version and a run is one entry whose C(referenced_by) names them all. A version whose URI
+        is not reachable (ADLS Gen1, another cloud, a public host, a registry, ...) is listed with the reason in the
+        manifest's C(storage.unreachable) and in C(unreachable) of RV(storage); nothing is guessed.
       - Needs V(runs) in O(kinds) and a storage credential (see O(storage_access_token), O(storage_account_key)). No SAS,
         account key or token is written anywhere. In check mode the blobs are listed, nothing is downloaded.
       - File shares (the notebooks under C(Users/<name>/)) are not read; see the collection's C(docs/export.md).
@@ -273,10 +279,15 @@ report:
 storage:
   description:
     - With O(storage), what the storage export did - C(account), C(container), C(downloaded) (blobs), C(reused) (kept from a
-      previous export, same etag, size and SHA-256), C(deduplicated) (taken from artifact contents), C(bytes_downloaded).
+      previous export, same etag, size and SHA-256), C(deduplicated) (taken from artifact contents), C(bytes_downloaded),
+      C(version_blobs) (entries that are files of a data or model version), C(unreachable) (the versions whose files could
+      not be exported - C(kind), C(id), C(uri) without its query, C(reason); as in the manifest).
   returned: success and O(storage=true)
   type: dict
-  sample: {"account": "stmlprod01", "container": "azureml", "downloaded": 12, "reused": 0, "deduplicated": 3, "bytes_downloaded": 40960}
+  sample: {"account": "stmlprod01", "container": "azureml", "downloaded": 12, "reused": 0, "deduplicated": 3, "bytes_downloaded": 40960,
+           "version_blobs": 4, "unreachable": [{"kind": "data_versions", "id": "/subscriptions/.../data/people/versions/1",
+                                               "uri": "adl://lake.azuredatalakestore.net/people/",
+                                               "reason": "Azure Data Lake Storage Gen1 (adl://) is not read"}]}
 duration:
   description: Seconds the export took inside the module.
   returned: success

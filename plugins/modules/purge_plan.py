@@ -222,7 +222,7 @@ options:
     description:
       - Also delete the files of the purged runs from the workspace's storage account (Azure Blob Storage) - every blob under
         C(ExperimentRun/<data container>/) in the C(azureml) container of each run in the export bundle's C(runs.json) that the
-        O(subjects) created, or of every run with O(delete_workspace). Without either, no run is purged and no file deleted.
+        O(subjects) created, or of every run with O(delete_workspace). Without either, no run is purged.
       - O(mode=plan) lists those blobs (snapshots included) and refuses unless the export bundle holds each one with the same
         etag and size (C(storage_blobs.json), exported with the export's C(storage)) and verifies; it reads the delete
         retention policy (C(retention) of RV(storage)) and names the other workspaces of the subscription that use the same account
@@ -232,6 +232,11 @@ options:
       - O(mode=apply) checks the bundle and the blobs again (a refusal deletes nothing), deletes each blob with its snapshots,
         one C(pending) audit line before each DELETE and its outcome after, then lists the prefixes again (a C(verified)
         line with what remains). Needs O(export_dir).
+      - The files of the data and model versions being deleted (the plan's objects of kinds V(data_versions) and
+        V(model_versions); every version of the bundle with O(delete_workspace)) go in the same step, as the export resolved
+        them, only those the bundle holds with the same etag and size; a file a version or run staying in the workspace
+        references is kept and named (C(versions.kept) of RV(storage)), a version whose URI is not reachable is listed
+        (C(versions.unreachable)).
       - File shares (notebooks under C(Users/<name>/)) are not read or deleted; see the collection's C(docs/purge.md).
     type: bool
     default: false
@@ -462,13 +467,15 @@ remaining_ids:
   sample: {"models": []}
 storage:
   description:
-    - With O(storage) and a purge of runs (O(subjects) or O(delete_workspace)) - C(account), C(container), C(runs), C(prefixes)
+    - With O(storage) and a purge of runs (O(subjects) or O(delete_workspace)) or of data or model versions - C(account), C(container), C(runs), C(prefixes)
       (the first ten), C(blobs), C(snapshots), C(bytes), C(retention) (C(enabled), C(days), C(recoverable_until) - until when
       blobs deleted now stay recoverable - C(error)), C(shared_with) (other workspaces on the account), C(kept) (the run
       prefixes kept because a workspace of C(shared_with) has a run of the same id - C(run_id), C(prefix), C(shared_with),
-      C(why)), C(gaps) (what is not covered). O(mode=apply) adds C(deleted), C(absent), C(failed), C(remaining), C(remaining_ids) and C(results) (one per
-      DELETE); in check mode C(would_delete).
-  returned: when O(storage=true) and runs are purged
+      C(why)), C(versions) (the data and model versions deleted - C(count), C(blobs) (their files deleted), C(targets),
+      C(kept) (C(id), C(referenced_by), C(kept_by), C(why)), C(unreachable)), C(gaps) (what is not covered). O(mode=apply)
+      adds C(deleted), C(absent), C(failed), C(remaining), C(remaining_ids) and C(results) (one per DELETE); in check mode
+      C(would_delete).
+  returned: when O(storage=true) and runs or data or model versions are purged
   type: dict
   sample: {"account": "stmlprod01", "container": "azureml", "runs": 3, "blobs": 12, "snapshots": 2, "bytes": 40960,
            "retention": {"enabled": true, "days": 7, "recoverable_until": "2026-12-13T09:00:00Z"}, "shared_with": [],

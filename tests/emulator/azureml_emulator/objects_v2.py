@@ -180,17 +180,44 @@ def asset_container(ws: Workspace, prefix: str, path: str, name: str, *, user: d
     return _resource(ws, f"{path}/{name}", name, path, props, sd=system_data(user, ob.iso(t), ob.iso(t + 1)))
 
 
+def data_location(ws: Workspace, c: int, version: int, *, user: dict, first_user: dict) -> tuple[str, str] | None:
+    """``(dataType, dataUri)`` of the data versions whose files take another form than a ``uri_folder`` upload of their own
+    (None for those), so that a scenario has each form the collection resolves (docs/emulator.md "Storage"):
+
+    - container 0, version 2: a ``uri_file`` in version 1's folder (short ``azureml://datastores/...`` form): one file of
+      two versions;
+    - container 1, version 1: ADLS Gen1 (``adl://``), which the collection reports as not reachable;
+    - container 1, version 2: a ``uri_file`` upload named by its ``https://<account>.blob.core.windows.net/...`` URL.
+    """
+    if c == 0 and version == 2:
+        first = upload_path(ws, "data", f"data-customers-{c}", 1)
+        return "uri_file", f"azureml://datastores/workspaceblobstore/paths/{first}customers/{first_user['alias']}/part-000.csv"
+    if c == 1 and version == 1:
+        return "uri_folder", f"adl://{ws.storage_account_name}lake.azuredatalakestore.net/people/{user['alias']}/"
+    if c == 1 and version == 2:
+        return ("uri_file", f"https://{ws.storage_account_name}.blob.core.windows.net/azureml-blobstore-{ws.workspace_id}/"
+                            f"{upload_path(ws, 'data', f'data-churn-{c}', version)}churn-{user['alias']}.csv")
+    return None
+
+
+def upload_path(ws: Workspace, path: str, name: str, version: int) -> str:
+    """``LocalUpload/<hash>/``: where the upload of an asset version lives on the workspace blob store."""
+    return f"LocalUpload/{ob.det_hex(16, ws.key, path, name, version)}/"
+
+
 def asset_version(ws: Workspace, prefix: str, path: str, name: str, version: int, *, user: dict, t: float,
-                  archived: bool) -> dict:
-    """``DataVersionBase`` (``uri_folder``), ``EnvironmentVersion``, ``ComponentVersion`` or ``CodeVersion``."""
+                  archived: bool, data: tuple[str, str] | None = None) -> dict:
+    """``DataVersionBase`` (``uri_folder``, or ``data``'s ``(dataType, dataUri)``), ``EnvironmentVersion``,
+    ``ComponentVersion`` or ``CodeVersion``."""
     blob = (f"azureml://subscriptions/{ws.subscription_id}/resourcegroups/{ws.resource_group}/workspaces/{ws.name}"
-            f"/datastores/workspaceblobstore/paths/LocalUpload/{ob.det_hex(16, ws.key, path, name, version)}/")
+            f"/datastores/workspaceblobstore/paths/{upload_path(ws, path, name, version)}")
     props: dict = {"description": f"{name} version {version} by {user['name']}", "tags": {"owner": user["alias"]},
                    "properties": {}, "isAnonymous": False, "isArchived": archived}
     if prefix != "data":  # UriFolderDataVersion has no provisioningState
         props["provisioningState"] = "Succeeded"
     if prefix == "data":
-        props.update({"dataType": "uri_folder", "dataUri": blob + f"customers/{user['alias']}/"})
+        data_type, data_uri = data or ("uri_folder", blob + f"customers/{user['alias']}/")
+        props.update({"dataType": data_type, "dataUri": data_uri})
     elif prefix == "environment":
         props.update({"image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest", "osType": "Linux",
                       "environmentType": "UserCreated", "autoRebuild": "OnBaseImageUpdate",

@@ -405,9 +405,11 @@ def populate_v2(store: Store, ws: Workspace, counts: dict, *, rng: random.Random
             ws.table(f"{prefix}_containers").add(container)
             for version in range(1, n_ver + 1):
                 t += 0.5
+                data = v2.data_location(ws, c, version, user=user_for(c + version), first_user=user_for(c + 1)) \
+                    if prefix == "data" else None
                 ws.table(f"{prefix}_versions").add(
                     v2.asset_version(ws, prefix, path, name, version, user=user_for(c + version), t=t,
-                                     archived=n_ver > 1 and version == 1), group=container["id"])
+                                     archived=n_ver > 1 and version == 1, data=data), group=container["id"])
 
     model_ids = [f"{ws.arm_id}/models/{m['name']}/versions/{m['version']}" for m in models.items.values()]
     for kind, builder in (("online", v2.online_endpoint), ("batch", v2.batch_endpoint)):

@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from . import objects as ob
+from . import objects_v2 as v2
 from .store import Store, Workspace
 
 ARTIFACT_CONTAINER = "azureml"
@@ -197,6 +198,29 @@ def _plan_workspace(store: Store, ws: Workspace) -> WorkspaceStorage:
         upload = f"LocalUpload/{ob.det_hex(32, 'upload', ws.key, model['id'])}/{model['name']}.pkl"
         add(bstore, upload, _noise(2048 + len(model["id"]) * 64, seed, ws.key, model["id"]),
             owner=ob.state_identity(model.get("createdBy")), referenced_by={"kind": "models", "id": model["id"]})
+    seeded = {(b.container, b.name) for b in blobs}
+    versions = [("data_versions", "dataUri", "dataType", ws.table("data_versions").items[key])
+                for key in ws.table("data_versions").sorted_keys()]
+    versions += [("model_versions", "modelUri", "modelType", v2.model_version(ws, models.items[key], store.users, False))
+                 for key in models.sorted_keys()]  # a model version is the v1 model name:version
+    for kind, uri_field, type_field, version in versions:
+        props = version.get("properties") or {}
+        name = version_blob_path(ws, props.get(uri_field))
+        if name is None:
+            continue  # not on this workspace's blob store (adl://, ...): nothing to seed
+        ref = {"kind": kind, "id": version["id"]}
+        if props.get(type_field) == "uri_file":
+            files = [(name, b"customer_id,email,country\n" + _text(10, seed, ws.key, name))]
+        else:
+            files = [(name + "part-000.csv", b"customer_id,email,country\n" + _text(15, seed, ws.key, name, 0)),
+                     (name + "part-001.csv", b"customer_id,email,country\n" + _text(9, seed, ws.key, name, 1))] \
+                if kind == "data_versions" else \
+                [(name + "model.pkl", _noise(3000 + len(name) * 8, seed, ws.key, name)),
+                 (name + "conda.yaml", b"name: model\ndependencies:\n  - python=3.10\n")]
+        for blob_name, data in files:
+            if (bstore, blob_name) not in seeded and not storable(blob_name):
+                seeded.add((bstore, blob_name))
+                add(bstore, blob_name, data, referenced_by=ref)
     assets = ws.table("assets")
     for key in assets.sorted_keys():
         asset = assets.items[key]
@@ -215,6 +239,20 @@ def _plan_workspace(store: Store, ws: Workspace) -> WorkspaceStorage:
     add(bstore, "shared/reference/countries.csv", b"code,name\n" + _text(40, seed, ws.key, "countries"))
     add(ARTIFACT_CONTAINER, f"metadata/{ws.workspace_id}.json", f'{{"workspace": "{ws.name}"}}\n'.encode())
     return WorkspaceStorage(account, sorted({ARTIFACT_CONTAINER, bstore}), blobs, not_seeded)
+
+
+def version_blob_path(ws: Workspace, uri: str | None) -> str | None:
+    """The blob path on the workspace blob store of a data or model version's URI (a folder ends with ``/``): the
+    ``azureml://.../datastores/workspaceblobstore/paths/<path>`` forms and ``https://<account>.blob.core.windows.net/
+    <blobstore container>/<path>``; None for anything else (the collection reports those as not reachable)."""
+    uri = str(uri or "")
+    marker = "/datastores/workspaceblobstore/paths/"
+    if uri.startswith("azureml://") and marker in uri:
+        return uri.split(marker, 1)[1]
+    https = f"https://{ws.storage_account_name}.blob.core.windows.net/{blobstore_container(ws)}/"
+    if uri.startswith(https):
+        return uri[len(https):]
+    return None
 
 
 def artifact_blob(ws: Workspace, art: dict) -> str | None:

@@ -59,6 +59,8 @@ for _op in _routes.V2:
     SEED[_op] = {"list": "Export: every " + _kind.replace("_", " ") + " (v2, every view; not a seed row)",
                  "get": "Export: one of " + _kind.replace("_", " ") + " (v2; not a seed row)",
                  "delete": "Delete: one of " + _kind.replace("_", " ") + " (v2; not a seed row)"}[_verb]
+SEED["datastores_v2.list"] = ("Export and purge with storage: the datastores' account and container names, where the files of "
+                              "data and model versions are (v2, no secrets; not a seed row)")
 
 
 def _fmt(route):

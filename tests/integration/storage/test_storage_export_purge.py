@@ -295,8 +295,9 @@ def test_a_blob_written_after_the_export_refuses_the_plan_and_the_apply_deletes_
 
 def test_the_roles_export_then_delete_the_workspace_with_the_files_of_every_run(storage_ansible, restore_storage, tmp_path, request):
     """export_workspace_data with export_workspace_data_storage, then purge_workspace with purge_workspace_delete_workspace and
-    purge_workspace_storage: --check first (reads only), then the real run. No blob under any run prefix of the workspace is
-    left; every other blob (its blob store, its other files, every other workspace's account) is as it was."""
+    purge_workspace_storage: --check first (reads only), then the real run. No blob under any run prefix of the workspace,
+    and no file of its data and model versions, is left; every other blob (the rest of its blob store, its other files,
+    every other workspace's account) is as it was."""
     from reliability_support import EXPORT_PLAYBOOK, Runner
 
     emu = storage_ansible.emulator
@@ -323,7 +324,11 @@ def test_the_roles_export_then_delete_the_workspace_with_the_files_of_every_run(
     assert run.rc == 0, run.stdout[-3000:]
     after = emu.storage_blobs()
     assert under(after, run_prefixes(ws).values()) == []
-    assert after == [b for b in before if b not in targets]
+    # the workspace takes its data and model versions with it, and their files go too (those the export reached)
+    versions = {(b["account"], b["container"], b["name"]) for b in ws["storage"]["blobs"]
+                if (b.get("referenced_by") or {}).get("kind") in ("data_versions", "model_versions")}
+    assert versions and not [b for b in after if (b["account"], b["container"], b["name"]) in versions]
+    assert after == [b for b in before if b not in targets and (b["account"], b["container"], b["name"]) not in versions]
     assert not [w for w in emu.state()["workspaces"] if w["name"] == "ws_hr-people"]
     audit = runner.dest / "audit" / f"{host}.jsonl"
     lines = [json.loads(line) for line in audit.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -332,7 +337,7 @@ def test_the_roles_export_then_delete_the_workspace_with_the_files_of_every_run(
     assert storage_lines and all(lines.index(line) < ws_delete for line in storage_lines)  # the files go before the workspace
     # the fleet summary counts the files apart from the objects: the check run's would-delete, then the real run's deletes
     row = next(r for r in json.loads((runner.dest / "fleet-summary.json").read_text(encoding="utf-8"))["workspaces"] if r["host"] == host)
-    assert row["kinds"]["storage_blobs"] == len(targets) and row["kinds"]["workspace"] == 1
+    assert row["kinds"]["storage_blobs"] == len(targets) + len(versions) and row["kinds"]["workspace"] == 1
     assert "Users/&lt;name&gt;/" in (bundle / "report.html").read_text(encoding="utf-8")
     assert "Users/&lt;name&gt;/ of the workspace file share" in (bundle / "report.md").read_text(encoding="utf-8")
     text = audit.read_text(encoding="utf-8") + all_text(bundle) + run.stdout + check.stdout

@@ -68,6 +68,7 @@ for _op, _path, _query in (
     ARCHITECTURE[f'{_op}.delete'] = ('arm', 'DELETE', _one + V2, None)
 ARCHITECTURE['computes.delete'] = ('arm', 'DELETE', WS + '/computes/cpu' + V2, None)
 ARCHITECTURE['datastores.delete'] = ('arm', 'DELETE', WS + '/datastores/store' + V2, None)
+ARCHITECTURE['datastores_v2.list'] = ('arm', 'GET', WS + '/datastores' + V2, 'arm')
 _REGISTRIES = f'/subscriptions/{SUB}/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/registries'
 ARCHITECTURE['registries.list'] = ('arm', 'GET', _REGISTRIES + V2, 'arm')
 ARCHITECTURE['registries.get'] = ('arm', 'GET', _REGISTRIES + '/store' + V2, None)

@@ -202,7 +202,7 @@ class _Module:
     def __init__(self, blobs, workspaces=(), retention=Retention(True, 7, None), max_deletions=10000, *, runs=(), error=None):
         self.storage = _PurgeStorage(blobs, retention)
         self.client = _Client(workspaces, runs, error)
-        self.params = {'max_deletions': max_deletions}
+        self.params = {'max_deletions': max_deletions, 'delete_workspace': True}  # every run of the bundle is purged
 
 
 def test_the_purged_runs_are_the_subjects_runs_of_the_bundle(tmp_path):
@@ -294,3 +294,107 @@ def test_the_retention_policy_as_the_plan_says_it():
                                                                                           'stml01', now))
     unread = _storage_purge.retention_of(_Module([], retention=Retention(None, None, 'HTTP 403')), 'stml01', now)
     assert 'could not be read (HTTP 403)' in _storage_purge.retention_text(unread)
+
+
+class _ListingStorage(_Storage):
+    """Blobs of several containers (``(container, Blob)``), listed by container and prefix."""
+
+    def __init__(self, blobs):
+        super().__init__(blobs)
+
+    def iter_blobs(self, account, container, prefix):
+        return iter([b for b in self.blobs if (b.account, b.container) == (account, container) and b.name.startswith(prefix)])
+
+
+def test_a_blob_of_a_run_and_of_two_versions_is_one_entry_naming_them_all(tmp_path):
+    from ansible_collections.gdpr.azureml.plugins.module_utils._storage import Blob as B
+    from ansible_collections.gdpr.azureml.plugins.module_utils._storage_uris import Target
+
+    shared = B('stml01', 'azureml', 'ExperimentRun/dcid.r1/outputs/model.pkl', None, '0x1', 5, None, None)
+    upload = B('stml01', 'blobstore', 'LocalUpload/h/people/part-0.csv', None, '0x2', 7, None, None)
+    sibling = B('stml01', 'blobstore', 'LocalUpload/h/people2/part-0.csv', None, '0x3', 7, None, None)
+    export = _storage_export.StorageExport(_ListingStorage([shared, upload, sibling]), 'stml01', str(tmp_path), None,
+                                           concurrency=2, where='ws')
+    versions = [('model_versions', 'm1', Target('stml01', 'azureml', 'ExperimentRun/dcid.r1/outputs/model.pkl', None)),
+                ('data_versions', 'd1', Target('stml01', 'blobstore', 'LocalUpload/h/people/', True)),
+                ('data_versions', 'd2', Target('stml01', 'blobstore', 'LocalUpload/h/people/part-0.csv', False))]
+    listed = export._listed([('r1', 'dcid.r1')], versions)
+    by_name = {b.name: refs for b, refs, origin in listed}
+    assert set(by_name) == {shared.name, upload.name}  # the sibling folder's file is no version's
+    assert by_name[shared.name] == [{'kind': 'runs', 'id': 'r1'}, {'kind': 'model_versions', 'id': 'm1'}]
+    assert by_name[upload.name] == [{'kind': 'data_versions', 'id': 'd1'}, {'kind': 'data_versions', 'id': 'd2'}]
+    assert [origin for b, refs, origin in listed if b.name == shared.name] == [('r1', 'outputs/model.pkl')]
+    # check mode: one entry per blob in the index, every referrer named
+    result = export.run([('r1', 'dcid.r1')], str(tmp_path / 'storage_blobs.json'), versions=versions)
+    assert result['count'] == 2 and export.version_blobs == 2
+
+
+def test_a_version_on_another_account_that_cannot_be_listed_is_unreachable_not_a_failure(tmp_path):
+    from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError
+    from ansible_collections.gdpr.azureml.plugins.module_utils._storage_uris import Target
+
+    class Refusing(_ListingStorage):
+        def iter_blobs(self, account, container, prefix):
+            if account != 'stml01':
+                raise AzureMLError(f'list the blobs of {account}/{container}', 'This request is not authorized', status=403,
+                                   code='AuthorizationFailure')
+            return super().iter_blobs(account, container, prefix)
+
+    export = _storage_export.StorageExport(Refusing([]), 'stml01', str(tmp_path), None, concurrency=2, where='ws')
+    listed = export._listed([], [('data_versions', 'd1', Target('stother01', 'c1', 'p/', True))])
+    assert listed == [] and export.unreachable[0]['id'] == 'd1'
+    assert 'stother01' in export.unreachable[0]['reason'] and 'not authorized' in export.unreachable[0]['reason']
+    own = _storage_export.StorageExport(Refusing([]), 'stother01', str(tmp_path), None, concurrency=2, where='ws')
+    with pytest.raises(AzureMLError):  # the workspace's own account: a failure like any other
+        own._listed([], [('data_versions', 'd1', Target('stother01', 'c1', 'p/', True))])
+
+
+def test_select_versions_deletes_only_the_files_no_staying_version_or_run_references(tmp_path):
+    """Versions d1 (a folder) and d2 (a file in it) and m1 (a model under run r9's prefix) are deleted; d3 stays and
+    references d1's first file; run r9 stays. Kept: the file d3 needs (named with d3) and m1's file (named with r9)."""
+    from types import SimpleNamespace
+
+    from ansible_collections.gdpr.azureml.plugins.module_utils import _clouds
+
+    ws_id = WS_OBJECT['id']
+
+    def data(name, version, uri, type_):
+        return {'id': f'{ws_id}/data/{name}/versions/{version}', 'name': str(version),
+                'properties': {'dataUri': uri, 'dataType': type_}}
+
+    store = 'azureml://datastores/workspaceblobstore/paths/'
+    d1 = data('people', 1, store + 'LocalUpload/h1/people/', 'uri_folder')
+    d2 = data('people', 2, store + 'LocalUpload/h1/people/a.csv', 'uri_file')
+    d3 = data('other', 1, store + 'LocalUpload/h1/people/b.csv', 'uri_file')
+    m1 = {'id': f'{ws_id}/models/m/versions/1', 'name': '1',
+          'properties': {'modelUri': 'azureml://datastores/workspaceartifactstore/paths/ExperimentRun/dcid.r9/outputs/model/',
+                         'modelType': 'custom_model'}}
+    (tmp_path / 'data_versions.json').write_text(json.dumps([d1, d2, d3]), encoding='utf-8')
+    (tmp_path / 'model_versions.json').write_text(json.dumps([m1]), encoding='utf-8')
+    datastores = [{'name': name, 'properties': {'datastoreType': 'AzureBlob', 'accountName': 'stml01', 'containerName': container}}
+                  for name, container in (('workspaceblobstore', 'blobstore'), ('workspaceartifactstore', 'azureml'))]
+    blobs = [Blob('stml01', 'blobstore', 'LocalUpload/h1/people/a.csv', None, '0x1', 1, None, None),
+             Blob('stml01', 'blobstore', 'LocalUpload/h1/people/b.csv', None, '0x2', 1, None, None),
+             Blob('stml01', 'blobstore', 'LocalUpload/h1/people/c.csv', None, '0x3', 1, None, None),
+             Blob('stml01', 'azureml', 'ExperimentRun/dcid.r9/outputs/model/model.pkl', None, '0x4', 1, None, None)]
+
+    class Client(_Client):
+        def list_items(self, op, params=None, **kwargs):
+            return {'datastores_v2.list': datastores,
+                    'data_containers.list': [{'name': 'people'}, {'name': 'other'}], 'model_containers.list': [{'name': 'm'}],
+                    'data_versions.list': {'people': [d1, d2], 'other': [d3]}.get((params or {}).get('name'), []),
+                    'model_versions.list': [m1]}[op]
+
+    module = SimpleNamespace(client=Client(), storage=_ListingStorage(blobs), params={'max_deletions': 100},
+                             workspace=SimpleNamespace(subscription_id='s', resource_group='rg', workspace_name='ws', id=ws_id))
+    module.storage.cloud = _clouds.get_cloud('AzureCloud')
+    objects = {'data_versions': [d1['id'], d2['id']], 'model_versions': [m1['id']]}
+    part, chosen = _storage_purge.select_versions(module, WS_OBJECT, str(tmp_path), objects, purged_prefixes=[])
+    assert [b.name for b in chosen] == ['LocalUpload/h1/people/a.csv', 'LocalUpload/h1/people/c.csv']
+    kept = {k['id']: k for k in part['kept']}
+    assert kept['stml01/blobstore/LocalUpload/h1/people/b.csv']['kept_by'] == [f"data version {d3['id']}"]
+    assert kept['stml01/azureml/ExperimentRun/dcid.r9/outputs/model/model.pkl']['kept_by'] == ['run r9 (its files stay with it)']
+    assert part['count'] == 3 and part['blobs'] == 2 and part['unreachable'] == []
+    # the run goes too: its prefix is purged, so the model's file is no longer kept
+    part, chosen = _storage_purge.select_versions(module, WS_OBJECT, str(tmp_path), objects, purged_prefixes=['ExperimentRun/dcid.r9/'])
+    assert 'ExperimentRun/dcid.r9/outputs/model/model.pkl' in [b.name for b in chosen]

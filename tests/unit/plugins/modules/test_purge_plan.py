@@ -487,7 +487,7 @@ def _failing_storage(monkeypatch, *, deletes_fail=False, relist_fails=False):
         outcome['error'] = 'delete blob stml01/azureml/ExperimentRun/dcid.r1/a.txt: not deleted, the blob changed since the export'
     monkeypatch.setattr(_storage_purge, 'delete', lambda module, blobs, audit: [outcome])
 
-    def remaining(module, account, runs):
+    def remaining(module, account, runs, others=()):
         if relist_fails:
             raise AzureMLError('list the blobs of stml01/azureml under ExperimentRun/dcid.r1/', 'down', status=503, request_id='rid-list')
         return []
