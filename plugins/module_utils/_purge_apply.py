@@ -107,13 +107,13 @@ def _apply_storage_selection(module):
     ``{'section', 'blobs', 'runs', 'account', 'others'}`` (``others``: the blobs outside the purged runs' prefixes)."""
     p, ws = module.params, module.workspace
     objects = {k: v for k, v in (p['objects'] or {}).items() if k in p['kinds']}
-    versions = _storage_purge.deleted_versions(objects)
+    export_dir = os.path.abspath(p['export_dir'])
+    versions = _storage_purge.deleted_versions(objects, export_dir)
     if not _storage_purge.purges_runs(module, p.get('subjects')) and not versions:
         return None
     found = module.client.get_json('workspaces.get', what=f'get workspace {ws}', missing_ok=True)
     if found is None:
         return None
-    export_dir = os.path.abspath(p['export_dir'])
     problems, exported = check_bundle(export_dir, found.get('id') or ws.id,
                                       ['runs', _storage_purge.KIND] + sorted({kind_name for kind_name, dummy in versions}))
     try:

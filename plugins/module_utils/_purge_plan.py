@@ -296,7 +296,7 @@ def _plan_storage(module, found, export_dir, exported, notes, *, objects=None):
     """``(storage section of the plan or None, refusals)``: the blobs of the purged runs and of the data and model versions
     among ``objects`` (``_storage_purge``)."""
     p = module.params
-    if not _storage_purge.purges_runs(module, p.get('subjects')) and not _storage_purge.deleted_versions(objects):
+    if not _storage_purge.purges_runs(module, p.get('subjects')) and not _storage_purge.deleted_versions(objects, export_dir):
         notes.append('storage: no run is purged (neither subjects nor delete_workspace) and no data or model version, so no file '
                      'of the storage account is deleted')
         return None, []

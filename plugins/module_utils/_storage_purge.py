@@ -35,7 +35,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureM
 from ansible_collections.gdpr.azureml.plugins.module_utils._digests import Comparison
 from ansible_collections.gdpr.azureml.plugins.module_utils._errors import GdprAzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import TIME_FORMAT
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KINDS, SAME_AS, other_view
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage import ARTIFACT_CONTAINER, account_from_id, run_blob_prefix
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage_export import blob_id, listed_entry, run_ref
 from ansible_collections.gdpr.azureml.plugins.module_utils._storage_uris import URI_FIELDS, covers, describe, version_targets
@@ -166,9 +166,19 @@ def purges_runs(module, subjects):
     return bool(module.params.get('delete_workspace') or subjects)
 
 
-def deleted_versions(objects):
-    """``[(kind, id)]`` of the data and model versions among the plan's ``objects`` (``{kind: [ids]}``)."""
-    return sorted((kind_name, str(obj_id)) for kind_name in VERSION_KINDS for obj_id in (objects or {}).get(kind_name) or [])
+def deleted_versions(objects, export_dir=None):
+    """``[(kind, id)]`` of the data and model versions among the plan's ``objects`` (``{kind: [ids]}``), also those deleted
+    through their other view (``Kind.same_as``: a model version the plan deletes as the v1 model ``name:version``, which
+    the purge does when both kinds are in scope), found among the versions of the export bundle at ``export_dir``."""
+    objects = objects or {}
+    found = {(kind_name, str(obj_id)) for kind_name in VERSION_KINDS for obj_id in objects.get(kind_name) or []}
+    for kind_name in VERSION_KINDS:
+        target = SAME_AS.get(kind_name)
+        going = {str(i) for i in objects.get(target) or []} if target else set()
+        if going and export_dir:
+            found.update((kind_name, i) for i in bundle_version_ids(export_dir, kind_name)
+                         if (other_view(kind_name, i) or (None, None))[1] in going)
+    return sorted(found)
 
 
 def list_versions(module):
@@ -212,7 +222,7 @@ def select_versions(module, workspace_object, export_dir, objects, purged_prefix
     The deleted versions' URIs come from the bundle (what was exported), the datastores and the versions that stay are
     listed now. A file is kept (not deleted, named in the plan with what keeps it) when a version that stays references
     it, or when it lies under the prefix of a run that stays (``purged_prefixes``: the run prefixes being purged)."""
-    deleted = deleted_versions(objects)
+    deleted = deleted_versions(objects, export_dir)
     part = {'count': len(deleted), 'blobs': 0, 'kept': [], 'unreachable': [], 'targets': []}
     if not deleted:
         return part, []

@@ -398,3 +398,16 @@ def test_select_versions_deletes_only_the_files_no_staying_version_or_run_refere
     # the run goes too: its prefix is purged, so the model's file is no longer kept
     part, chosen = _storage_purge.select_versions(module, WS_OBJECT, str(tmp_path), objects, purged_prefixes=['ExperimentRun/dcid.r9/'])
     assert 'ExperimentRun/dcid.r9/outputs/model/model.pkl' in [b.name for b in chosen]
+
+
+def test_a_model_version_deleted_through_its_v1_view_takes_its_files_along(tmp_path):
+    """With both views in scope the purge deletes a model version as the v1 model ``name:version`` (``Kind.same_as``):
+    its files go with it all the same; a model that stays keeps its version's files."""
+    ws_id = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws'
+    versions = [{'id': f'{ws_id}/models/m/versions/{n}', 'name': str(n)} for n in (1, 2)]
+    (tmp_path / 'model_versions.json').write_text(json.dumps(versions), encoding='utf-8')
+    assert _storage_purge.deleted_versions({'models': ['m:2']}, str(tmp_path)) == [('model_versions', versions[1]['id'])]
+    assert _storage_purge.deleted_versions({'models': ['m:2'], 'model_versions': [versions[1]['id']]}, str(tmp_path)) == [
+        ('model_versions', versions[1]['id'])]
+    assert _storage_purge.deleted_versions({'models': ['m:3']}, str(tmp_path)) == []
+    assert _storage_purge.deleted_versions({'models': ['m:2']}) == []  # no bundle to read: only what the plan names
