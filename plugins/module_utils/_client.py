@@ -56,7 +56,7 @@ HAS_REQUESTS = REQUESTS_IMPORT_ERROR is None
 # Request errors that the same request would meet again: never retried (an invalid header or URL).
 NOT_RETRIED = ((requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
                 requests.exceptions.URLRequired) if HAS_REQUESTS else ())
-COLLECTION_VERSION = '1.0.0'
+COLLECTION_VERSION = '2.0.0'
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 RETRY_AFTER_MAX = 600  # seconds; ARM sends 10 s to 10 min
 LRO_SUCCEEDED = ('succeeded',)

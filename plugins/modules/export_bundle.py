@@ -218,7 +218,7 @@ manifest:
       description: The version of gdpr.azureml that wrote the bundle.
       returned: always
       type: str
-      sample: 1.0.0
+      sample: 2.0.0
     workspace:
       description: The workspace exported (C(id), C(name), C(resource_group), C(subscription_id), C(location)).
       returned: always

@@ -8,6 +8,7 @@ import export_helpers
 from export_helpers import BLOB, SUB, WS_ID, datastore, metric_v2
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _digests, _not_covered
+from ansible_collections.gdpr.azureml.plugins.module_utils._client import COLLECTION_VERSION
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import KIND_NAMES, KINDS
 from ansible_collections.gdpr.azureml.plugins.modules import export_bundle
 
@@ -100,7 +101,7 @@ def test_full_export_writes_every_kind_and_the_manifest_last(run_module, service
                              'not_covered'}
     # what the collection cannot see or erase, one entry per declaration (_not_covered), from the workspace object read
     assert manifest['not_covered'] == _not_covered.record(json.loads((dest / 'workspace.json').read_text(encoding='utf-8'))[0])
-    assert manifest['format_version'] == 2 and manifest['collection_version'] == '1.0.0'
+    assert manifest['format_version'] == 2 and manifest['collection_version'] == COLLECTION_VERSION
     # digests.json: the content digest of every object of every kind, listed in the manifest (format 2)
     digests = json.loads((dest / 'digests.json').read_text(encoding='utf-8'))
     assert manifest['digests'] == {'file': 'digests.json', 'count': sum(len(v) for v in digests.values()),
