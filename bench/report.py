@@ -69,9 +69,16 @@ def render_storage(d):
         return "%g ms per request (proxy)" % ph["latency_ms"] if ph["latency_ms"] is not None else "none (loopback, no proxy)"
 
     out = ["%d blobs, %s bytes (%d of 40 MiB), concurrency %d, 4 MiB chunks; loopback bandwidth %.0f MB/s (one TCP connection)."
-           % (d["blobs"], format(d["bytes"], ","), d["large_blobs"], d["concurrency"], d["loopback_mb_s"]), "",
-           "| injected latency | sequential download | export | speed-up | idle-machine ceiling | export peak RSS | rerun (peak RSS) | load average (1 min) |",
-           "|---|---|---|---|---|---|---|---|"]
+           % (d["blobs"], format(d["bytes"], ","), d["large_blobs"], d["concurrency"], d["loopback_mb_s"])]
+    if "version_blobs" in d:  # since issue 17: part of the blobs are the files of data and model versions
+        shared = max((ph.get("shared_version_blobs", 0) for ph in phases), default=0)
+        out[0] += (" Of them, %d run files (%d run prefixes) and **%d version files** (%s bytes) of %d data and %d model versions, "
+                   "%d of them named by two versions (stored once)."
+                   % (d["blobs"] - d["version_blobs"], d["runs"], d["version_blobs"], format(d["version_bytes"], ","),
+                      d["versions"]["data_versions"], d["versions"]["model_versions"], shared))
+    out += ["", "| injected latency | sequential download | export | speed-up | idle-machine ceiling | export peak RSS | rerun (peak RSS) "
+                "| load average (1 min) |",
+            "|---|---|---|---|---|---|---|---|"]
     for ph in phases:
         rerun = "%.1f s (%.1f MB)" % (ph["rerun_seconds"], ph["rerun_peak_rss_mb"]) if "rerun_seconds" in ph else "-"
         out.append("| %s | %.1f s (%.1f MB/s) | %.1f s (%.1f MB/s) | **%.2f×** | %.2f× | %.1f MB | %s | %s → %s |"

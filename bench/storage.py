@@ -1,9 +1,14 @@
 """Benchmark of the storage export (issue 16): about 10,000 blobs and 1 GB from Azurite (``make bench-storage``; a script,
 not a test).
 
-Starts Azurite (``make azurite``) with one account and fills 100 run prefixes (``ExperimentRun/dcid.run-NNN/``) with
-9,990 small blobs (16-112 KiB) and 10 large ones (40 MiB each) (``--blobs N``: N blobs, one 40 MiB blob in 1,000).
-Then measures, in the same run:
+Starts Azurite (``make azurite``) with one account and fills it with 9,990 small blobs (16-112 KiB) and 10 large ones
+(40 MiB each) (``--blobs N``: N blobs, one 40 MiB blob in 1,000): the files of 100 runs (``ExperimentRun/dcid.run-NNN/``
+in the ``azureml`` container) and, since issue 17, 1,000 of them (every 10th small blob and one 40 MiB blob) the files
+of 16 data and model versions under ``LocalUpload/<hash>/`` in the blob store's container (``blobstore``): 10
+``uri_folder`` versions, 5 ``uri_file`` ones (two of them files another version names too: the engine stores them
+once), a ``custom_model`` folder (see :func:`layout`). The engine gets the run prefixes and the versions' targets,
+resolved from their URIs through the datastores by ``_storage_uris.version_targets`` as ``export_bundle`` does; the
+sequential download lists and downloads the same blobs. Then measures, in the same run:
 
 - the loopback bandwidth of this machine (one TCP connection over 127.0.0.1, for reference);
 - **with latency** (the target's setting): both clients talk to Azurite through a proxy
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import json
 import os
 import platform
@@ -36,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -48,18 +55,78 @@ SMALL = 9990
 LARGE = 10
 LARGE_SIZE = 40 * 1024 * 1024
 CONCURRENCY = 8
+FOLDERS = 10  # uri_folder data versions
+UPLOADS = "blobstore"  # the container of the workspace's blob store (datastore workspaceblobstore)
+WORKSPACE = ("00000000-0000-0000-0000-000000000000", "rg-bench", "ws-bench")
+WS_ID = "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/workspaces/{}".format(*WORKSPACE)
+# The workspace's datastores as the v2 list returns them (names only: the resolver never reads a credential).
+DATASTORES = [{"name": name, "properties": {"datastoreType": "AzureBlob", "accountName": ACCOUNT, "containerName": container}}
+              for name, container in (("workspaceblobstore", UPLOADS), ("workspaceartifactstore", "azureml"))]
 
 
 def sizes(count=SMALL + LARGE):
-    """``[(run, name, size)]``: deterministic sizes, about 1 GB for 10,000 blobs (one 40 MiB blob in 1,000, the rest
-    16-112 KiB), spread over the 100 run prefixes."""
+    """``[size]``: deterministic sizes, about 1 GB for 10,000 blobs (one 40 MiB blob in 1,000, the rest 16-112 KiB)."""
     large = max(1, count // 1000) if count >= 100 else 0
-    out = []
-    for n in range(count - large):
-        out.append((n % RUNS, f"outputs/part-{n:05d}.bin", 16 * 1024 + (n * 7919) % (96 * 1024)))
-    for n in range(large):
-        out.append((n * 10 % RUNS, f"outputs/model-{n:02d}.bin", LARGE_SIZE))
-    return out
+    return [16 * 1024 + (n * 7919) % (96 * 1024) for n in range(count - large)] + [LARGE_SIZE] * large
+
+
+def upload(what):
+    """``LocalUpload/<32 hex>``: the folder an upload of the SDK or studio creates on the workspace's blob store."""
+    return "LocalUpload/" + hashlib.md5(what.encode()).hexdigest()
+
+
+def version(kind, name, number, uri, type_):
+    """``(kind, id, object)`` of a data or model version, as ``export_bundle`` collects them."""
+    data = kind == "data_versions"
+    obj_id = f"{WS_ID}/{'data' if data else 'models'}/{name}/versions/{number}"
+    props = {"dataUri": uri, "dataType": type_} if data else {"modelUri": uri, "modelType": type_}
+    return kind, obj_id, {"id": obj_id, "name": str(number), "properties": props}
+
+
+def layout(count=SMALL + LARGE):
+    """``(blobs, versions)``: ``blobs`` ``[(container, name, size)]`` with the sizes of :func:`sizes`, ``versions`` the
+    ``(kind, id, object)`` of the data and model versions whose files some of them are.
+
+    Every 10th small blob and the first 40 MiB one are version files in the blob store's container (``blobstore``, the
+    datastore ``workspaceblobstore``), under ``LocalUpload/<hash>/``: 3 files of a ``uri_file`` version each (URI forms:
+    a bare upload path, ``azureml://datastores/...``, ``https://<account>.blob...``; the first also named by a second
+    version through ``wasbs://``), then one in 11 in a model version's folder (``custom_model``, the long ``azureml://``
+    form, no final ``/``) with the 40 MiB blob, the rest in 10 ``uri_folder`` versions (one per folder), the first file
+    of the first folder also a ``uri_file`` version of its own. The other blobs are run files, spread over the 100 run
+    prefixes (``ExperimentRun/dcid.run-NNN/outputs/``) of the ``azureml`` container."""
+    host = f"{ACCOUNT}.blob.core.windows.net"
+    long_form = "azureml://subscriptions/{}/resourcegroups/{}/workspaces/{}/datastores/workspaceblobstore/paths/".format(*WORKSPACE)
+    forms = [lambda p: p, lambda p: "azureml://datastores/workspaceblobstore/paths/" + p, lambda p: f"https://{host}/{UPLOADS}/{p}"]
+    folders = [f"{upload(f'people-{f:02d}')}/people-{f:02d}/" for f in range(FOLDERS)]
+    model = f"{upload('model')}/model"
+    blobs, versions, first_in_folder = [], [], {}
+    runs = version_files = 0
+    for n, size in enumerate(sizes(count)):
+        if size == LARGE_SIZE:
+            if not any(name.startswith(model + "/") and s == LARGE_SIZE for dummy, name, s in blobs):
+                blobs.append((UPLOADS, f"{model}/weights-{n:05d}.bin", size))
+                continue
+        elif n % 10 == 9:
+            k, version_files = version_files, version_files + 1
+            if k < len(forms):
+                path = f"{upload(f'survey-{k}')}/survey-{k}.csv"
+                blobs.append((UPLOADS, path, size))
+                versions.append(version("data_versions", f"survey-{k}", 1, forms[k](path), "uri_file"))
+                if k == 0:
+                    versions.append(version("data_versions", "survey-0", 2, f"wasbs://{UPLOADS}@{host}/{path}", "uri_file"))
+                continue
+            f = (k - len(forms)) % (FOLDERS + 1)
+            path = f"{model}/shard-{n:05d}.bin" if f == FOLDERS else f"{folders[f]}part-{n:05d}.bin"
+            first_in_folder.setdefault(f, path)
+            blobs.append((UPLOADS, path, size))
+            continue
+        blobs.append(("azureml", f"ExperimentRun/dcid.run-{runs % RUNS:03d}/outputs/{'model' if size == LARGE_SIZE else 'part'}-{n:05d}.bin", size))
+        runs += 1
+    versions += [version("data_versions", f"people-{f:02d}", 1, forms[1](folders[f]), "uri_folder") for f in range(FOLDERS)]
+    if 0 in first_in_folder:
+        versions.append(version("data_versions", "people-00", 2, forms[1](first_in_folder[0]), "uri_file"))
+    versions.append(version("model_versions", "bench-model", 1, long_form + model, "custom_model"))
+    return blobs, versions
 
 
 def loopback_mb_s(total=512 * 1024 * 1024):
@@ -96,59 +163,72 @@ def loopback_mb_s(total=512 * 1024 * 1024):
 
 
 def seed(service, blobs):
-    container = service.get_container_client("azureml")
-    container.create_container()
+    containers = {name: service.get_container_client(name) for name in sorted({c for c, dummy, dummy2 in blobs})}
+    for container in containers.values():
+        container.create_container()
     pattern = os.urandom(1 << 20)
 
     def put(item):
-        run, name, size = item
+        container, name, size = item
         data = (pattern * (size // len(pattern) + 1))[:size]
-        container.upload_blob(f"ExperimentRun/dcid.run-{run:03d}/{name}", data, overwrite=True, max_concurrency=1)
+        containers[container].upload_blob(name, data, overwrite=True, max_concurrency=1)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(put, blobs))
 
 
 def sequential(service, folder):
-    """Seconds to download every blob one after the other into files (the plain SDK, one connection); the bytes; the CPU
-    seconds of this thread (the client's side: one thread)."""
-    container = service.get_container_client("azureml")
+    """Seconds to download every blob one after the other into files (the plain SDK, one connection): the run files
+    (``azureml``, ``ExperimentRun/``), then the version files (``blobstore``, ``LocalUpload/``); the bytes and the number of
+    blobs; the CPU seconds of this thread (the client's side: one thread)."""
     began = time.monotonic()
     cpu = time.thread_time()
-    total = 0
-    for n, blob in enumerate(container.list_blobs(name_starts_with="ExperimentRun/")):
-        stream = container.get_blob_client(blob.name).download_blob(max_concurrency=1)
-        with open(os.path.join(folder, str(n)), "wb") as f:
-            for chunk in stream.chunks():
-                f.write(chunk)
-                total += len(chunk)
-    return time.monotonic() - began, total, time.thread_time() - cpu
+    total = n = 0
+    for name, prefix in (("azureml", "ExperimentRun/"), (UPLOADS, "LocalUpload/")):
+        container = service.get_container_client(name)
+        for blob in container.list_blobs(name_starts_with=prefix):
+            stream = container.get_blob_client(blob.name).download_blob(max_concurrency=1)
+            with open(os.path.join(folder, str(n)), "wb") as f:
+                for chunk in stream.chunks():
+                    f.write(chunk)
+                    total += len(chunk)
+            n += 1
+    return time.monotonic() - began, total, n, time.thread_time() - cpu
 
 
-def driver(url, key, ca, dest, *, concurrency, runs):
-    """The collection's engine in this process (``--driver``): prints its summary as JSON."""
+def driver(url, key, ca, dest, *, concurrency, blobs):
+    """The collection's engine in this process (``--driver``): the run prefixes and the version targets of
+    :func:`layout` (``blobs`` blobs), the targets resolved from the versions' URIs through the datastores by
+    ``_storage_uris.version_targets``, as ``export_bundle`` does; prints the summary as JSON."""
     sys.path.insert(0, str(ROOT / "build" / "collections"))
-    from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _clouds, _storage, _storage_export
+    from ansible_collections.gdpr.azureml.plugins.module_utils import _bundle, _clouds, _storage, _storage_export, _storage_uris
 
     storage = _storage.StorageClient(None, _clouds.get_cloud("AzureCloud"), account_key=key, storage_base_url=url, ca_path=ca or None,
                                      concurrency=concurrency)
     os.makedirs(dest, exist_ok=True)
     staging = _bundle.new_staging_dir(dest)
-    runs = [(f"run-{n:03d}", f"dcid.run-{n:03d}") for n in range(runs)]
+    runs = [(f"run-{n:03d}", f"dcid.run-{n:03d}") for n in range(RUNS)]
     export = _storage_export.StorageExport(storage, ACCOUNT, dest, staging, concurrency=concurrency, where="bench")
+    versions = layout(blobs)[1]
     began, cpu = time.monotonic(), time.process_time()
-    result = export.run(runs, os.path.join(staging, _bundle.STORAGE_BLOBS_FILE))
+    targets, unreachable = _storage_uris.version_targets(versions, DATASTORES, suffix=storage.cloud.storage_suffix,
+                                                         workspace=WORKSPACE)
+    if unreachable:
+        raise SystemExit(f"versions not resolved: {unreachable}")
+    result = export.run(runs, os.path.join(staging, _bundle.STORAGE_BLOBS_FILE), versions=targets)
     seconds, cpu = time.monotonic() - began, time.process_time() - cpu
-    os.replace(os.path.join(staging, _bundle.STORAGE_BLOBS_FILE), os.path.join(dest, _bundle.STORAGE_BLOBS_FILE))
+    index = os.path.join(dest, _bundle.STORAGE_BLOBS_FILE)
+    os.replace(os.path.join(staging, _bundle.STORAGE_BLOBS_FILE), index)
     _storage_export.remove_progress(dest)
     _bundle.remove_tree(staging)
-    print(json.dumps(dict(export.summary(), seconds=seconds, run_cpu_seconds=cpu, count=result["count"])))
+    shared = sum(1 for e in _bundle.iter_objects(index) if sum(r["kind"] in _storage_uris.URI_FIELDS for r in e["referenced_by"]) > 1)
+    print(json.dumps(dict(export.summary(), seconds=seconds, run_cpu_seconds=cpu, count=result["count"], version_targets=len(targets),
+                          shared_version_blobs=shared)))
 
 
-
-def engine(url, key, ca, dest, runs):
+def engine(url, key, ca, dest, blobs):
     """Run the driver in a process of its own; ``(summary with cpu_seconds, peak RSS in MB)``."""
-    cmd = [sys.executable, __file__, "--driver", url, key, ca, str(dest), str(CONCURRENCY), str(runs)]
+    cmd = [sys.executable, __file__, "--driver", url, key, ca, str(dest), str(CONCURRENCY), str(blobs)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     peak, cpu = 0, 0.0
     watched = psutil.Process(proc.pid)
@@ -199,11 +279,12 @@ def key_client(url, key):
     return BlobServiceClient(f"{url}/{ACCOUNT}", credential={"account_name": ACCOUNT, "account_key": key})
 
 
-def phase(out, name, azurite, key, work, *, blobs, latency_ms, rerun=False):
+def phase(out, name, azurite, key, work, *, blobs, versions, latency_ms, rerun=False):
     """The sequential download, then the engine's export (and its rerun), both through a new proxy adding ``latency_ms``
     (None: straight to Azurite, a loopback with nothing to wait for but CPUs). Fills ``out[name]``."""
     server = psutil.Process(azurite.proc.pid)
     n, total = len(blobs), sum(size for dummy, dummy2, size in blobs)
+    in_versions = sum(1 for container, dummy, dummy2 in blobs if container == UPLOADS)
     res = out[name] = {"latency_ms": latency_ms, "load_start": load()}
 
     def azurite_cpu():
@@ -216,16 +297,17 @@ def phase(out, name, azurite, key, work, *, blobs, latency_ms, rerun=False):
         service = key_client(url, key) if proxy else azurite.service_client(ACCOUNT)
         before, proxy_before = azurite_cpu(), proxy.cpu() if proxy else 0.0
         (work / "sequential").mkdir()
-        seconds, got, client_cpu = sequential(service, str(work / "sequential"))
+        seconds, got, count, client_cpu = sequential(service, str(work / "sequential"))
         shutil.rmtree(work / "sequential")
-        assert got == total, (got, total)
+        assert (got, count) == (total, n), (got, count, total, n)
         azurite_seq, proxy_seq = azurite_cpu() - before, (proxy.cpu() if proxy else 0.0) - proxy_before
         before, proxy_before = azurite_cpu(), proxy.cpu() if proxy else 0.0
-        first, peak = engine(url, key, ca, work / f"bundle-{name}", RUNS)
+        first, peak = engine(url, key, ca, work / f"bundle-{name}", n)
         azurite_export, proxy_export = azurite_cpu() - before, (proxy.cpu() if proxy else 0.0) - proxy_before
-        assert first["count"] == n and first["bytes_downloaded"] == total, first
+        assert first["count"] == n and first["bytes_downloaded"] == total and first["version_blobs"] == in_versions, first
+        assert first["version_targets"] == len(versions) and first["shared_version_blobs"] >= 2, first
         if rerun:
-            again, peak_again = engine(url, key, ca, work / f"bundle-{name}", RUNS)
+            again, peak_again = engine(url, key, ca, work / f"bundle-{name}", n)
             assert again["downloaded"] == 0 and again["reused"] == n, again
             res.update(rerun_seconds=round(again["seconds"], 2), rerun_peak_rss_mb=round(peak_again, 1))
     finally:
@@ -237,7 +319,8 @@ def phase(out, name, azurite, key, work, *, blobs, latency_ms, rerun=False):
                export_seconds=round(first["seconds"], 2), export_mb_s=round(total / first["seconds"] / 1e6, 1),
                speedup_vs_sequential=round(seconds / first["seconds"], 2), export_peak_rss_mb=round(peak, 1),
                engine_cpu_share_export=round(first["run_cpu_seconds"] / first["seconds"], 2),
-               engine_process_cpu_seconds=round(first["cpu_seconds"], 1), export_requests=export_requests(blobs),
+               engine_process_cpu_seconds=round(first["cpu_seconds"], 1), export_requests=export_requests(blobs, versions),
+               version_blobs=first["version_blobs"], shared_version_blobs=first["shared_version_blobs"],
                azurite_cpu_share_sequential=round(azurite_seq / seconds, 2),
                azurite_cpu_share_export=round(azurite_export / first["seconds"], 2))
     # Per blob: wall and CPU milliseconds of each side (the proxy's too: it is CPU of this machine, not of a network).
@@ -253,7 +336,7 @@ def phase(out, name, azurite, key, work, *, blobs, latency_ms, rerun=False):
     cores = os.cpu_count() or 1
     a_ms, c_ms, x_ms = (v * 1000 / n for v in per["export"][1:])
     lat = latency_ms or 0
-    bound = max(a_ms, c_ms, x_ms, (a_ms + c_ms + x_ms) / cores, lat * export_requests(blobs) / n / CONCURRENCY)
+    bound = max(a_ms, c_ms, x_ms, (a_ms + c_ms + x_ms) / cores, lat * export_requests(blobs, versions) / n / CONCURRENCY)
     sequential_idle = lat * sequential_requests(blobs) / n + sum(v * 1000 / n for v in per["sequential"][1:])
     res.update(export_bound_per_blob_ms=round(bound, 2), sequential_idle_per_blob_ms=round(sequential_idle, 2),
                speedup_ceiling_idle=round(sequential_idle / bound, 2),
@@ -262,18 +345,19 @@ def phase(out, name, azurite, key, work, *, blobs, latency_ms, rerun=False):
     res["load_end"] = load()
 
 
-def export_requests(blobs):
-    """The requests of the engine's export: one listing per run prefix (one page: up to 5,000 blobs), one GET per 4 MiB
-    chunk of each blob."""
+def export_requests(blobs, versions):
+    """The requests of the engine's export: one listing per run prefix and per version (one page: up to 5,000 blobs), one
+    GET per 4 MiB chunk of each blob (a blob of several versions once)."""
     chunk = 4 * 1024 * 1024
-    return RUNS + sum(-(-size // chunk) for dummy, dummy2, size in blobs)
+    return RUNS + len(versions) + sum(-(-size // chunk) for dummy, dummy2, size in blobs)
 
 
 def sequential_requests(blobs):
-    """The requests of the sequential download: one listing page per 5,000 blobs, one GET per blob up to 32 MiB (the
-    SDK's ``max_single_get_size``) and one per 4 MiB above it."""
+    """The requests of the sequential download: one listing page per 5,000 blobs of each container, one GET per blob up to
+    32 MiB (the SDK's ``max_single_get_size``) and one per 4 MiB above it."""
     first, chunk = 32 * 1024 * 1024, 4 * 1024 * 1024
-    return -(-len(blobs) // 5000) + sum(1 + max(0, -(-(size - first) // chunk)) for dummy, dummy2, size in blobs)
+    per_container = Counter(blob[0] for blob in blobs)
+    return sum(-(-count // 5000) for count in per_container.values()) + sum(1 + max(0, -(-(size - first) // chunk)) for dummy, dummy2, size in blobs)
 
 
 def load():
@@ -282,7 +366,7 @@ def load():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--driver", nargs=6, metavar=("URL", "KEY", "CA", "DEST", "CONCURRENCY", "RUNS"))
+    parser.add_argument("--driver", nargs=6, metavar=("URL", "KEY", "CA", "DEST", "CONCURRENCY", "BLOBS"))
     parser.add_argument("--latency-ms", type=float, default=20.0,
                         help="network latency modelled by the proxy, added once to every request (default 20)")
     parser.add_argument("--blobs", type=int, default=SMALL + LARGE,
@@ -292,13 +376,13 @@ def main():
     parser.add_argument("--output", default=str(ROOT / "bench" / "storage-latest.json"))
     args = parser.parse_args()
     if args.driver:
-        url, key, ca, dest, concurrency, runs = args.driver
-        driver(url, key, ca, dest, concurrency=int(concurrency), runs=int(runs))
+        url, key, ca, dest, concurrency, blobs = args.driver
+        driver(url, key, ca, dest, concurrency=int(concurrency), blobs=int(blobs))
         return
     sys.path.insert(0, str(ROOT / "tests" / "emulator"))
     from azureml_emulator.azurite import Azurite
 
-    blobs = sizes(args.blobs)
+    blobs, versions = layout(args.blobs)
     total = sum(size for dummy, dummy2, size in blobs)
     key = base64.b64encode(os.urandom(64)).decode()
     work = Path(tempfile.mkdtemp(prefix="bench-storage-"))
@@ -307,6 +391,9 @@ def main():
     out = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "command": command, "load_start": load(),
            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
            "blobs": len(blobs), "bytes": total, "large_blobs": sum(1 for b in blobs if b[2] == LARGE_SIZE),
+           "version_blobs": sum(1 for b in blobs if b[0] == UPLOADS), "version_bytes": sum(b[2] for b in blobs if b[0] == UPLOADS),
+           "versions": {kind: sum(1 for v in versions if v[0] == kind) for kind in ("data_versions", "model_versions")},
+           "runs": RUNS,
            "concurrency": CONCURRENCY, "chunk_bytes": 4 * 1024 * 1024}
     output = Path(args.output)
 
@@ -322,10 +409,10 @@ def main():
             out["loopback_mb_s"] = round(loopback_mb_s(), 1)
             save()
             # With latency first: the target's setting (a network between the clients and the storage account).
-            phase(out, "with_latency", azurite, key, work, blobs=blobs, latency_ms=args.latency_ms, rerun=True)
+            phase(out, "with_latency", azurite, key, work, blobs=blobs, versions=versions, latency_ms=args.latency_ms, rerun=True)
             save()
             if not args.no_loopback:
-                phase(out, "loopback", azurite, key, work, blobs=blobs, latency_ms=None)
+                phase(out, "loopback", azurite, key, work, blobs=blobs, versions=versions, latency_ms=None)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out["load_end"] = load()
