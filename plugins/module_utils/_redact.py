@@ -17,7 +17,8 @@ text, in every form a value of the service may hold it:
 - percent-encoded (``anna.svensson%40contoso.example``, ``Bj%C3%B6rn%20%C3%98deg%C3%A5rd``; hex digits in either case),
   JSON-escaped (``Bj\\u00f6rn``), or both mixed with plain characters;
 - object ids also without hyphens (``f74592bdcec8...``); e-mail addresses also in the guest UPN form Azure AD derives
-  from them (``jane.doe_fabrikam.com#EXT#``);
+  from them (``jane.doe_fabrikam.com#EXT#``) and as their alias alone (``jane.doe``, from :data:`MIN_LOCAL_PART`
+  characters on: a data asset's folder ``customers/jane.doe/``);
 - names with any run of separators between their words (space, ``+``, ``.``, ``_``, ``-``, ``,``, ``%20``: so
   ``anna.svensson`` and ``Svensson, Anna`` are found too).
 
@@ -42,6 +43,9 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import patt
 
 MARKER = '[redacted]'
 MIN_LENGTH = 3
+# An address's local part (its alias) is searched alone too when it is at least this long: people name folders, files
+# and tags after their alias; a shorter one (``ab``, ``info``) would mostly match other words.
+MIN_LOCAL_PART = 5
 # The types of identifiers: names are matched as words with flexible separators, the others anywhere.
 TYPES = ('object_id', 'address', 'name', 'other')
 _UNRESERVED = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~')
@@ -122,6 +126,8 @@ def identifier_patterns(type_, value):
         local, domain = value.split('@')
         if local and domain:
             forms.add(f'{local}_{domain}#EXT#')  # the guest UPN Azure AD derives from the address
+            if len(local) >= MIN_LOCAL_PART:  # the alias alone (a folder ``customers/chloe.dubois/``, a tag ``owner``)
+                forms.add(local)
     return {_literal_pattern(form) for form in forms if len(form) >= MIN_LENGTH}
 
 
@@ -131,7 +137,8 @@ def _compile(identifiers):
     for type_, value in identifiers:
         patterns = identifier_patterns(type_, value)
         if patterns:
-            each.setdefault('|'.join(sorted(patterns)), None)
+            # the longest form first: an address wins over its alias alone (``jane.doe@x`` is one occurrence, not ``jane.doe``)
+            each.setdefault('|'.join(sorted(patterns, key=lambda p: (-len(p), p))), None)
     if not each:
         return None, []
     combined = re.compile('|'.join(sorted(each, key=lambda p: (-len(p), p))), re.IGNORECASE)

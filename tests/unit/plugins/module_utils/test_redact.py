@@ -174,3 +174,13 @@ def test_the_persons_own_identifiers_stay_next_to_redacted_ones(prefix, suffix, 
     dumped = json.dumps(out, ensure_ascii=False)
     assert own in dumped and not leaks(dumped)
     assert found
+
+
+def test_an_address_alias_alone_is_found_and_the_address_stays_one_occurrence():
+    """People name folders and tags after their alias: ``customers/chloe.dubois/`` names Chloé as much as her address.
+    The whole address is still one occurrence (the longest form wins); a short alias is not searched alone."""
+    r = Redactor([('address', 'chloe.dubois@contoso.example'), ('address', 'ab@contoso.example')])
+    assert r.redact_text('LocalUpload/h/customers/chloe.dubois/part-000.csv') == (f'LocalUpload/h/customers/{MARKER}/part-000.csv', 1)
+    assert r.redact_text('mail chloe.dubois@contoso.example now') == (f'mail {MARKER} now', 1)
+    assert r.redact_text('Chloe.Dubois%40contoso.example') == (MARKER, 1)
+    assert r.redact_text('tab ab slab') == ('tab ab slab', 0)
