@@ -5,6 +5,20 @@ WS_PARAMS = {'subscription_id': SUB, 'resource_group': 'rg-1', 'workspace_name':
 WS_ID = f'/subscriptions/{SUB}/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/workspaces/ws-1'
 
 
+def table_rows(text, heading):
+    """The rows (lists of cells) of the first Markdown table after ``heading``, without its header (the docs-drift tests)."""
+    rows, started = [], False
+    for line in text[text.index(heading):].splitlines():
+        if line.startswith('|'):
+            started = True
+            cells = [c.strip() for c in line.strip().strip('|').split('|')]
+            if not set(''.join(cells)) <= set('-: '):
+                rows.append(cells)
+        elif started:
+            break
+    return rows[1:]  # without the header
+
+
 class FakeAuth:
     """An auth source handing out tokens t1, t2, ...; records grants and invalidations."""
 

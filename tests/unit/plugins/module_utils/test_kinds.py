@@ -13,6 +13,7 @@ import yaml
 from ansible_collections.gdpr.azureml.plugins.module_utils import _export, _kinds, _purge_plan, _report, _routes, _subjects
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_json_array
 from ansible_collections.gdpr.azureml.plugins.modules import export_bundle, purge_plan
+from unit_helpers import table_rows
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 KINDS = _kinds.KINDS
@@ -130,20 +131,6 @@ def test_module_documentation_and_argument_specs():
     assert ', '.join(_kinds.DELETABLE_KINDS) in ' '.join(doc['description'])
     spec = _purge_plan.plan_argument_spec()['kinds']
     assert spec['choices'] == list(_kinds.DELETABLE_KINDS) and spec['default'] == list(_kinds.PURGE_DEFAULT)
-
-
-def table_rows(text, heading):
-    """The rows (lists of cells) of the first Markdown table after ``heading``."""
-    rows, started = [], False
-    for line in text[text.index(heading):].splitlines():
-        if line.startswith('|'):
-            started = True
-            cells = [c.strip() for c in line.strip().strip('|').split('|')]
-            if not set(''.join(cells)) <= set('-: '):
-                rows.append(cells)
-        elif started:
-            break
-    return rows[1:]  # without the header
 
 
 def row_kinds(cell):

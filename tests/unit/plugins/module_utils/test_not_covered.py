@@ -5,6 +5,7 @@ import os
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _not_covered, _report
 from ansible_collections.gdpr.azureml.plugins.module_utils._jsonfile import sha256_file, write_json_array
+from unit_helpers import table_rows
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 SUB_RG = '/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/workspace-1234/providers'
@@ -25,17 +26,7 @@ WORKSPACE = {
 def docs_table():
     """The rows of the table of docs/subjects.md "What the collection cannot see or erase"."""
     with open(os.path.join(ROOT, 'docs', 'subjects.md'), encoding='utf-8') as f:
-        text = f.read()
-    rows, started = [], False
-    for line in text[text.index('## What the collection cannot see or erase'):].splitlines():
-        if line.startswith('|'):
-            started = True
-            cells = [c.strip() for c in line.strip().strip('|').split('|')]
-            if not set(''.join(cells)) <= set('-: '):
-                rows.append(cells)
-        elif started:
-            break
-    return rows[1:]
+        return table_rows(f.read(), '## What the collection cannot see or erase')
 
 
 def test_the_docs_table_is_the_declaration():
