@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import heapq
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -92,6 +93,10 @@ class Table:
             self._members.get(group, set()).discard(key)
             self._invalidate(group)
         return obj
+
+    def members(self, group: str | None) -> list[str]:
+        """The keys of ``group`` (a copy: the caller may remove them)."""
+        return list(self._members.get(group, ()))
 
     def _invalidate(self, group: str | None) -> None:
         self._sorted.pop(("all",), None)
@@ -234,6 +239,10 @@ class Store:
         self.resource_groups: dict[str, dict[str, str]] = {}
         self.subscription_names: dict[str, str] = {}
         self.operations: dict[str, Operation] = {}
+        # the operations not done yet: by (kind, workspace, target), and by the time they are due (a heap): a request
+        # looks at the operations it concerns, not at every operation ever started
+        self._open: dict[tuple[str, str, str], Operation] = {}
+        self._deadlines: list[tuple[float, int, str]] = []
         self.users: list[dict] = []
         self.tenant = ""
         # key of the fake blob storage's SAS signatures (derived from the seed: deterministic URLs)
@@ -275,10 +284,20 @@ class Store:
         return sorted(out, key=lambda w: w.arm_id.lower())
 
     # -- long-running operations -----------------------------------------------------------
+    def add_operation(self, op: Operation) -> Operation:
+        """Start ``op`` (findable by its id, by :meth:`pending_operation` until done, finished by :meth:`tick` when due)."""
+        self.operations[op.id] = op
+        self._open[(op.kind, op.workspace_key, op.target)] = op
+        if op.max_seconds:
+            heapq.heappush(self._deadlines, (op.started_mono + op.max_seconds, len(self.operations), op.id))
+        return op
+
     def tick(self) -> None:
         """Finish the operations whose time is up (called at the start of every request)."""
-        for op in list(self.operations.values()):
-            if op.due():
+        now = time.monotonic()
+        while self._deadlines and self._deadlines[0][0] <= now:
+            op = self.operations.get(heapq.heappop(self._deadlines)[2])
+            if op is not None and op.due():
                 self.finish(op)
 
     def poll(self, op: Operation) -> None:
@@ -290,6 +309,8 @@ class Store:
         if op.done:
             return
         op.done = True
+        if self._open.get((op.kind, op.workspace_key, op.target)) is op:
+            del self._open[(op.kind, op.workspace_key, op.target)]
         op.ended = utc_now_iso()
         ws = self.workspaces.get(op.workspace_key)
         if op.kind == "workspace_delete":
@@ -308,10 +329,8 @@ class Store:
             delete_v2(ws, kind, key)
 
     def pending_operation(self, kind: str, workspace_key: str, target: str = "") -> Operation | None:
-        for op in self.operations.values():
-            if not op.done and op.kind == kind and op.workspace_key == workspace_key and op.target == target:
-                return op
-        return None
+        op = self._open.get((kind, workspace_key, target))
+        return op if op is not None and not op.done else None
 
 
 def delete_v2(ws: Workspace, kind: str, key: str) -> None:
@@ -322,16 +341,25 @@ def delete_v2(ws: Workspace, kind: str, key: str) -> None:
     its deployments. A model version is the v1 model ``name:version``.
     """
     if kind == "jobs":
-        run = ws.table("runs").remove(key)
+        runs = ws.table("runs")
+        experiment = runs.group_of.get(key)
+        run = runs.remove(key)
         if run is None:
             return
         ws.archived.discard(("runs", key))
         container = run.get("dataContainerId") or key
-        for table_kind in ("metrics", "metrics_v2", "artifacts"):
-            table = ws.table(table_kind)
-            for k in [k for k, o in table.items.items()
-                      if o.get("runId") == key or (table_kind == "artifacts" and o.get("container") in (container, key))]:
-                table.remove(k)
+        # Each table is grouped by what ties its objects to a run (metrics: the run's experiment; v2 metrics: the run;
+        # artifacts: the data container): only those groups are looked at, not every object of the workspace.
+        metrics = ws.table("metrics")
+        for k in metrics.members(experiment):
+            if metrics.items[k].get("runId") == key:
+                metrics.remove(k)
+        metrics_v2 = ws.table("metrics_v2")
+        for k in metrics_v2.members(key):
+            metrics_v2.remove(k)
+        artifacts = ws.table("artifacts")
+        for k in artifacts.members(container) + (artifacts.members(key) if key != container else []):
+            artifacts.remove(k)
     elif kind == "model_versions":
         ws.table("models").remove(key)
         ws.archived.discard(("models", key))

@@ -90,7 +90,7 @@ def _start(ctx: Ctx, ws, purge: bool) -> Operation:
     op = Operation(id=str(uuid.uuid4()), kind="workspace_delete", workspace_key=ws.key, location=ws.location,
                    subscription_id=ws.subscription_id, purge=purge, needed_polls=ctx.config.lro_polls,
                    max_seconds=ctx.config.lro_seconds)
-    ctx.store.operations[op.id] = op
+    ctx.store.add_operation(op)
     return op
 
 

@@ -91,7 +91,7 @@ async def delete_object(ctx: Ctx):
             op = Operation(id=str(uuid.uuid4()), kind="service_delete", workspace_key=ws.key, location=ws.location,
                            subscription_id=ws.subscription_id, target=obj_id, needed_polls=ctx.config.lro_polls,
                            max_seconds=ctx.config.lro_seconds)
-            ctx.store.operations[op.id] = op
+            ctx.store.add_operation(op)
             obj["state"] = "Transitioning"  # the WebServiceState of a service being torn down
         response = ctx.empty(202, {"Operation-Location": _operation_url(ctx, ws, op.id),
                                    "Retry-After": str(ctx.config.retry_after)})

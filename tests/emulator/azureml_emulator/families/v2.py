@@ -99,7 +99,7 @@ def start_delete(ctx: Ctx, ws: Workspace, kind: str, key: str, obj: dict | None)
         op = Operation(id=f"{kind.rstrip('s')}delete:{uuid.uuid4()}", kind="v2_delete", workspace_key=ws.key,
                        location=ws.location, subscription_id=ws.subscription_id, target=target,
                        needed_polls=ctx.config.lro_polls, max_seconds=ctx.config.lro_seconds)
-        ctx.store.operations[op.id] = op
+        ctx.store.add_operation(op)
         if obj is not None and isinstance(obj.get("properties"), dict) and "provisioningState" in obj["properties"]:
             obj["properties"]["provisioningState"] = "Deleting"
     status_url, result_url = _op_urls(ctx, op)
