@@ -296,6 +296,9 @@ class Client:
         self.timeout = timeout
         self.retries = retries
         self.concurrency = max(1, int(concurrency))
+        # at most ``concurrency`` requests in flight, whatever the threads sending them (the deletes of a wave and the
+        # listing of the next one): a slot is held while a request is sent and answered, never while waiting between polls
+        self._slots = threading.BoundedSemaphore(self.concurrency)
         self.verify = ca_path if ca_path else bool(validate_certs)
         self.backoff_factor = backoff_factor
         self.backoff_max = backoff_max
@@ -410,8 +413,9 @@ class Client:
                 sent['Authorization'] = 'Bearer ' + token
             sent.update(headers or {})
             try:
-                response = self.session.request(method, url, headers=sent, json=json_body, timeout=self.timeout,
-                                                verify=self.verify, allow_redirects=False, stream=stream)
+                with self._slots:
+                    response = self.session.request(method, url, headers=sent, json=json_body, timeout=self.timeout,
+                                                    verify=self.verify, allow_redirects=False, stream=stream)
             except requests.exceptions.InvalidHeader:
                 # requests quotes the header value in its message (the bearer token): never shown, never retried
                 raise AzureMLError(self.redact(what), 'a request header is invalid (a header value holds a line break or a '
@@ -448,6 +452,7 @@ class Client:
                 self._sleep(wait_for if wait_for is not None else self._backoff(len(retry.history)))
                 continue
             response.attempts = len(retry.history) + 1
+            response.answered_at = self._clock()  # when a long-running operation's first poll may come (wait_operations)
             return response
 
     def call(self, op, params=None, *, what=None, query=None, json_body=None, ok=(200, 201, 202, 204), missing_ok=False,
@@ -655,8 +660,24 @@ class Client:
         raise AzureMLError(what, 'the answer has no Azure-AsyncOperation, Location or Operation-Location header to follow',
                            status=response.status_code, request_id=request_id_of(response))
 
+    def _first_interval(self, response, poll_interval, first_poll):
+        """Seconds from the answer that started an operation to its first poll: its ``Retry-After``, else ``first_poll``
+        (at most ``poll_interval``), else ``poll_interval``."""
+        asked = self.retry_after(response)
+        return asked or (min(first_poll, poll_interval) if first_poll is not None else poll_interval)
+
+    def sleep_until_pollable(self, responses, *, poll_interval=10, first_poll=None):
+        """Sleep until every operation that ``responses`` (202 answers) started may be polled a first time, as
+        :meth:`wait_operations` would poll it; no sleep when that time has passed."""
+        now = self._clock()
+        due = max(((getattr(r, 'answered_at', None) or now) + self._first_interval(r, poll_interval, first_poll) for r in responses),
+                  default=now)
+        if due > now:
+            self._sleep(due - now)
+
     def wait_operations(self, started, *, wait_timeout, family=ARM, poll_interval=10, first_poll=None):
-        """Wait for the long-running operations ``started`` (``[(response, what), ...]``) under one deadline.
+        """Wait for the long-running operations ``started`` (``[(response, what), ...]``, or ``(response, what, family)`` for
+        operations of different API families; else ``family``) under one deadline.
 
         Returns, in order, an :data:`LroResult` per operation that succeeded (or was done already: not a 201/202) and
         the :class:`AzureMLError` of each that failed, could not be followed (a foreign or missing operation URL) or was
@@ -672,12 +693,13 @@ class Client:
         clock = self._clock
         deadline = clock() + wait_timeout
         outcomes, pending = {}, []  # index in started: LroResult or error
-        for index, (response, what) in enumerate(started):
+        for index, started_one in enumerate(started):
+            response, what = started_one[:2]
             if response.status_code not in (201, 202):
                 outcomes[index] = LroResult('Succeeded', response, 0)
                 continue
             try:
-                target = self._operation(response, what, family)
+                target = self._operation(response, what, started_one[2] if len(started_one) > 2 else family)
             except AzureMLError as exc:
                 outcomes[index] = exc
                 continue
@@ -686,10 +708,11 @@ class Client:
                 continue
             asked = self.retry_after(response)
             ramp = not asked and first_poll is not None
-            interval = asked or (min(first_poll, poll_interval) if ramp else poll_interval)
+            interval = self._first_interval(response, poll_interval, first_poll)
+            answered = getattr(response, 'answered_at', None)  # the pace counts from the answer, not from this wait's start
             pending.append({'index': index, 'what': what, 'url': target[0], 'mode': target[1], 'started': response,
-                            'interval': interval, 'ramp': ramp, 'due': min(clock() + interval, deadline), 'state': 'InProgress',
-                            'polls': 0})
+                            'interval': interval, 'ramp': ramp, 'state': 'InProgress', 'polls': 0,
+                            'due': min((clock() if answered is None else answered) + interval, deadline)})
 
         def poll(op):
             """Poll ``op`` once: its outcome when it ended (an :data:`LroResult` or the error), else None."""

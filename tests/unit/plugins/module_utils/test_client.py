@@ -566,6 +566,21 @@ def test_a_retry_after_sets_the_pace(rsps):
     assert sleeps == [2, 2, 2] and outcome.polls == 3
 
 
+def test_the_pace_counts_from_each_answer_not_from_the_start_of_the_wait(rsps):
+    """An operation answered while later deletes were still being sent is polled as soon as its Retry-After is over, not
+    a whole interval after the wait begins (a wave of thousands of deletes would otherwise idle once more per wave)."""
+    client, sleeps = make()
+    early = _start(rsps, client, 'early', **{'Retry-After': '2'})
+    client._sleep(3)  # the other deletes of the wave take 3 s
+    late = _start(rsps, client, 'late', **{'Retry-After': '4'})
+    _states(rsps, 'early', 'Succeeded')
+    _states(rsps, 'late', 'Succeeded')
+    first, second = client.wait_operations([early, late], wait_timeout=60, family='modelmanagement', poll_interval=5, first_poll=1)
+    assert first.polls == 1 and second.polls == 1
+    assert sleeps == [3, 4]  # early polled at once (answered 3 s ago, Retry-After 2), late 4 s after its own answer
+    assert [c.request.url.rsplit('/', 1)[-1] for c in rsps.calls if c.request.method == 'GET'] == ['early', 'late']
+
+
 def test_many_operations_one_deadline_outcomes_in_order(rsps):
     client, sleeps = make()
     quick, failing, slow = (_start(rsps, client, n) for n in ('quick', 'failing', 'slow'))
