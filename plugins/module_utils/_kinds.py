@@ -58,16 +58,18 @@ class Kind:
         a container whose versions it does not all delete.
     :param empty_of: ``(kind, field)``: an object is deleted only once no object of that kind whose ``field`` names it
         stays (an experiment once every run of it goes: its jobs are deleted in the same purge).
+    :param creates: the kinds whose objects this kind's objects keep creating (a schedule its jobs): a purge deletes them
+        only once this kind's deletes are done.
     """
 
     __slots__ = ("name", "file", "id_field", "singular", "plural", "list_op", "get_op", "delete_op", "query", "parent", "under",
                  "lister", "refs", "creator_fields", "creator_ids", "delete_order", "group", "export", "purge", "scope",
-                 "pipeline_kind", "run_field", "volatile", "source", "api", "same_as", "takes_children", "empty_of")
+                 "pipeline_kind", "run_field", "volatile", "source", "api", "same_as", "takes_children", "empty_of", "creates")
 
     def __init__(self, name, id_field, *, singular=None, plural=None, list_op=None, get_op=None, delete_op=None, query=None, parent=None,
                  under=None, lister=None, refs=(), creator_fields=(), creator_ids=(), delete_order=None, group=None, export=True,
                  purge=True, scope="all", pipeline_kind=None, run_field=None, volatile=(), source="api", api="v1", same_as=None,
-                 takes_children=False, empty_of=None):
+                 takes_children=False, empty_of=None, creates=()):
         self.name = name
         self.file = name + ".json"
         self.id_field = id_field
@@ -103,6 +105,7 @@ class Kind:
         self.same_as = tuple(same_as) if same_as else None
         self.takes_children = takes_children
         self.empty_of = tuple(empty_of) if empty_of else None
+        self.creates = tuple(creates)
 
     def object_id(self, obj):
         """The identifying value of ``obj`` (the sort key of bundle files)."""
@@ -199,7 +202,7 @@ _TABLE = (
          delete_order=_ORDER["batch_deployments"],
          parent="batch_endpoints", under={"endpoint_name": "name"}, volatile=_PROVISIONING, **_V2),
     Kind("schedules", "id", singular="schedule", list_op="schedules.list", get_op="schedules.get", delete_op="schedules.delete",
-         delete_order=_ORDER["schedules"], volatile=_PROVISIONING, **_V2),
+         delete_order=_ORDER["schedules"], creates=("jobs",), volatile=_PROVISIONING, **_V2),
     # Credentials only through POST .../listsecrets, never sent; scrubbed if a body holds any (``_scrub``).
     Kind("connections", "id", singular="connection", list_op="connections.list", get_op="connections.get",
          delete_op="connections.delete", delete_order=_ORDER["connections"], purge=False, **_V2),
@@ -225,6 +228,42 @@ _STORAGE_TABLE = (
 )
 
 
+def _delete_after(table, deletable):
+    """``{kind: the deletable kinds whose deletes must be done before its deletes start}``, directly or through others: its
+    holders (``refs``: the service answers 412), the kinds listed under it that it does not take (``parent``: a container
+    with versions answers 409; an endpoint's deployments go first all the same), the kinds it must be left empty of
+    (``empty_of``, through their other view: an experiment's jobs), the other view of its objects (``same_as``: a v2 model
+    version is deleted as the v1 model when both are in scope), the kinds that create its objects (``creates``: schedules
+    before jobs); and every kind the purge takes by default before the shared infrastructure (``purge=False``:
+    connections, datastores, computes)."""
+    kinds = dict((k.name, k) for k in table)
+    direct = dict((name, set()) for name in deletable)
+    for k in table:
+        for ref in (r for r, dummy in k.refs):
+            if ref in direct and k.name in direct:
+                direct[ref].add(k.name)
+        if k.parent in direct and k.name in direct:
+            direct[k.parent].add(k.name)
+        for created in k.creates:
+            direct[created].add(k.name)
+        if k.name not in direct:
+            continue
+        if k.empty_of:
+            emptied = k.empty_of[0]  # its kind, or the kinds that are views of it (the jobs of runs)
+            direct[k.name].update(o.name for o in table if o.name in direct and emptied in (o.name, (o.same_as or ("",))[0]))
+        if k.same_as and k.same_as[0] in direct:
+            direct[k.name].add(k.same_as[0])
+        if not k.purge:
+            direct[k.name].update(name for name in deletable if kinds[name].purge)
+    closed = {}
+    for name in deletable:  # the delete order lists every kind after the kinds it must follow (checked here)
+        late = sorted(p for p in direct[name] if p not in closed)
+        if late:
+            raise ValueError(f"kind {name} must be deleted after {', '.join(late)}: its delete_order is too early")
+        closed[name] = tuple(p for p in deletable if p in direct[name] or any(p in closed[d] for d in direct[name]))
+    return closed
+
+
 def derive(table, storage_table=()):
     """Everything the rest of the collection reads of the tables, ``{constant name: value}`` (the constants below); a unit
     test derives it again from a table with one more kind, as a new declaration would."""
@@ -233,6 +272,9 @@ def derive(table, storage_table=()):
     undeletable = tuple(k.name for k in table if k.delete_order is None and k.name != "workspace")
     held = tuple(name for name in deletable if any(ref == name for k in table for ref, path in k.refs))
     return {
+        # {deletable kind: the deletable kinds whose deletes must be done before its own start}, in delete order
+        # (:func:`delete_waves`).
+        "DELETE_AFTER": _delete_after(table, deletable),
         "KINDS": kinds,
         # The kinds of the storage account (not in KIND_NAMES: the API kinds, which every export and erasure covers).
         "STORAGE_KINDS": tuple(k.name for k in storage_table),
@@ -292,6 +334,18 @@ CREATOR_KINDS = _DERIVED["CREATOR_KINDS"]
 CREATOR_FIELDS = _DERIVED["CREATOR_FIELDS"]
 CHILDREN = _DERIVED["CHILDREN"]
 SAME_AS = _DERIVED["SAME_AS"]
+DELETE_AFTER = _DERIVED["DELETE_AFTER"]
+
+
+def delete_waves(kind_names):
+    """The deletable kinds among ``kind_names`` in waves, in delete order: a wave's deletes go out together once the
+    earlier waves' deletes are done, a kind in the first wave after every kind among ``kind_names`` it must follow
+    (:data:`DELETE_AFTER`). Long-running deletes are waited for once per wave, not once per kind."""
+    level = {}
+    for name in DELETABLE_KINDS:
+        if name in kind_names:
+            level[name] = 1 + max((level[p] for p in DELETE_AFTER[name] if p in level), default=-1)
+    return [[name for name in level if level[name] == wave] for wave in range(1 + max(level.values(), default=-1))]
 
 
 def depth(name):

@@ -70,6 +70,46 @@ def test_delete_order_puts_holders_first():
             assert ref in order, f'{kind.name} holds {ref}, which cannot be deleted'
 
 
+def test_each_kind_waits_only_for_the_kinds_it_must_follow():
+    after = _kinds.DELETE_AFTER
+    assert after['images'] == ('services',) and after['models'] == ('services', 'images')  # holders (412)
+    assert after['online_endpoints'] == ('online_deployments',) and after['data_containers'] == ('data_versions',)  # children
+    assert after['jobs'] == ('schedules',)  # schedules keep creating jobs (creates)
+    assert after['experiments'] == ('schedules', 'jobs')  # left empty of runs: their jobs (empty_of, same_as), through the jobs
+    assert after['model_versions'] == ('services', 'images', 'models')  # the v1 view of the same objects (same_as)
+    assert after['model_containers'] == ('services', 'images', 'models', 'model_versions')
+    for name in ('schedules', 'online_deployments', 'services', 'assets', 'data_versions'):
+        assert after[name] == (), name
+    for name in ('connections', 'datastores', 'computes'):  # shared infrastructure: after everything the purge takes by default
+        assert after[name] == _kinds.PURGE_DEFAULT, name
+    order = _kinds.DELETABLE_KINDS
+    for name, before in after.items():
+        assert all(order.index(b) < order.index(name) for b in before), name
+
+
+def test_the_purge_deletes_in_waves():
+    assert _kinds.delete_waves(_kinds.PURGE_DEFAULT) == [
+        ['schedules', 'online_deployments', 'batch_deployments', 'services', 'assets', 'data_versions', 'environment_versions',
+         'component_versions', 'code_versions'],
+        ['online_endpoints', 'batch_endpoints', 'images', 'jobs', 'data_containers', 'environment_containers', 'component_containers',
+         'code_containers'],
+        ['experiments', 'models'], ['model_versions'], ['model_containers']]
+    assert _kinds.delete_waves(_kinds.DELETABLE_KINDS)[-1] == ['connections', 'datastores', 'computes']
+    assert _kinds.delete_waves(['assets', 'models', 'images', 'services']) == [['services', 'assets'], ['images'], ['models']]
+    # through a kind not in the purge: a model version still waits for the images (which hold models, its other view)
+    assert _kinds.delete_waves(['model_versions', 'images']) == [['images'], ['model_versions']]
+    assert _kinds.delete_waves(['jobs']) == [['jobs']] and _kinds.delete_waves([]) == []
+
+
+def test_a_delete_order_that_puts_a_kind_before_what_it_must_follow_is_refused():
+    early = _kinds.Kind('early_images', 'id', list_op='images.list', delete_op='images.delete', delete_order=0,
+                        refs=(('models', 'modelIds[]'),))
+    late = _kinds.Kind('late_holders', 'id', list_op='services.list', delete_op='services.delete', delete_order=99,
+                       refs=(('early_images', 'imageId'),))
+    with pytest.raises(ValueError, match='kind early_images must be deleted after late_holders: its delete_order is too early'):
+        _kinds.derive(_kinds._TABLE + (early, late))
+
+
 def test_derived_lists_are_the_ones_the_collection_had():
     """The constants that used to be written out by hand, derived now (same values, same order)."""
     assert _kinds.SINGULAR['models'] == 'model' and _kinds.SINGULAR['workspace'] == 'workspace'
