@@ -60,16 +60,21 @@ class Kind:
         stays (an experiment once every run of it goes: its jobs are deleted in the same purge).
     :param creates: the kinds whose objects this kind's objects keep creating (a schedule its jobs): a purge deletes them
         only once this kind's deletes are done.
+    :param after: the kinds a purge deletes before this one though no known answer of the service requires it: objects
+        that may use this kind's objects (a deployment, a job or a schedule an asset version; an image the v1 assets it
+        packages), kept in the documented order until the service is known not to refuse (unlike ``refs``: no holder
+        check, nobody else's object keeps one of these).
     """
 
     __slots__ = ("name", "file", "id_field", "singular", "plural", "list_op", "get_op", "delete_op", "query", "parent", "under",
                  "lister", "refs", "creator_fields", "creator_ids", "delete_order", "group", "export", "purge", "scope",
-                 "pipeline_kind", "run_field", "volatile", "source", "api", "same_as", "takes_children", "empty_of", "creates")
+                 "pipeline_kind", "run_field", "volatile", "source", "api", "same_as", "takes_children", "empty_of", "creates",
+                 "after")
 
     def __init__(self, name, id_field, *, singular=None, plural=None, list_op=None, get_op=None, delete_op=None, query=None, parent=None,
                  under=None, lister=None, refs=(), creator_fields=(), creator_ids=(), delete_order=None, group=None, export=True,
                  purge=True, scope="all", pipeline_kind=None, run_field=None, volatile=(), source="api", api="v1", same_as=None,
-                 takes_children=False, empty_of=None, creates=()):
+                 takes_children=False, empty_of=None, creates=(), after=()):
         self.name = name
         self.file = name + ".json"
         self.id_field = id_field
@@ -106,6 +111,7 @@ class Kind:
         self.takes_children = takes_children
         self.empty_of = tuple(empty_of) if empty_of else None
         self.creates = tuple(creates)
+        self.after = tuple(after)
 
     def object_id(self, obj):
         """The identifying value of ``obj`` (the sort key of bundle files)."""
@@ -133,6 +139,10 @@ _ORDER = dict((name, place) for place, name in enumerate((
     "experiments", "models", "assets", "data_versions", "model_versions", "environment_versions", "component_versions", "code_versions",
     "data_containers", "model_containers", "environment_containers", "component_containers", "code_containers",
     "connections", "datastores", "computes"), start=1))
+# What may use an asset version (a deployment its model, environment and code; a job its inputs and component; a schedule
+# the component of the jobs it creates): deleted before the versions, as they always were, until the service is known not
+# to refuse.
+_USERS_OF_VERSIONS = ("schedules", "online_deployments", "batch_deployments", "jobs")
 _TABLE = (
     Kind("workspace", "id", singular="workspace", get_op="workspaces.get", delete_op="workspaces.delete",
          creator_fields=("systemData.createdBy",), volatile=("properties.provisioningState",)),
@@ -165,7 +175,7 @@ _TABLE = (
     Kind("models", "id", singular="model", list_op="models.list", get_op="models.get", delete_op="models.delete", delete_order=_ORDER["models"],
          **_CREATED_BY),
     Kind("assets", "id", singular="asset", list_op="assets.list", get_op="assets.get", delete_op="assets.delete",
-         delete_order=_ORDER["assets"]),
+         delete_order=_ORDER["assets"], after=("images",)),
     Kind("images", "id", singular="image", list_op="images.list", get_op="images.get", delete_op="images.delete", delete_order=_ORDER["images"],
          refs=(("models", "modelIds[]"),), **_CREATED_BY),
     Kind("services", "id", singular="service", list_op="services.list", get_op="services.get", delete_op="services.delete",
@@ -185,6 +195,7 @@ _TABLE = (
           Kind(prefix + "_versions", "id", singular=label + " version", plural=label + " versions",
                list_op=prefix + "_versions.list", get_op=prefix + "_versions.get", delete_op=prefix + "_versions.delete",
                delete_order=_ORDER[prefix + "_versions"], parent=prefix + "_containers", under={"name": "name"},
+               after=_USERS_OF_VERSIONS,
                # a v2 model version is the v1 model name:version
                same_as=("models", "{name}:{version}") if prefix == "model" else None, **_V2))),
     Kind("online_endpoints", "id", singular="online endpoint", plural="online endpoints", list_op="online_endpoints.list",
@@ -234,8 +245,8 @@ def _delete_after(table, deletable):
     with versions answers 409; an endpoint's deployments go first all the same), the kinds it must be left empty of
     (``empty_of``, through their other view: an experiment's jobs), the other view of its objects (``same_as``: a v2 model
     version is deleted as the v1 model when both are in scope), the kinds that create its objects (``creates``: schedules
-    before jobs); and every kind the purge takes by default before the shared infrastructure (``purge=False``:
-    connections, datastores, computes)."""
+    before jobs), the kinds it is kept after (``after``: what may use it); and every kind the purge takes by default
+    before the shared infrastructure (``purge=False``: connections, datastores, computes)."""
     kinds = dict((k.name, k) for k in table)
     direct = dict((name, set()) for name in deletable)
     for k in table:
@@ -244,10 +255,14 @@ def _delete_after(table, deletable):
                 direct[ref].add(k.name)
         if k.parent in direct and k.name in direct:
             direct[k.parent].add(k.name)
+        for named in k.creates + k.after:
+            if named not in direct:
+                raise ValueError(f"kind {k.name} names {named} in creates or after, which is not a deletable kind")
         for created in k.creates:
             direct[created].add(k.name)
         if k.name not in direct:
             continue
+        direct[k.name].update(k.after)
         if k.empty_of:
             emptied = k.empty_of[0]  # its kind, or the kinds that are views of it (the jobs of runs)
             direct[k.name].update(o.name for o in table if o.name in direct and emptied in (o.name, (o.same_as or ("",))[0]))
@@ -273,7 +288,7 @@ def derive(table, storage_table=()):
     held = tuple(name for name in deletable if any(ref == name for k in table for ref, path in k.refs))
     return {
         # {deletable kind: the deletable kinds whose deletes must be done before its own start}, in delete order
-        # (:func:`delete_waves`).
+        # (``_purge_apply``: each kind starts once these are deleted).
         "DELETE_AFTER": _delete_after(table, deletable),
         "KINDS": kinds,
         # The kinds of the storage account (not in KIND_NAMES: the API kinds, which every export and erasure covers).
@@ -336,16 +351,6 @@ CHILDREN = _DERIVED["CHILDREN"]
 SAME_AS = _DERIVED["SAME_AS"]
 DELETE_AFTER = _DERIVED["DELETE_AFTER"]
 
-
-def delete_waves(kind_names):
-    """The deletable kinds among ``kind_names`` in waves, in delete order: a wave's deletes go out together once the
-    earlier waves' deletes are done, a kind in the first wave after every kind among ``kind_names`` it must follow
-    (:data:`DELETE_AFTER`). Long-running deletes are waited for once per wave, not once per kind."""
-    level = {}
-    for name in DELETABLE_KINDS:
-        if name in kind_names:
-            level[name] = 1 + max((level[p] for p in DELETE_AFTER[name] if p in level), default=-1)
-    return [[name for name in level if level[name] == wave] for wave in range(1 + max(level.values(), default=-1))]
 
 
 def depth(name):

@@ -73,13 +73,17 @@ def test_delete_order_puts_holders_first():
 def test_each_kind_waits_only_for_the_kinds_it_must_follow():
     after = _kinds.DELETE_AFTER
     assert after['images'] == ('services',) and after['models'] == ('services', 'images')  # holders (412)
-    assert after['online_endpoints'] == ('online_deployments',) and after['data_containers'] == ('data_versions',)  # children
+    assert after['online_endpoints'] == ('online_deployments',) and 'data_versions' in after['data_containers']  # children
     assert after['jobs'] == ('schedules',)  # schedules keep creating jobs (creates)
     assert after['experiments'] == ('schedules', 'jobs')  # left empty of runs: their jobs (empty_of, same_as), through the jobs
-    assert after['model_versions'] == ('services', 'images', 'models')  # the v1 view of the same objects (same_as)
-    assert after['model_containers'] == ('services', 'images', 'models', 'model_versions')
-    for name in ('schedules', 'online_deployments', 'services', 'assets', 'data_versions'):
+    # the v1 view of the same objects (same_as), and what may use them
+    assert after['model_versions'] == ('schedules', 'online_deployments', 'batch_deployments', 'services', 'images', 'jobs', 'models')
+    assert after['model_containers'] == after['model_versions'] + ('model_versions',)
+    for name in ('schedules', 'online_deployments', 'services'):
         assert after[name] == (), name
+    # kept after what may use them (after): no known refusal, the documented order all the same
+    assert after['assets'] == ('services', 'images')
+    assert after['data_versions'] == ('schedules', 'online_deployments', 'batch_deployments', 'jobs')
     for name in ('connections', 'datastores', 'computes'):  # shared infrastructure: after everything the purge takes by default
         assert after[name] == _kinds.PURGE_DEFAULT, name
     order = _kinds.DELETABLE_KINDS
@@ -87,18 +91,10 @@ def test_each_kind_waits_only_for_the_kinds_it_must_follow():
         assert all(order.index(b) < order.index(name) for b in before), name
 
 
-def test_the_purge_deletes_in_waves():
-    assert _kinds.delete_waves(_kinds.PURGE_DEFAULT) == [
-        ['schedules', 'online_deployments', 'batch_deployments', 'services', 'assets', 'data_versions', 'environment_versions',
-         'component_versions', 'code_versions'],
-        ['online_endpoints', 'batch_endpoints', 'images', 'jobs', 'data_containers', 'environment_containers', 'component_containers',
-         'code_containers'],
-        ['experiments', 'models'], ['model_versions'], ['model_containers']]
-    assert _kinds.delete_waves(_kinds.DELETABLE_KINDS)[-1] == ['connections', 'datastores', 'computes']
-    assert _kinds.delete_waves(['assets', 'models', 'images', 'services']) == [['services', 'assets'], ['images'], ['models']]
-    # through a kind not in the purge: a model version still waits for the images (which hold models, its other view)
-    assert _kinds.delete_waves(['model_versions', 'images']) == [['images'], ['model_versions']]
-    assert _kinds.delete_waves(['jobs']) == [['jobs']] and _kinds.delete_waves([]) == []
+def test_creates_and_after_name_deletable_kinds():
+    odd = _kinds.Kind('odd', 'id', list_op='images.list', delete_op='images.delete', delete_order=0, after=('runs',))
+    with pytest.raises(ValueError, match='kind odd names runs in creates or after, which is not a deletable kind'):
+        _kinds.derive(_kinds._TABLE + (odd,))
 
 
 def test_a_delete_order_that_puts_a_kind_before_what_it_must_follow_is_refused():
