@@ -296,8 +296,9 @@ class Client:
         self.timeout = timeout
         self.retries = retries
         self.concurrency = max(1, int(concurrency))
-        # at most ``concurrency`` requests in flight, whatever the threads sending them (the deletes of a wave and the
-        # listing of the next one): a slot is held while a request is sent and answered, never while waiting between polls
+        # at most ``concurrency`` requests in flight, whatever the threads sending them (the deletes of several kinds and
+        # the listings of the next ones): a slot is held while a request is sent and answered, never while waiting between polls or
+        # retries; a streamed body (a download) is read after its slot is given back
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self.verify = ca_path if ca_path else bool(validate_certs)
         self.backoff_factor = backoff_factor

@@ -6,29 +6,34 @@
 # This module_utils is PRIVATE to the gdpr.azureml collection.
 # It can have breaking changes at any time. Do not use it from other collections.
 
-"""``purge_plan`` mode=apply (the reviewed plan's deletes, kind after kind) and mode=verify (list again)."""
+"""``purge_plan`` mode=apply (the reviewed plan's deletes, each kind once what it must follow is deleted) and mode=verify
+(list again)."""
 
 import os
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from ansible_collections.gdpr.azureml.plugins.module_utils._audit import AuditError, audit_log, audit_record
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._coverage import check_bundle
-from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, HOLDING_KINDS, KINDS, SAME_AS
+from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, DELETE_AFTER, HOLDING_KINDS, KINDS, SAME_AS
 from ansible_collections.gdpr.azureml.plugins.module_utils._purge import (
     PurgeError, blocking_holders, holders_message, list_kinds, once_each, settle_pending, with_holders,
 )
-from ansible_collections.gdpr.azureml.plugins.module_utils._purge_delete import delete_kind
+from ansible_collections.gdpr.azureml.plugins.module_utils._purge_delete import delete_kinds
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import subject_purge_selection
 from ansible_collections.gdpr.azureml.plugins.module_utils import _storage_purge
 
 
 def apply(module):
-    """Delete the ids of ``objects`` kind after kind in the only order Azure accepts, each kind as its deleting module does
-    (its own listing, the holder check, one audit line per object), then list each kind again (:func:`verify`).
+    """Delete the ids of ``objects`` in the order Azure needs, then list each kind again (:func:`verify`).
 
-    One module run for the whole purge of a workspace, whatever the number of kinds: the role's module starts do not grow
-    with the kinds. A kind that fails stops the run before the next kind (a model whose image could not be deleted would
-    be refused anyway); the failure keeps what was deleted (``deleted`` per kind, ``results``).
+    A kind starts once the kinds it must follow are deleted (``_kinds.DELETE_AFTER``: its holders, the versions of a
+    container, the jobs of an experiment, the schedules that create jobs, what may use its objects), checked for holders
+    as its deleting module checks them, deleted with the client's bounded concurrency (one audit line per object), its
+    long-running deletes waited for (:func:`_delete_in_order`). One module run for the whole purge of a workspace,
+    whatever the number of kinds. A kind that fails stops the start of every kind not started yet (a model whose image
+    could not be deleted would be refused anyway); the failure keeps what was deleted (``deleted`` per kind, ``results``),
+    the kinds that were running then included.
     """
     p, client, ws = module.params, module.client, module.workspace
     kinds = [k for k in DELETABLE_KINDS if k in p['kinds']]
@@ -50,27 +55,25 @@ def apply(module):
         settle_pending(module, audit)
     # results: one list (Ansible renames a 'results' that is not a list), each entry with its kind
     deleted, results, before, after = {k: [] for k in kinds}, [], {}, {}
-    for kind_name in kinds:
-        if not objects[kind_name]:
+    outcomes, failures = _delete_in_order(module, kinds, objects)
+    for kind_name in kinds:  # in delete order, whatever the order the kinds ended in
+        done = outcomes.get(kind_name)
+        if done is None:
             continue
-        try:
-            done = delete_kind(module, kind_name, 'ids', objects[kind_name], settle=False)
-        except (PurgeError, AzureMLError, AuditError) as exc:
-            if isinstance(exc, PurgeError):  # this kind's deletes failed, or its holder check refused
-                deleted[kind_name] = exc.result.get('deleted', [])
-                results.extend(dict(r, kind=kind_name) for r in exc.result.get('results', []))
-                extra = {'holders': exc.result['holders']} if 'holders' in exc.result else {}
-            elif isinstance(exc, AuditError):  # the audit log cannot be written: stopped before the next DELETE
-                extra = {}
-            else:  # a listing of this kind or of its holders failed
-                extra = exc.to_result()
-            raise PurgeError(f'{kind_name}: {exc}', changed=any(deleted.values()), deleted=deleted, results=results, failed_kind=kind_name,
-                             **extra) from None
         deleted[kind_name] = done['deleted']
         results.extend(dict(r, kind=kind_name) for r in done['results'])
         if 'diff' in done:
             before.update(done['diff']['before'])
             after.update(done['diff']['after'])
+    if failures:  # a kind's listing or deletes failed, or its holder check refused them: no kind that must follow it started
+        kind_name, exc = failures[0]
+        also = f' (also failed: {", ".join(k for k, dummy in failures[1:])})' if failures[1:] else ''
+        if isinstance(exc, dict):
+            extra, text = ({'holders': exc['holders']} if 'holders' in exc else {}), exc['error']
+        else:
+            extra, text = (exc.to_result() if isinstance(exc, AzureMLError) else {}), str(exc)
+        raise PurgeError(f'{kind_name}: {text}{also}', changed=any(deleted.values()), deleted=deleted, results=results,
+                         failed_kind=kind_name, **extra)
     storage_result, storage_failure = None, None
     if storage is not None:
         try:
@@ -99,6 +102,55 @@ def apply(module):
     if module.diff_mode:
         result['diff'] = {'before': before, 'after': after}
     return result
+
+
+def _delete_in_order(module, kinds, objects):
+    """Delete the ``objects`` of ``kinds``, each kind as soon as the kinds it must follow (``_kinds.DELETE_AFTER``) among
+    them are deleted: ``({kind: its delete_kinds result}, [(kind, what failed), ...])``, the failures in delete order.
+
+    Every kind is listed at once, concurrently, while the first kinds are deleted: no delete takes an object of a kind that
+    must follow it (a kind whose deletes take other objects, an endpoint its deployments, comes after them), and each
+    kind checks its holders again when it starts. A kind that fails (its listing, a holder refusal, a delete) stops the
+    start of every kind not started yet; the kinds already running end. The client keeps every request within its
+    ``concurrency``, whatever the number of kinds running.
+    """
+    client, ws = module.client, module.workspace
+    selected = [k for k in kinds if objects[k]]
+    waits = {k: [p for p in DELETE_AFTER[k] if p in selected] for k in selected}
+    outcomes, failures, done = {}, [], set()
+    if not selected:
+        return outcomes, failures
+    with ThreadPoolExecutor(max_workers=len(selected)) as listers, ThreadPoolExecutor(max_workers=len(selected)) as deleters:
+        listings = dict((k, listers.submit(list_kinds, client, [k], ws)) for k in selected)
+
+        def delete(kind_name):
+            return delete_kinds(module, {kind_name: objects[kind_name]}, 'ids', settle=False,
+                                listed=listings[kind_name].result())[kind_name]
+
+        todo, running = list(selected), {}
+        while todo or running:
+            if not failures:
+                for kind_name in [k for k in todo if all(p in done for p in waits[k])]:
+                    todo.remove(kind_name)
+                    running[deleters.submit(delete, kind_name)] = kind_name
+            if not running:
+                break
+            ended, dummy = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in sorted(ended, key=lambda f: selected.index(running[f])):
+                kind_name = running.pop(future)
+                try:
+                    outcomes[kind_name] = future.result()
+                except (AzureMLError, AuditError) as exc:  # its listing failed, or the audit log cannot be written
+                    failures.append((kind_name, exc))
+                    continue
+                if 'error' in outcomes[kind_name]:
+                    failures.append((kind_name, outcomes[kind_name]))
+                else:
+                    done.add(kind_name)
+        for future in listings.values():  # the listings of kinds that will not start now
+            future.cancel()
+    failures.sort(key=lambda failure: selected.index(failure[0]))
+    return outcomes, failures
 
 
 def _apply_storage_selection(module):

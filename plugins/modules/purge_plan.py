@@ -30,15 +30,18 @@ description:
     appeared since are reported in RV(appeared_since) and are not deleted (plan, review, apply).
   - B(In check mode the module writes the plan file) C(<export_dir>/purge-plan.json) (mode C(0600), atomically), on purpose.
     It is the one thing a check run of a purge writes, like C(terraform plan -out). It sends no request that changes anything.
-  - The plan lists the kinds in the only order Azure accepts deletes (services, images, models, assets), whatever the order of
-    O(kinds).
-  - With O(mode=apply), deletes the ids of O(objects) (the RV(plan.objects) of a checked plan), kind after kind in that order,
-    each kind as its deleting module does (M(gdpr.azureml.service), M(gdpr.azureml.image), M(gdpr.azureml.model),
-    M(gdpr.azureml.asset) - its own listing, the check that nothing that stays uses an object to delete, one O(audit_log) line
-    per object), then lists each kind again as O(mode=verify) does. The role runs it once per workspace, so that the module
-    starts of a purge do not grow with its kinds. A kind that fails stops the run before the next kind; the result keeps
-    what was deleted. It needs O(confirm) naming this workspace (outside check mode) and at most O(max_deletions) ids,
-    checked before any request. In check mode it lists, checks the holders as the plan does and deletes nothing.
+  - The plan lists the kinds in the purge's delete order (schedules, deployments, endpoints, services, images, jobs, experiments,
+    models, assets, asset versions, asset containers, then connections, datastores, computes), whatever the order of O(kinds).
+  - With O(mode=apply), deletes the ids of O(objects) (the RV(plan.objects) of a checked plan), each kind as soon as the
+    kinds it must follow are deleted (its holders, the versions of a container, the jobs of an experiment, the schedules that
+    create jobs, what may use its objects), each kind as its deleting module does (M(gdpr.azureml.service),
+    M(gdpr.azureml.image), M(gdpr.azureml.model), M(gdpr.azureml.asset) - a listing, the check that nothing that stays uses
+    an object to delete, one O(audit_log) line per object), then lists each kind again as O(mode=verify) does. The role runs
+    it once per workspace, so that the module starts of a purge do not grow with its kinds. A kind that fails stops the start
+    of every kind not started yet; the result keeps what was deleted. A kind with 100 or more long-running deletes is listed
+    again once their first polls are due;
+    what that listing no longer shows is settled without a poll each. It needs O(confirm) naming this workspace (outside check
+    mode) and at most O(max_deletions) ids, checked before any request. In check mode it lists, checks the holders as the plan does and deletes nothing.
     The accepted (202) service deletes are waited for together, up to 900 seconds (as the O(gdpr.azureml.service#module:wait_timeout)
     default of M(gdpr.azureml.service)).
   - With O(mode=verify), run after the deletions, lists each kind of O(kinds) again and appends to O(audit_log) one line per
@@ -444,14 +447,15 @@ deleted:
   sample: {"services": ["svc-1"], "images": ["img:1"], "models": ["m:1", "m:2"], "assets": []}
 results:
   description:
-    - One entry per id sent a delete, in delete order, as the deleting modules return them (C(id), C(status), C(request_id),
-      C(outcome), C(client_request_id), C(error) for a failure), with its C(kind).
+    - One entry per id sent a delete, kind by kind in delete order, as the deleting modules return them (C(id), C(status),
+      C(request_id), C(outcome), C(client_request_id), C(error) for a failure, C(confirmed_by) V(listing) for a long-running
+      delete a listing showed done), with its C(kind).
   returned: O(mode=apply), not in check mode
   type: list
   elements: dict
   sample: [{"kind": "models", "id": "m:1", "status": 200, "request_id": "3f1c...", "outcome": "deleted", "client_request_id": "8d2e..."}]
 failed_kind:
-  description: The kind whose deletes failed (the run stopped there).
+  description: The kind whose deletes or listing failed (no kind started after it; the kinds running then ended).
   returned: failure of O(mode=apply)
   type: str
   sample: images

@@ -450,6 +450,40 @@ def test_map_concurrent_sequential_and_empty():
     assert _client.map_concurrent(str, [1, 2], 1) == ['1', '2']
 
 
+def test_requests_in_flight_never_exceed_the_concurrency_whatever_the_threads():
+    """Two pools sending at once (a wave's deletes and the next wave's listing) share the client's slots."""
+    lock, state = threading.Lock(), {'now': 0, 'peak': 0}
+
+    class Answer:
+        status_code = 200
+        headers = {}
+
+        def close(self):
+            pass
+
+    class Session:
+        def request(self, *args, **kwargs):
+            with lock:
+                state['now'] += 1
+                state['peak'] = max(state['peak'], state['now'])
+            time.sleep(0.01)
+            with lock:
+                state['now'] -= 1
+            return Answer()
+
+    client, dummy = make(concurrency=3, session=Session())
+
+    def send_many(n):
+        return client.map_concurrent(lambda i: client.send('GET', ARM + '/x', what='get', idempotent=True), range(12))
+
+    both = [threading.Thread(target=send_many, args=(n,)) for n in range(2)]
+    for t in both:
+        t.start()
+    for t in both:
+        t.join()
+    assert state['peak'] == 3 and state['now'] == 0
+
+
 def test_client_map_concurrent_uses_its_concurrency():
     client, dummy = make(concurrency=3)
     assert client.map_concurrent(lambda n: n + 1, [1, 2, 3]) == [2, 3, 4]

@@ -6,7 +6,7 @@ from urllib.parse import unquote
 import pytest
 import responses
 from purge_helpers import (
-    http_mock, install_fake_time,
+    ARM, http_mock, install_fake_time,
     add_list, image, mms, model, mutating, read_lines, runner, service, write_bundle, ws_url,
 )
 from unit_helpers import WS_ID
@@ -394,7 +394,9 @@ def test_apply_deletes_in_the_safe_order_then_verifies_and_a_rerun_changes_nothi
     audit = tmp_path / 'audit' / 'ws.jsonl'
     result = run(dict(APPLY, audit_log=str(audit)), diff=True)
     assert not result.get('failed'), result
-    assert [k for k, dummy in svc.order] == ['services', 'images', 'models', 'models', 'assets']
+    # in waves: the service, then the image, then the models and the asset together
+    order = [k for k, dummy in svc.order]
+    assert order[:2] == ['services', 'images'] and sorted(order[2:]) == ['assets', 'models', 'models']
     assert result['changed'] is True and result['deleted'] == PLANNED
     assert result['remaining'] == {'services': 0, 'images': 0, 'models': 0, 'assets': 0}
     assert [(r['kind'], r['id'], r['outcome']) for r in result['results']] == [
@@ -429,7 +431,7 @@ def test_apply_stops_at_the_failing_kind_and_reports_what_was_deleted(run, rsps,
     assert 'HTTP 500' in result['msg'] and 'rid-img-1' in result['msg']
     assert result['failed_kind'] == 'images' and result['changed'] is True
     assert result['deleted'] == {'services': ['svc-1'], 'images': [], 'models': [], 'assets': []}
-    assert svc.order == [('services', 'svc-1')]  # no model or asset delete after the failing kind
+    assert svc.order == [('services', 'svc-1')]  # no model or asset delete after the failing wave
     assert [(r['kind'], r['outcome']) for r in result['results']] == [('services', 'deleted'), ('images', 'failed')]
     assert [(x['kind'], x['outcome']) for x in read_lines(audit)] == [
         ('services', 'pending'), ('services', 'deleted'), ('images', 'pending'), ('images', 'failed')]
@@ -466,8 +468,9 @@ def test_apply_keeps_what_was_deleted_when_a_later_listing_fails(run, rsps, tmp_
     result = run(dict(APPLY, audit_log=str(tmp_path / 'audit.jsonl')))
     assert result['failed'] and result['msg'].startswith('models: ') and 'HTTP 500' in result['msg'], result['msg']
     assert result['failed_kind'] == 'models' and result['status'] == 500 and result['request_id'] == 'rid-models-list'
-    assert result['deleted'] == {'services': ['svc-1'], 'images': ['img-1'], 'models': [], 'assets': []}
-    assert result['changed'] is True and svc.order == [('services', 'svc-1'), ('images', 'img-1')]
+    # the asset started with the models (both wait only for the image) and was deleted
+    assert result['deleted'] == {'services': ['svc-1'], 'images': ['img-1'], 'models': [], 'assets': ['a1']}
+    assert result['changed'] is True and svc.order == [('services', 'svc-1'), ('images', 'img-1'), ('assets', 'a1')]
 
 
 # -- mode=apply with storage: the API kinds are verified even when the storage part fails ------------------------------------
@@ -531,3 +534,122 @@ def test_apply_names_both_failures_when_the_verification_fails_after_the_storage
     result = run(dict(APPLY, audit_log=str(tmp_path / 'audit.jsonl'), storage=True, export_dir=str(tmp_path / 'bundle')))
     assert result['failed'] and result['msg'].startswith('storage of workspace rg-1/ws-1: 1 blob delete(s) failed'), result['msg']
     assert 'then listing each kind again failed too' in result['msg'] and 'HTTP 500' in result['verify_error']
+
+
+# -- mode=apply: thousands of long-running deletes of one kind are settled by one listing -------------------------------------
+
+class Jobs:
+    """ARM's jobs for apply: listed, deleted with 202 and an operation to poll. ``gone_at_once``: a deleted job leaves the
+    listing at once (its operation is done by the time it is listed); otherwise only once its operation is polled."""
+
+    STATUS = ARM + '/subscriptions/s/providers/Microsoft.MachineLearningServices/locations/eastus/mfeOperationsStatus/'
+
+    def __init__(self, rsps, names, gone_at_once=True, hidden=(), failing_lists=()):
+        self.names, self.gone_at_once, self.deleting = list(names), gone_at_once, {}
+        self.hidden = list(hidden)  # jobs that exist but that no listing shows
+        self.failing_lists, self.lists = set(failing_lists), 0  # which listings (1, 2, ...) answer 500
+        rsps.add(responses.GET, ws_url(), json=WORKSPACE)
+        rsps.add_callback(responses.GET, re.compile(re.escape(ARM + WS_ID + '/jobs?')), callback=self.list)
+        rsps.add_callback(responses.DELETE, re.compile(re.escape(ARM + WS_ID + '/jobs/') + r'[^?/]+\?'), callback=self.delete)
+        rsps.add_callback(responses.GET, re.compile(re.escape(self.STATUS) + r'[^?]+'), callback=self.status)
+
+    @staticmethod
+    def job_id(name):
+        return f'{WS_ID}/jobs/{name}'
+
+    def list(self, request):
+        self.lists += 1
+        if self.lists in self.failing_lists:
+            return 500, {'x-ms-request-id': 'rid-list'}, json.dumps({'error': {'code': 'InternalServerError', 'message': 'down'}})
+        return 200, {}, json.dumps({'value': [{'id': self.job_id(n), 'name': n, 'properties': {}} for n in self.names]})
+
+    def delete(self, request):
+        name = request.path_url.split('?')[0].rsplit('/', 1)[1]
+        if name not in self.names + self.hidden:
+            return 204, {}, ''
+        if name in self.hidden:
+            self.deleting[name] = True
+        elif self.gone_at_once:
+            self.names.remove(name)
+        else:
+            self.deleting[name] = True
+        return 202, {'Azure-AsyncOperation': self.STATUS + name + '?api-version=2025-12-01', 'x-ms-request-id': f'rid-{name}'}, ''
+
+    def status(self, request):
+        name = request.path_url.split('?')[0].rsplit('/', 1)[1]
+        if self.deleting.pop(name, None):
+            (self.hidden if name in self.hidden else self.names).remove(name)
+        return 200, {}, json.dumps({'status': 'Succeeded'})
+
+
+def _apply_jobs(run, names, tmp_path):
+    audit = tmp_path / 'audit.jsonl'
+    result = run({'mode': 'apply', 'kinds': ['jobs'], 'objects': {'jobs': [Jobs.job_id(n) for n in names]}, 'confirm': 'ws-1',
+                  'retries': 0, 'audit_log': str(audit)})
+    return result, read_lines(audit)
+
+
+def _calls(rsps, method, fragment):
+    return [c for c in rsps.calls if c.request.method == method and fragment in c.request.url]
+
+
+@pytest.fixture
+def confirm_at_three(monkeypatch):
+    from ansible_collections.gdpr.azureml.plugins.module_utils import _purge_delete
+    monkeypatch.setattr(_purge_delete, 'CONFIRM_BY_LISTING', 3)
+
+
+def test_many_long_running_deletes_of_a_kind_are_settled_by_one_listing_not_a_poll_each(run, rsps, tmp_path, fake_time,
+                                                                                         confirm_at_three):
+    Jobs(rsps, ['j1', 'j2', 'j3'])
+    result, lines = _apply_jobs(run, ['j1', 'j2', 'j3'], tmp_path)
+    assert not result.get('failed'), result
+    assert sorted(result['deleted']['jobs']) == sorted(Jobs.job_id(n) for n in ('j1', 'j2', 'j3'))
+    assert _calls(rsps, 'GET', 'mfeOperationsStatus') == []  # no poll: the listing no longer shows them
+    assert len(_calls(rsps, 'DELETE', '/jobs/')) == 3
+    # the listing before the deletes, the one that settles them (once their first polls were due), the verification
+    assert len(_calls(rsps, 'GET', '/jobs?')) == 3 and fake_time.sleeps == [1]
+    assert {(r['outcome'], r.get('confirmed_by')) for r in result['results']} == {('deleted', 'listing')}
+    settled = [x for x in lines if x['kind'] == 'jobs' and x['outcome'] == 'deleted']
+    assert len(settled) == 3 and {x['confirmed_by'] for x in settled} == {'listing'}
+    assert [x['remaining'] for x in lines if x['outcome'] == 'verified'] == [0]
+
+
+def test_deletes_a_listing_still_shows_are_polled_as_usual(run, rsps, tmp_path, fake_time, confirm_at_three):
+    jobs = Jobs(rsps, ['j1', 'j2', 'j3'], gone_at_once=False)
+    result, lines = _apply_jobs(run, ['j1', 'j2', 'j3'], tmp_path)
+    assert not result.get('failed'), result
+    assert len(_calls(rsps, 'GET', 'mfeOperationsStatus')) == 3 and jobs.names == []
+    assert all(r['outcome'] == 'deleted' and 'confirmed_by' not in r for r in result['results'])
+    assert all('confirmed_by' not in x for x in lines)
+
+
+def test_a_few_long_running_deletes_are_polled_without_a_listing(run, rsps, tmp_path, fake_time, confirm_at_three):
+    Jobs(rsps, ['j1', 'j2'])
+    result, dummy = _apply_jobs(run, ['j1', 'j2'], tmp_path)
+    assert not result.get('failed'), result
+    assert len(_calls(rsps, 'GET', 'mfeOperationsStatus')) == 2
+    assert len(_calls(rsps, 'GET', '/jobs?')) == 2  # before the deletes, and the verification
+
+
+def test_a_delete_the_listing_before_it_did_not_show_is_polled_never_settled_by_absence(run, rsps, tmp_path, fake_time,
+                                                                                         confirm_at_three):
+    """An object no listing shows (an archived job a listing without listViewType=All would hide) is absent from the
+    settling listing too: that proves nothing, so its operation is polled."""
+    jobs = Jobs(rsps, ['j1', 'j2', 'j3'], hidden=['h1'])
+    result, lines = _apply_jobs(run, ['j1', 'j2', 'j3', 'h1'], tmp_path)
+    assert not result.get('failed'), result
+    polled = _calls(rsps, 'GET', 'mfeOperationsStatus')
+    assert [c.request.url.split('?')[0].rsplit('/', 1)[1] for c in polled] == ['h1'] and jobs.hidden == []
+    by_id = {r['id'].rsplit('/', 1)[1]: r for r in result['results']}
+    assert by_id['h1']['outcome'] == 'deleted' and 'confirmed_by' not in by_id['h1']
+    assert {by_id[n].get('confirmed_by') for n in ('j1', 'j2', 'j3')} == {'listing'}
+
+
+def test_a_settling_listing_that_fails_settles_nothing_every_delete_is_polled(run, rsps, tmp_path, fake_time, confirm_at_three):
+    jobs = Jobs(rsps, ['j1', 'j2', 'j3'], gone_at_once=False, failing_lists=[2])
+    result, lines = _apply_jobs(run, ['j1', 'j2', 'j3'], tmp_path)
+    assert not result.get('failed'), result
+    assert jobs.lists == 3 and len(_calls(rsps, 'GET', 'mfeOperationsStatus')) == 3 and jobs.names == []
+    assert all(r['outcome'] == 'deleted' and 'confirmed_by' not in r for r in result['results'])
+    assert [x['remaining'] for x in lines if x['outcome'] == 'verified'] == [0]
