@@ -352,7 +352,6 @@ SAME_AS = _DERIVED["SAME_AS"]
 DELETE_AFTER = _DERIVED["DELETE_AFTER"]
 
 
-
 def depth(name):
     """How many parents kind ``name`` has (0 for kinds listed once per workspace)."""
     parent = KINDS[name].parent

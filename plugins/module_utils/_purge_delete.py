@@ -136,9 +136,8 @@ def delete_kinds(module, requested, mode='ids', settle=True, listed=None):
         listed = list_kinds(client, [h for k in held for h in HOLDER_KINDS[k]], ws)
         blocked = blocking_holders({k: existing[k] for k in held}, listed)
     if blocked:
-        return {k: dict(changed=False, deleted=[], results=[], **({'error': holders_message({k: blocked[k]}, ws), 'holders': blocked[k]}
-                                                                 if k in blocked else {}))
-                for k in kind_names}
+        refused = {k: {'error': holders_message({k: blocked[k]}, ws), 'holders': blocked[k]} for k in blocked}
+        return {k: dict(changed=False, deleted=[], results=[], **refused.get(k, {})) for k in kind_names}
     if module.check_mode:
         return {k: dict(changed=bool(existing[k]), deleted=sorted(existing[k]), results=[],
                         **module.diff({k: sorted(existing[k])}, {k: []})) for k in kind_names}

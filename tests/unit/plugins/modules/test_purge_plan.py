@@ -599,8 +599,8 @@ def confirm_at_three(monkeypatch):
     monkeypatch.setattr(_purge_delete, 'CONFIRM_BY_LISTING', 3)
 
 
-def test_many_long_running_deletes_of_a_kind_are_settled_by_one_listing_not_a_poll_each(run, rsps, tmp_path, fake_time,
-                                                                                         confirm_at_three):
+def test_many_long_running_deletes_of_a_kind_are_settled_by_one_listing_not_a_poll_each(
+        run, rsps, tmp_path, fake_time, confirm_at_three):
     Jobs(rsps, ['j1', 'j2', 'j3'])
     result, lines = _apply_jobs(run, ['j1', 'j2', 'j3'], tmp_path)
     assert not result.get('failed'), result
@@ -632,8 +632,8 @@ def test_a_few_long_running_deletes_are_polled_without_a_listing(run, rsps, tmp_
     assert len(_calls(rsps, 'GET', '/jobs?')) == 2  # before the deletes, and the verification
 
 
-def test_a_delete_the_listing_before_it_did_not_show_is_polled_never_settled_by_absence(run, rsps, tmp_path, fake_time,
-                                                                                         confirm_at_three):
+def test_a_delete_the_listing_before_it_did_not_show_is_polled_never_settled_by_absence(
+        run, rsps, tmp_path, fake_time, confirm_at_three):
     """An object no listing shows (an archived job a listing without listViewType=All would hide) is absent from the
     settling listing too: that proves nothing, so its operation is polled."""
     jobs = Jobs(rsps, ['j1', 'j2', 'j3'], hidden=['h1'])
