@@ -123,12 +123,14 @@ def test_the_default_purge_deletes_the_v2_kinds_once_each_and_keeps_connections_
     for kind in ("connections", "datastores", "computes"):
         assert len(after[kind]) == len(before[kind]) > 0, kind
     assert not [e for e in deletes if any(f"/{seg}/" in e["path"] for seg in ("connections", "datastores", "computes"))]
-    # the order the service needs: schedules first, deployments before endpoints, versions before containers
+    # the order the service needs (schedules and deployments start together, neither must follow the other): schedules
+    # before jobs, deployments before endpoints, jobs and deployments before the asset versions, versions before containers
     ops = [e["op"] for e in deletes]
     first = {op: ops.index(op) for op in ops}
     last = {op: len(ops) - 1 - ops[::-1].index(op) for op in ops}
-    assert last["schedules.delete"] < first["online_deployments.delete"] < first["online_endpoints.delete"]
+    assert last["schedules.delete"] < first["jobs.delete"] < first["data_versions.delete"]
     assert last["online_deployments.delete"] < first["online_endpoints.delete"]
+    assert max(last["jobs.delete"], last["online_deployments.delete"]) < first["data_versions.delete"]
     assert last["data_versions.delete"] < first["data_containers.delete"]
     # long-running deletes were polled (Retry-After answered by the emulator)
     assert any("mfeOperation" in e["path"] for e in entries)
