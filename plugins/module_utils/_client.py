@@ -297,8 +297,8 @@ class Client:
         self.retries = retries
         self.concurrency = max(1, int(concurrency))
         # at most ``concurrency`` requests in flight, whatever the threads sending them (the deletes of several kinds and
-        # the listings of the next ones): a slot is held while a request is sent and answered, never while waiting between polls or
-        # retries; a streamed body (a download) is read after its slot is given back
+        # the listings of the next ones): a slot is held while a request is sent and answered, never while waiting
+        # between polls or retries; a streamed body (a download) is read after its slot is given back
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self.verify = ca_path if ca_path else bool(validate_certs)
         self.backoff_factor = backoff_factor
@@ -661,24 +661,24 @@ class Client:
         raise AzureMLError(what, 'the answer has no Azure-AsyncOperation, Location or Operation-Location header to follow',
                            status=response.status_code, request_id=request_id_of(response))
 
-    def _first_interval(self, response, poll_interval, first_poll):
-        """Seconds from the answer that started an operation to its first poll: its ``Retry-After``, else ``first_poll``
-        (at most ``poll_interval``), else ``poll_interval``."""
-        asked = self.retry_after(response)
-        return asked or (min(first_poll, poll_interval) if first_poll is not None else poll_interval)
+    def _first_poll(self, response, poll_interval, first_poll, now):
+        """``(interval, due)`` of the first poll of the operation ``response`` started: its ``Retry-After``, else
+        ``first_poll`` (at most ``poll_interval``), else ``poll_interval``, counted from the answer (``now`` when its time
+        is not known), not from the start of the wait."""
+        interval = self.retry_after(response) or (min(first_poll, poll_interval) if first_poll is not None else poll_interval)
+        answered = getattr(response, 'answered_at', None)
+        return interval, (now if answered is None else answered) + interval
 
     def sleep_until_pollable(self, responses, *, poll_interval=10, first_poll=None):
         """Sleep until every operation that ``responses`` (202 answers) started may be polled a first time, as
         :meth:`wait_operations` would poll it; no sleep when that time has passed."""
         now = self._clock()
-        due = max(((getattr(r, 'answered_at', None) or now) + self._first_interval(r, poll_interval, first_poll) for r in responses),
-                  default=now)
+        due = max((self._first_poll(r, poll_interval, first_poll, now)[1] for r in responses), default=now)
         if due > now:
             self._sleep(due - now)
 
     def wait_operations(self, started, *, wait_timeout, family=ARM, poll_interval=10, first_poll=None):
-        """Wait for the long-running operations ``started`` (``[(response, what), ...]``, or ``(response, what, family)`` for
-        operations of different API families; else ``family``) under one deadline.
+        """Wait for the long-running operations ``started`` (``[(response, what), ...]``) under one deadline.
 
         Returns, in order, an :data:`LroResult` per operation that succeeded (or was done already: not a 201/202) and
         the :class:`AzureMLError` of each that failed, could not be followed (a foreign or missing operation URL) or was
@@ -694,26 +694,22 @@ class Client:
         clock = self._clock
         deadline = clock() + wait_timeout
         outcomes, pending = {}, []  # index in started: LroResult or error
-        for index, started_one in enumerate(started):
-            response, what = started_one[:2]
+        for index, (response, what) in enumerate(started):
             if response.status_code not in (201, 202):
                 outcomes[index] = LroResult('Succeeded', response, 0)
                 continue
             try:
-                target = self._operation(response, what, started_one[2] if len(started_one) > 2 else family)
+                target = self._operation(response, what, family)
             except AzureMLError as exc:
                 outcomes[index] = exc
                 continue
             if target is None:
                 outcomes[index] = LroResult('Succeeded', response, 0)
                 continue
-            asked = self.retry_after(response)
-            ramp = not asked and first_poll is not None
-            interval = self._first_interval(response, poll_interval, first_poll)
-            answered = getattr(response, 'answered_at', None)  # the pace counts from the answer, not from this wait's start
+            ramp = not self.retry_after(response) and first_poll is not None
+            interval, due = self._first_poll(response, poll_interval, first_poll, clock())
             pending.append({'index': index, 'what': what, 'url': target[0], 'mode': target[1], 'started': response,
-                            'interval': interval, 'ramp': ramp, 'state': 'InProgress', 'polls': 0,
-                            'due': min((clock() if answered is None else answered) + interval, deadline)})
+                            'interval': interval, 'ramp': ramp, 'state': 'InProgress', 'polls': 0, 'due': min(due, deadline)})
 
         def poll(op):
             """Poll ``op`` once: its outcome when it ended (an :data:`LroResult` or the error), else None."""

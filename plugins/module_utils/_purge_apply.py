@@ -17,9 +17,9 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureM
 from ansible_collections.gdpr.azureml.plugins.module_utils._coverage import check_bundle
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, DELETE_AFTER, HOLDING_KINDS, KINDS, SAME_AS
 from ansible_collections.gdpr.azureml.plugins.module_utils._purge import (
-    PurgeError, blocking_holders, holders_message, list_kinds, once_each, settle_pending, with_holders,
+    PurgeError, blocking_holders, holders_message, list_kinds, list_objects, once_each, settle_pending, with_holders,
 )
-from ansible_collections.gdpr.azureml.plugins.module_utils._purge_delete import delete_kinds
+from ansible_collections.gdpr.azureml.plugins.module_utils._purge_delete import kind_deletes
 from ansible_collections.gdpr.azureml.plugins.module_utils._subjects import subject_purge_selection
 from ansible_collections.gdpr.azureml.plugins.module_utils import _storage_purge
 
@@ -106,7 +106,7 @@ def apply(module):
 
 def _delete_in_order(module, kinds, objects):
     """Delete the ``objects`` of ``kinds``, each kind as soon as the kinds it must follow (``_kinds.DELETE_AFTER``) among
-    them are deleted: ``({kind: its delete_kinds result}, [(kind, what failed), ...])``, the failures in delete order.
+    them are deleted: ``({kind: its kind_deletes result}, [(kind, what failed), ...])``, the failures in delete order.
 
     Every kind is listed at once, concurrently, while the first kinds are deleted: no delete takes an object of a kind that
     must follow it (a kind whose deletes take other objects, an endpoint its deployments, comes after them), and each
@@ -121,11 +121,10 @@ def _delete_in_order(module, kinds, objects):
     if not selected:
         return outcomes, failures
     with ThreadPoolExecutor(max_workers=len(selected)) as listers, ThreadPoolExecutor(max_workers=len(selected)) as deleters:
-        listings = dict((k, listers.submit(list_kinds, client, [k], ws)) for k in selected)
+        listings = dict((k, listers.submit(list_objects, client, k, ws)) for k in selected)
 
         def delete(kind_name):
-            return delete_kinds(module, {kind_name: objects[kind_name]}, 'ids', settle=False,
-                                listed=listings[kind_name].result())[kind_name]
+            return kind_deletes(module, kind_name, 'ids', objects[kind_name], settle=False, listed=listings[kind_name].result())
 
         todo, running = list(selected), {}
         while todo or running:

@@ -10,7 +10,7 @@
 
 :func:`run_delete` is the whole of each: list, plan, validate (the same checks in check mode and in a
 real run), then DELETE with the client's bounded concurrency, wait for the service operations that
-answer 202, and report one result per object. ``purge_plan`` mode=apply runs :func:`delete_kinds` for each
+answer 202, and report one result per object. ``purge_plan`` mode=apply runs :func:`kind_deletes` for each
 kind once the kinds it must follow are deleted (``_purge_apply``).
 """
 
@@ -20,7 +20,7 @@ from ansible_collections.gdpr.azureml.plugins.module_utils._audit import audit_l
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError
 from ansible_collections.gdpr.azureml.plugins.module_utils._kinds import DELETABLE_KINDS, KINDS
 from ansible_collections.gdpr.azureml.plugins.module_utils._purge import (
-    HOLDER_KINDS, PurgeError, blocking_holders, delete_params, describe_holders, holders_message, list_kinds,
+    HOLDER_KINDS, PurgeError, blocking_holders, delete_params, describe_holders, holders_message, list_kinds, list_objects,
     require_absolute, settle_pending, singular,
 )
 from ansible_collections.gdpr.azureml.plugins.module_utils._routes import get_route
@@ -30,7 +30,7 @@ MMS_ABSENT = (204, 404)
 SERVICE_POLL_INTERVAL = 5  # seconds between polls of a service delete operation without Retry-After
 SERVICE_WAIT_TIMEOUT = 900  # seconds the service deletes of one run may take (service's wait_timeout, purge_plan mode=apply)
 FIRST_POLL_INTERVAL = 1  # ...after a first poll this soon, the interval doubling up to SERVICE_POLL_INTERVAL
-# A kind with at least this many long-running deletes in one run (thousands of jobs) is listed once when their first polls
+# A kind with at least this many long-running deletes (thousands of jobs) is listed once when their first polls
 # are due: a listing that no longer shows an object it showed before the DELETE settles that delete (a page per 20-100
 # objects instead of a poll per object, far from ARM's read limits); the others are polled as usual.
 CONFIRM_BY_LISTING = 100
@@ -88,80 +88,64 @@ def run_delete(module, kind_name):
     module.run(lambda m: delete_kind(m, kind_name, mode, requested))
 
 
-def _existing(module, kind_names, mode, requested, listed=None):
-    """``{kind: the ids (of the targets) that exist now}``: one GET for ``id``, else one listing of the kinds together
-    (``listed``, when the caller listed them already)."""
-    client, ws = module.client, module.workspace
+def _existing(module, kind_name, mode, requested, listed=None):
+    """The ids (of the targets) that exist now: one GET for ``id``, else a listing of the kind (``listed``, its objects,
+    when the caller listed it already)."""
+    kind, client, ws = KINDS[kind_name], module.client, module.workspace
     if mode == 'id':
-        found = {}
-        for kind_name in kind_names:
-            kind, obj_id = KINDS[kind_name], requested[kind_name][0]
-            got = client.get_json(kind.get_op, {'id': obj_id}, what=f'get {singular(kind_name)} {obj_id} in workspace {ws}', missing_ok=True)
-            found[kind_name] = [obj_id] if got is not None else []
-        return found
-    listed = listed if listed is not None else list_kinds(client, kind_names, ws)
-    existing = {}
-    for kind_name in kind_names:
-        ids = [KINDS[kind_name].object_id(obj) for obj in listed[kind_name]]
-        present = set(ids)
-        existing[kind_name] = sorted(present) if mode == 'all' else [i for i in requested[kind_name] if i in present]
-    return existing
+        found = client.get_json(kind.get_op, {'id': requested[0]}, what=f'get {singular(kind_name)} {requested[0]} in workspace {ws}',
+                                missing_ok=True)
+        return [requested[0]] if found is not None else []
+    present = {kind.object_id(obj) for obj in (listed if listed is not None else list_objects(client, kind_name, ws))}
+    if mode == 'all':
+        return sorted(present)
+    return [i for i in requested if i in present]
 
 
 def delete_kind(module, kind_name, mode, requested, settle=True):
-    """The deletes of one kind (a deleting module): :func:`delete_kinds`; a refusal or a failure raises :class:`PurgeError`."""
-    result = delete_kinds(module, {kind_name: requested}, mode, settle=settle)[kind_name]
+    """The deletes of one kind (a deleting module): :func:`kind_deletes`; a refusal or a failure raises :class:`PurgeError`."""
+    result = kind_deletes(module, kind_name, mode, requested, settle=settle)
     if 'error' in result:
         raise PurgeError(result.pop('error'), **result)
     return result
 
 
-def delete_kinds(module, requested, mode='ids', settle=True, listed=None):
-    """Delete the objects ``requested`` (``{kind: ids}``, None with ``mode`` ``all``) of kinds that can go together (none
-    must follow another): one listing of the kinds, the holder check of every kind, then the DELETEs of all of them
-    with the client's bounded concurrency and one wait for the long-running ones (:func:`delete_objects`).
+def kind_deletes(module, kind_name, mode, requested, *, settle=True, listed=None):
+    """Delete the objects ``requested`` (ids; None with ``mode`` ``all``) of ``kind_name``: its listing, the holder check,
+    then the DELETEs with the client's bounded concurrency and one wait for the long-running ones
+    (:func:`delete_objects`). The same validation in check mode and in a real run.
 
-    Returns ``{kind: result}`` (``changed``, ``deleted``, ``results``, the diff); a kind whose objects something else
-    holds, or whose deletes failed, has ``error`` (and ``holders``). A holder found before the deletes stops every
-    kind's deletes: nothing is sent. The same validation in check mode and in a real run. ``listed``: the listing of the
-    kinds (``{kind: objects}``) when the caller made it already (while earlier kinds were deleted); the holders are
-    listed here all the same.
+    Returns the result (``changed``, ``deleted``, ``results``, the diff), with ``error`` (and ``holders``) when something
+    else holds its objects (nothing is sent) or its deletes failed. ``listed``: the kind's objects when the caller listed
+    them already (``purge_plan`` mode=apply lists every kind at its start); the holders are listed here all the same.
     """
     client, ws = module.client, module.workspace
-    kind_names = list(requested)
-    existing = _existing(module, kind_names, mode, requested, listed)
-    held = [k for k in kind_names if k in HOLDER_KINDS and existing[k]]
+    existing = _existing(module, kind_name, mode, requested, listed)
     blocked = {}
-    if held:
-        listed = list_kinds(client, [h for k in held for h in HOLDER_KINDS[k]], ws)
-        blocked = blocking_holders({k: existing[k] for k in held}, listed)
+    if kind_name in HOLDER_KINDS and existing:
+        listed_holders = list_kinds(client, HOLDER_KINDS[kind_name], ws)
+        blocked = blocking_holders({kind_name: existing}, listed_holders).get(kind_name, {})
     if blocked:
-        refused = {k: {'error': holders_message({k: blocked[k]}, ws), 'holders': blocked[k]} for k in blocked}
-        return {k: dict(changed=False, deleted=[], results=[], **refused.get(k, {})) for k in kind_names}
+        return dict(error=holders_message({kind_name: blocked}, ws), holders=blocked, changed=False, deleted=[], results=[])
     if module.check_mode:
-        return {k: dict(changed=bool(existing[k]), deleted=sorted(existing[k]), results=[],
-                        **module.diff({k: sorted(existing[k])}, {k: []})) for k in kind_names}
-    targets = [(k, i) for k in kind_names for i in (existing[k] if mode == 'all' else requested[k])]
+        would = sorted(existing)
+        return dict(changed=bool(would), deleted=would, results=[], **module.diff({kind_name: would}, {kind_name: []}))
+    targets = existing if mode == 'all' else requested
     with audit_log(module.params.get('audit_log')) as audit:
         if settle:
             settle_pending(module, audit)
-        entries = delete_objects(module, targets, {(k, i) for k in kind_names for i in existing[k]}, audit)
-    done = {}
-    for kind_name in kind_names:
-        results = [entry for (k, dummy), entry in zip(targets, entries) if k == kind_name]
-        deleted = [r['id'] for r in results if r['outcome'] == 'deleted']
-        failed = [r for r in results if r['outcome'] == 'failed']
-        before = sorted(set(existing[kind_name]) | set(deleted))
-        after = sorted(set(before) - set(deleted))
-        result = done[kind_name] = dict(changed=bool(deleted), deleted=deleted, results=results,
-                                        **module.diff({kind_name: before}, {kind_name: after}))
-        if not failed:
-            continue
+        results = delete_objects(module, kind_name, targets, set(existing), audit)
+    deleted = [r['id'] for r in results if r['outcome'] == 'deleted']
+    failed = [r for r in results if r['outcome'] == 'failed']
+    before = sorted(set(existing) | set(deleted))
+    after = sorted(set(before) - set(deleted))
+    result = dict(changed=bool(deleted), deleted=deleted, results=results, **module.diff({kind_name: before}, {kind_name: after}))
+    if failed:
         held = [r['id'] for r in failed if r.get('status') == 412]
         if held and kind_name in HOLDER_KINDS:
             try:
                 blocked = blocking_holders({kind_name: held}, list_kinds(client, HOLDER_KINDS[kind_name], ws)).get(kind_name, {})
-            except AzureMLError:  # what holds them stays unnamed; the deletes of every kind are reported all the same
+            except AzureMLError:  # what holds them stays unnamed; the deletes are reported all the same
                 blocked = {}
             for r in failed:
                 if r['id'] in blocked:
@@ -171,29 +155,28 @@ def delete_kinds(module, requested, mode='ids', settle=True, listed=None):
         result['error'] = (f'{len(failed)} of {len(results)} {kind_name} could not be deleted from workspace {ws} '
                            f'({len(deleted)} deleted); the first: {first.get("error")}'
                            + (f' (used by {describe_holders(first["holders"])})' if first.get('holders') else ''))
-    return done
+    return result
 
 
-def delete_objects(module, targets, existed, audit):
-    """DELETE each ``(kind, id)`` of ``targets`` (bounded concurrency), then wait for the operations answered 202; one result
-    per target, in order.
+def delete_objects(module, kind_name, ids, existed, audit):
+    """DELETE each id (bounded concurrency), then wait for the operations answered 202; one result per id, in order.
 
-    ``existed``: the ``(kind, id)`` a listing just saw; an ``absent`` answer to a DELETE that was retried is then
+    ``existed``: ids a listing just saw; an ``absent`` answer to a DELETE that was retried is then
     counted as ``deleted`` (the first attempt deleted it). Before each DELETE a ``pending`` line with its
     ``client_request_id`` is on disk (an audit log that cannot be written stops here, before the DELETE:
     ``_audit.AuditError``); every result goes to ``audit`` once final, with the same ``client_request_id``.
-    The accepted (202) deletes are waited for together, whatever their kind (``Client.wait_operations``), so that a slow
-    operation never holds one of the ``concurrency`` request slots while it sleeps.
+    The accepted (202) deletes are waited for together (``Client.wait_operations``), so that a slow
+    operation never holds one of the ``concurrency`` request slots while it sleeps; with :data:`CONFIRM_BY_LISTING` or
+    more of them, a listing settles first what it no longer shows (:func:`_confirmed_by_listing`).
     """
-    client, ws = module.client, module.workspace
+    kind, client, ws = KINDS[kind_name], module.client, module.workspace
 
-    def record(kind_name, entry):
+    def record(entry):
         audit.write(audit_record(ws.id, kind_name, entry['id'], status=entry['status'], request_id=entry['request_id'],
                                  outcome=entry['outcome'], error=entry.get('error'), client_request_id=entry['client_request_id'],
                                  confirmed_by=entry.get('confirmed_by')))
 
-    def one(target):
-        kind_name, obj_id = target
+    def one(obj_id):
         what = f'delete {singular(kind_name)} {obj_id} in workspace {ws}'
         cid = str(uuid.uuid4())
         try:
@@ -204,61 +187,51 @@ def delete_objects(module, targets, existed, audit):
             return entry, None
         audit.pending(audit_record(ws.id, kind_name, obj_id, status=None, request_id=None, outcome='pending', client_request_id=cid))
         try:
-            res = client.delete(KINDS[kind_name].delete_op, params, what=what, absent=MMS_ABSENT, client_request_id=cid)
+            res = client.delete(kind.delete_op, params, what=what, absent=MMS_ABSENT, client_request_id=cid)
             entry = {'id': obj_id, 'status': res.status, 'request_id': res.request_id, 'outcome': res.outcome, 'client_request_id': cid}
             if res.error:
                 entry['error'] = res.error
-            if res.outcome == 'absent' and (res.attempts or 1) > 1 and target in existed:
+            if res.outcome == 'absent' and (res.attempts or 1) > 1 and obj_id in existed:
                 entry['outcome'] = 'deleted'
             if res.outcome == 'deleted' and res.status in (201, 202):
-                return entry, (res.response, what, get_route(KINDS[kind_name].delete_op).family)
+                return entry, (res.response, what)
         except Exception as exc:  # one object's surprise must not hide the others' results
             entry = {'id': obj_id, 'status': None, 'request_id': None, 'outcome': 'failed', 'error': f'{what}: {type(exc).__name__}: {exc}',
                      'client_request_id': cid}
-        record(kind_name, entry)
+        record(entry)
         return entry, None
 
-    done = client.map_concurrent(one, targets)
-    accepted = [(target[0], entry, op) for target, (entry, op) in zip(targets, done) if op is not None]
-    if accepted:
-        listed = _confirmed_by_listing(module, accepted, existed)
-        for kind_name, entry in ((item[0], item[1]) for item in listed):
-            entry['confirmed_by'] = 'listing'
-            record(kind_name, entry)
-        accepted = [a for a in accepted if 'confirmed_by' not in a[1]]
+    done = client.map_concurrent(one, ids)
+    accepted = [(entry, op) for entry, op in done if op is not None]
+    for entry in _confirmed_by_listing(module, kind_name, accepted, existed):
+        entry['confirmed_by'] = 'listing'
+        record(entry)
+    accepted = [(entry, op) for entry, op in accepted if 'confirmed_by' not in entry]
     if accepted:
         # long-running deletes (model management's services; ARM's jobs, endpoints, deployments, schedules, computes): one
         # deadline for all, each polled at the pace its Retry-After asks
-        outcomes = client.wait_operations([op for dummy, dummy2, op in accepted], poll_interval=SERVICE_POLL_INTERVAL,
+        outcomes = client.wait_operations([op for dummy, op in accepted], family=get_route(kind.delete_op).family,
+                                          poll_interval=SERVICE_POLL_INTERVAL,
                                           wait_timeout=module.params.get('wait_timeout') or SERVICE_WAIT_TIMEOUT,
                                           first_poll=FIRST_POLL_INTERVAL)
-        for (kind_name, entry), outcome in zip(((item[0], item[1]) for item in accepted), outcomes):
+        for entry, outcome in zip([entry for entry, dummy in accepted], outcomes):
             if isinstance(outcome, Exception):
                 entry['outcome'], entry['error'] = 'failed', str(outcome)
-            record(kind_name, entry)
+            record(entry)
     return [entry for entry, dummy in done]
 
 
-def _confirmed_by_listing(module, accepted, existed):
-    """The accepted deletes (``(kind, entry, (response, what, family))``) of the kinds with :data:`CONFIRM_BY_LISTING` or
-    more of them that one listing of those kinds, made once their first polls are due, no longer shows (only objects the
+def _confirmed_by_listing(module, kind_name, accepted, existed):
+    """The entries of the accepted deletes (``(entry, (response, what))``), when there are :data:`CONFIRM_BY_LISTING` or
+    more, whose objects one listing of the kind, made once their first polls are due, no longer shows (only objects the
     listing before the DELETEs showed: ``existed``). A listing that fails settles nothing: every delete is polled."""
     client, ws = module.client, module.workspace
-    by_kind = {}
-    for item in accepted:
-        if (item[0], item[1]['id']) in existed:
-            by_kind.setdefault(item[0], []).append(item)
-    many = [k for k in by_kind if len(by_kind[k]) >= CONFIRM_BY_LISTING and KINDS[k].list_op]
-    if not many:
+    known = [(entry, op) for entry, op in accepted if entry['id'] in existed]
+    if len(known) < CONFIRM_BY_LISTING or not KINDS[kind_name].list_op:
         return []
-    client.sleep_until_pollable([item[2][0] for k in many for item in by_kind[k]], poll_interval=SERVICE_POLL_INTERVAL,
-                                first_poll=FIRST_POLL_INTERVAL)
+    client.sleep_until_pollable([op[0] for dummy, op in known], poll_interval=SERVICE_POLL_INTERVAL, first_poll=FIRST_POLL_INTERVAL)
     try:
-        listed = list_kinds(client, many, ws)
+        present = {KINDS[kind_name].object_id(obj) for obj in list_objects(client, kind_name, ws)}
     except AzureMLError:
         return []
-    gone = []
-    for kind_name in many:
-        present = {KINDS[kind_name].object_id(obj) for obj in listed[kind_name]}
-        gone.extend(item for item in by_kind[kind_name] if item[1]['id'] not in present)
-    return gone
+    return [entry for entry, dummy in known if entry['id'] not in present]
