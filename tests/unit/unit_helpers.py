@@ -1,8 +1,27 @@
 """Shared test doubles and constants of the unit tests."""
+import threading
+import time
 
 SUB = '00000000-1111-2222-3333-444444444444'
 WS_PARAMS = {'subscription_id': SUB, 'resource_group': 'rg-1', 'workspace_name': 'ws-1'}
 WS_ID = f'/subscriptions/{SUB}/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/workspaces/ws-1'
+
+
+class InFlight:
+    """Counts the calls of :meth:`busy` running at once (``now``) and the most at any time (``peak``): the bound of a
+    pool, a scheduler or the client's request slots."""
+
+    def __init__(self):
+        self.now = self.peak = 0
+        self._lock = threading.Lock()
+
+    def busy(self, seconds):
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        time.sleep(seconds)
+        with self._lock:
+            self.now -= 1
 
 
 def table_rows(text, heading):

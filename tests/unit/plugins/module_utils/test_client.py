@@ -6,7 +6,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 import requests
 import responses
-from unit_helpers import WS_ID, WS_PARAMS, FakeAuth
+from unit_helpers import WS_ID, WS_PARAMS, FakeAuth, InFlight
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _client, _clouds
 
@@ -414,20 +414,14 @@ def test_a_failing_page_raises(rsps):
 # -- fan-out --------------------------------------------------------------------------------------------------------------
 
 def test_map_concurrent_is_bounded_and_keeps_order():
-    lock = threading.Lock()
-    state = {'now': 0, 'max': 0}
+    flight = InFlight()
 
     def work(n):
-        with lock:
-            state['now'] += 1
-            state['max'] = max(state['max'], state['now'])
-        time.sleep(0.01)
-        with lock:
-            state['now'] -= 1
+        flight.busy(0.01)
         return n * n
 
     assert _client.map_concurrent(work, range(40), 4) == [n * n for n in range(40)]
-    assert state['max'] == 4
+    assert flight.peak == 4
 
 
 def test_map_concurrent_propagates_the_first_error_and_cancels_the_rest():
@@ -451,8 +445,8 @@ def test_map_concurrent_sequential_and_empty():
 
 
 def test_requests_in_flight_never_exceed_the_concurrency_whatever_the_threads():
-    """Two pools sending at once (a wave's deletes and the next wave's listing) share the client's slots."""
-    lock, state = threading.Lock(), {'now': 0, 'peak': 0}
+    """Two pools sending at once (the deletes of one kind and the listings of others) share the client's slots."""
+    flight = InFlight()
 
     class Answer:
         status_code = 200
@@ -463,12 +457,7 @@ def test_requests_in_flight_never_exceed_the_concurrency_whatever_the_threads():
 
     class Session:
         def request(self, *args, **kwargs):
-            with lock:
-                state['now'] += 1
-                state['peak'] = max(state['peak'], state['now'])
-            time.sleep(0.01)
-            with lock:
-                state['now'] -= 1
+            flight.busy(0.01)
             return Answer()
 
     client, dummy = make(concurrency=3, session=Session())
@@ -481,7 +470,7 @@ def test_requests_in_flight_never_exceed_the_concurrency_whatever_the_threads():
         t.start()
     for t in both:
         t.join()
-    assert state['peak'] == 3 and state['now'] == 0
+    assert flight.peak == 3 and flight.now == 0
 
 
 def test_client_map_concurrent_uses_its_concurrency():

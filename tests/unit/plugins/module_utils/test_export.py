@@ -7,7 +7,7 @@ import requests
 import responses
 import export_helpers
 from export_helpers import BLOB, WS_ID, FakeService, datastore
-from unit_helpers import WS_PARAMS, FakeAuth
+from unit_helpers import WS_PARAMS, FakeAuth, InFlight
 
 from ansible_collections.gdpr.azureml.plugins.module_utils import _client, _clouds, _export, _scrub
 from ansible_collections.gdpr.azureml.plugins.module_utils._client import AzureMLError
@@ -55,16 +55,10 @@ def test_scheduler_runs_tasks_and_the_tasks_they_submit():
 
 def test_scheduler_never_runs_more_than_workers_at_once():
     scheduler = _export.Scheduler(3, max_pending=2)
-    state = {'now': 0, 'max': 0}
-    lock = threading.Lock()
+    flight = InFlight()
 
     def work():
-        with lock:
-            state['now'] += 1
-            state['max'] = max(state['max'], state['now'])
-        time.sleep(0.005)
-        with lock:
-            state['now'] -= 1
+        flight.busy(0.005)
 
     def fan_out():
         for dummy in range(30):
@@ -73,7 +67,7 @@ def test_scheduler_never_runs_more_than_workers_at_once():
     scheduler.submit(fan_out)
     scheduler.submit(fan_out)
     scheduler.run()
-    assert state['max'] == 3
+    assert flight.peak == 3
 
 
 def test_scheduler_queue_stays_bounded_the_producer_helps():
